@@ -1,0 +1,56 @@
+"""tfgraphviz: make TensorFlow 2's tf.function visible as Graphviz, JSON and TensorBoard files."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+__version__ = "0.1.0"
+
+if TYPE_CHECKING:
+    import networkx as nx
+
+__all__ = [
+    "__version__", "render", "trace", "to_networkx", "to_dot", "to_json", "from_json",
+    "write_dot", "write_svg", "write_png", "write_pdf", "write_json", "read_json",
+    "write_graphml", "write_tensorboard", "errors",
+]
+
+
+def trace(fn: Any, *args: Any, **kwargs: Any) -> nx.MultiDiGraph:
+    """Model of a tf.function (traced with these arguments), a ConcreteFunction or a tf.Graph."""
+    from pathlib import Path
+
+    import tensorflow as tf
+
+    from tfgraphviz.instrument import recording
+    from tfgraphviz.model import to_networkx as build
+    from tfgraphviz.trace import extract_concrete, extract_graph
+
+    if isinstance(fn, tf.Graph):
+        return build(extract_graph(fn, Path("<none>")), "graph", "tf.Graph")
+    with recording() as rec:
+        if not hasattr(fn, "get_concrete_function") and callable(fn):
+            fn = tf.function(fn)
+        concrete = fn.get_concrete_function(*args, **kwargs) if hasattr(
+            fn, "get_concrete_function") else fn
+    name = getattr(getattr(concrete, "graph", None), "name", "function")
+    return build(extract_concrete(concrete, rec, Path("<none>"), {}), str(name))
+
+
+def __getattr__(name: str) -> Any:
+    """Lazy access to the public API so `import tfgraphviz` stays fast."""
+    import importlib
+
+    homes = {
+        "render": "tfgraphviz.render", "to_networkx": "tfgraphviz.model",
+        "to_dot": "tfgraphviz.dot", "write_dot": "tfgraphviz.dot",
+        "write_svg": "tfgraphviz.layout", "write_png": "tfgraphviz.layout",
+        "write_pdf": "tfgraphviz.layout", "to_json": "tfgraphviz.export_json",
+        "from_json": "tfgraphviz.export_json", "write_json": "tfgraphviz.export_json",
+        "read_json": "tfgraphviz.export_json", "write_graphml": "tfgraphviz.export_json",
+        "write_tensorboard": "tfgraphviz.export_tensorboard", "errors": "tfgraphviz.errors",
+    }
+    if name not in homes:
+        raise AttributeError(f"module 'tfgraphviz' has no attribute {name!r}")
+    module = importlib.import_module(homes[name])
+    return module if name == "errors" else getattr(module, name)

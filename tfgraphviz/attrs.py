@@ -1,0 +1,91 @@
+"""Summarize NodeDef attributes (AttrValue protos) as short, stable strings."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+MAX_TEXT = 120
+HIDDEN = {"_output_shapes"}  # carried elsewhere in the model
+
+
+def dtype_name(enum: int) -> str:
+    from tensorflow.python.framework import dtypes
+
+    try:
+        return str(dtypes.as_dtype(enum).name)
+    except (TypeError, ValueError):
+        return f"dtype{enum}"
+
+
+def shape_text(shape: Any) -> str:
+    """`[2,?]` for a TensorShapeProto, `?` for unknown rank."""
+    if shape.unknown_rank:
+        return "?"
+    return "[" + ",".join("?" if d.size < 0 else str(d.size) for d in shape.dim) + "]"
+
+
+def clip(text: str, limit: int = MAX_TEXT) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _bytes(raw: bytes) -> str:
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return repr(raw)
+
+
+def tensor_text(tensor: Any) -> str:
+    """`float32[2,2] [[10. 10.] [11. 1.]]`, values clipped."""
+    import numpy as np
+    from tensorflow.python.framework import tensor_util
+
+    head = dtype_name(tensor.dtype) + shape_text(tensor.tensor_shape)
+    try:
+        value = tensor_util.MakeNdarray(tensor)
+    except Exception:  # noqa: BLE001 - exotic dtypes
+        return head
+    if value.dtype.kind in "OSU":
+        flat = [_bytes(v) if isinstance(v, bytes) else str(v) for v in value.reshape(-1)[:8]]
+        body = repr(flat[0]) if value.ndim == 0 else "[" + ", ".join(map(repr, flat)) + "]"
+    else:
+        body = np.array2string(value, threshold=8, edgeitems=2, separator=" ",
+                               max_line_width=10_000, precision=4)
+        body = " ".join(body.split())
+    return clip(f"{head} {body}")
+
+
+def attr_text(value: Any, rename: Callable[[str], str]) -> str:
+    """One AttrValue as text; function names go through `rename` to stay stable."""
+    kind = value.WhichOneof("value")
+    if kind == "s":
+        return clip(_bytes(value.s))
+    if kind in ("i", "b"):
+        return str(getattr(value, kind))
+    if kind == "f":
+        return repr(value.f)
+    if kind == "type":
+        return dtype_name(value.type)
+    if kind == "shape":
+        return shape_text(value.shape)
+    if kind == "tensor":
+        return tensor_text(value.tensor)
+    if kind == "func":
+        return rename(value.func.name)
+    if kind == "placeholder":
+        return "$" + value.placeholder
+    if kind == "list":
+        lst = value.list
+        items: list[str] = []
+        items += [clip(_bytes(s), 40) for s in lst.s]
+        items += [str(i) for i in lst.i] + [repr(f) for f in lst.f] + [str(b) for b in lst.b]
+        items += [dtype_name(t) for t in lst.type] + [shape_text(s) for s in lst.shape]
+        items += [rename(f.name) for f in lst.func]
+        return clip("[" + ", ".join(items) + "]")
+    return ""
+
+
+def summarize(attr_map: Any, rename: Callable[[str], str]) -> dict[str, str]:
+    """All attributes of a NodeDef, sorted by name, as text."""
+    return {k: attr_text(attr_map[k], rename) for k in sorted(attr_map) if k not in HIDDEN}

@@ -1,0 +1,263 @@
+"""Build the networkx model of a traced graph: ops, data and control edges, nested bodies."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import networkx as nx
+
+from tfgraphviz.attrs import dtype_name, shape_text, summarize
+from tfgraphviz.instrument import AutoDeps
+from tfgraphviz.trace import MAIN, OpInfo, TracedGraph
+
+SEP = "::"  # joins a body's path to its node names; never part of a TensorFlow name
+MAX_DEPTH = 32
+
+# Which attribute of a control-flow op names which body, and the role shown to users.
+ROLE_NAMES = {"then_branch": "then", "else_branch": "else", "cond": "cond", "body": "body",
+              "branches": "branch", "f": "callee"}
+# How many leading inputs of the caller are not passed to the body (If's predicate, ...).
+SKIPPED_INPUTS = {"If": 1, "StatelessIf": 1, "Case": 1, "StatelessCase": 1,
+                  "While": 0, "StatelessWhile": 0,
+                  "PartitionedCall": 0, "StatefulPartitionedCall": 0}
+RETURNS_TO_CALLER = {"then", "else", "body", "callee"}
+
+
+def stable_function_name(name: str) -> str:
+    """`__inference_f_81` -> `f`, `while_cond_22` -> `while_cond`: no global counters."""
+    name = re.sub(r"^__inference_", "", name)
+    return re.sub(r"_\d+$", "", name)
+
+
+class _Builder:
+    def __init__(self, traced: TracedGraph) -> None:
+        self.traced = traced
+        self.library = {f.signature.name: f for f in traced.graph_def.library.function}
+        names = sorted(self.library, key=len, reverse=True)
+        self._lib_pattern = re.compile("|".join(map(re.escape, names))) if names else None
+        self.graph = nx.MultiDiGraph()
+        self.bodies: list[dict[str, Any]] = []
+
+    def clean(self, text: str) -> str:
+        """Replace numbered library names inside any string by their stable names."""
+        if self._lib_pattern is None:
+            return text
+        return self._lib_pattern.sub(lambda m: stable_function_name(m.group(0)), text)
+
+    # ---- outputs of a NodeDef ------------------------------------------------------------
+    def output_layout(self, node: Any) -> tuple[dict[str, int], list[str], bool]:
+        """Start index of each output arg, the flat output dtypes, and statefulness."""
+        if node.op in self.library:
+            sig = self.library[node.op].signature
+            starts = {a.name: i for i, a in enumerate(sig.output_arg)}
+            return starts, [dtype_name(a.type) for a in sig.output_arg], sig.is_stateful
+        from tensorflow.python.framework import op_def_registry
+
+        op_def = op_def_registry.get(node.op)
+        if op_def is None:
+            return {}, [], False
+        defaults = {a.name: a.default_value for a in op_def.attr if a.HasField("default_value")}
+
+        def attr(name: str) -> Any:
+            return node.attr[name] if name in node.attr else defaults.get(name)
+
+        starts: dict[str, int] = {}
+        dtypes: list[str] = []
+        for arg in op_def.output_arg:
+            starts[arg.name] = len(dtypes)
+            if arg.type_list_attr:
+                value = attr(arg.type_list_attr)
+                dtypes += [dtype_name(t) for t in value.list.type] if value else []
+                continue
+            value = attr(arg.type_attr) if arg.type_attr else None
+            one = dtype_name(value.type if value is not None else arg.type)
+            count_attr = attr(arg.number_attr) if arg.number_attr else None
+            dtypes += [one] * (count_attr.i if count_attr is not None else 1)
+        return starts, dtypes, op_def.is_stateful
+
+    # ---- nodes ---------------------------------------------------------------------------
+    def add_op(self, node_id: str, node: Any, scope_key: str, body: str, depth: int) -> None:
+        info: OpInfo | None = self.traced.op_info.get(scope_key, {}).get(node.name)
+        _, dtypes, stateful = self.output_layout(node)
+        if info is not None:
+            outputs = [{"dtype": d, "shape": s} for d, s in info.outputs]
+        else:
+            outputs = [{"dtype": d, "shape": "?"} for d in dtypes]
+        auto: AutoDeps = self.traced.auto_deps.get(scope_key, AutoDeps())
+        attrs = summarize(node.attr, self.clean)
+        kind = "op"
+        variable = ""
+        if node.op == "Const":
+            kind = "const"
+        elif node.op in ("Placeholder", "_Arg"):
+            kind = "placeholder"
+            variable = self.traced.variables.get(node.name, "") if not body else ""
+            if variable:
+                kind = "variable"
+        elif node.op in ("VarHandleOp", "VariableV2", "Variable"):
+            kind = "variable"
+            variable = attrs.get("shared_name") or node.name
+        self.graph.add_node(
+            node_id, name=node.name, op=node.op, kind=kind, body=body, depth=depth,
+            scope=node.name.rpartition("/")[0], device=node.device, outputs=outputs,
+            stateful=bool(stateful), attrs=attrs, variable=variable,
+            auto_created=node.name in auto.ops, control_output=False,
+            source=list(info.source) if info is not None else [],
+        )
+
+    def add_edges(self, prefix: str, node_id: str, node: Any, scope_key: str,
+                  resolve: Any) -> None:
+        auto = self.traced.auto_deps.get(scope_key, AutoDeps())
+        data_index = 0
+        for raw in node.input:
+            if raw.startswith("^"):
+                src = raw[1:]
+                self.graph.add_edge(self.node_id(prefix, src), node_id, kind="control",
+                                    auto=(node.name, src) in auto.edges)
+                continue
+            src_id, out = resolve(raw)
+            self.add_data_edge(src_id, out, node_id, data_index)
+            data_index += 1
+
+    def add_data_edge(self, src_id: str, out: int, dst_id: str, dst_input: int) -> None:
+        outputs = self.graph.nodes[src_id].get("outputs", []) if src_id in self.graph else []
+        spec = outputs[out] if out < len(outputs) else {"dtype": "?", "shape": "?"}
+        self.graph.add_edge(src_id, dst_id, kind="data", src_output=out, dst_input=dst_input,
+                            dtype=spec["dtype"], shape=spec["shape"])
+
+    @staticmethod
+    def node_id(prefix: str, name: str) -> str:
+        return f"{prefix}{SEP}{name}" if prefix else name
+
+    # ---- graphs --------------------------------------------------------------------------
+    def build_main(self) -> None:
+        nodes = list(self.traced.graph_def.node)
+        for node in nodes:
+            self.add_op(node.name, node, MAIN, "", 0)
+
+        def resolve(raw: str) -> tuple[str, int]:
+            name, _, out = raw.partition(":")
+            return name, int(out or 0)
+
+        for node in nodes:
+            self.add_edges("", node.name, node, MAIN, resolve)
+        for out_name in self.traced.outputs:
+            name = out_name.partition(":")[0]
+            if name in self.graph:
+                self.graph.nodes[name]["function_output"] = True
+        for node in nodes:
+            self.expand_calls(node.name, node, 1)
+
+    def build_body(self, prefix: str, fname: str, caller: str, role: str, depth: int) -> None:
+        fdef = self.library[fname]
+        sig = fdef.signature
+        args = {a.name: f"{prefix}{SEP}arg{i}" for i, a in enumerate(sig.input_arg)}
+        arg_shapes = {}
+        for i, arg in enumerate(sig.input_arg):
+            shapes = fdef.arg_attr[i].attr["_output_shapes"].list.shape if i in fdef.arg_attr \
+                else []
+            arg_shapes[arg.name] = shape_text(shapes[0]) if shapes else "?"
+            self.graph.add_node(
+                args[arg.name], name=self.clean(arg.name), op="_Arg", kind="arg", body=prefix,
+                depth=depth, scope="", device="", stateful=False, attrs={"index": str(i)},
+                outputs=[{"dtype": dtype_name(arg.type), "shape": arg_shapes[arg.name]}],
+                variable="", auto_created=False, control_output=False, source=[])
+        for node in fdef.node_def:
+            self.add_op(self.node_id(prefix, node.name), node, fname, prefix, depth)
+
+        def resolve(raw: str) -> tuple[str, int]:
+            if raw in args:
+                return args[raw], 0
+            name, _, rest = raw.partition(":")
+            arg_name, _, index = rest.partition(":")
+            node = by_name.get(name)
+            starts = self.output_layout(node)[0] if node is not None else {}
+            return self.node_id(prefix, name), starts.get(arg_name, 0) + int(index or 0)
+
+        by_name = {n.name: n for n in fdef.node_def}
+        for node in fdef.node_def:
+            self.add_edges(prefix, self.node_id(prefix, node.name), node, fname, resolve)
+        for i, out in enumerate(sig.output_arg):
+            ret_id = f"{prefix}{SEP}ret{i}"
+            self.graph.add_node(
+                ret_id, name=self.clean(out.name), op="_Retval", kind="ret", body=prefix,
+                depth=depth, scope="", device="", stateful=False, attrs={"index": str(i)},
+                outputs=[], variable="", auto_created=False, control_output=False, source=[])
+            src_id, src_out = resolve(fdef.ret[out.name])
+            self.add_data_edge(src_id, src_out, ret_id, 0)
+        for name in sorted(fdef.control_ret.values()):
+            node_id = self.node_id(prefix, name)
+            if node_id in self.graph:
+                self.graph.nodes[node_id]["control_output"] = True
+        self.bodies.append({"id": prefix, "caller": caller, "role": role,
+                            "function": stable_function_name(fname), "depth": depth,
+                            "args": len(sig.input_arg), "outputs": len(sig.output_arg),
+                            "ops": len(fdef.node_def)})
+        for node in fdef.node_def:
+            self.expand_calls(self.node_id(prefix, node.name), node, depth + 1)
+
+    def expand_calls(self, caller_id: str, node: Any, depth: int) -> None:
+        """Add every body an op calls (cond/while/case/call), linked with its argument mapping."""
+        if depth > MAX_DEPTH:
+            return
+        called: list[tuple[str, str]] = []
+        if node.op in self.library:
+            called.append(("callee", node.op))
+        for attr_name in sorted(node.attr):
+            value = node.attr[attr_name]
+            role = ROLE_NAMES.get(attr_name, attr_name)
+            if value.WhichOneof("value") == "func" and value.func.name in self.library:
+                called.append((role, value.func.name))
+            elif value.WhichOneof("value") == "list":
+                funcs = [f.name for f in value.list.func if f.name in self.library]
+                called.extend((f"{role}{i}", f) for i, f in enumerate(funcs))
+        body_ids = []
+        for role, fname in called:
+            prefix = f"{caller_id}{SEP}{role}"
+            self.build_body(prefix, fname, caller_id, role, depth)
+            self.link(caller_id, node, prefix, role, fname)
+            body_ids.append(prefix)
+        if body_ids:
+            self.graph.nodes[caller_id]["calls"] = body_ids
+
+    def link(self, caller_id: str, node: Any, prefix: str, role: str, fname: str) -> None:
+        """Edges caller input -> body argument and body result -> caller output."""
+        skip = 0 if node.op in self.library else SKIPPED_INPUTS.get(node.op)
+        if skip is None:
+            return
+        data_inputs = [i for i in node.input if not i.startswith("^")]
+        sig = self.library[fname].signature
+        in_edges = {d["dst_input"]: (u, d) for u, _, d in
+                    self.graph.in_edges(caller_id, data=True) if d["kind"] == "data"}
+        for i in range(len(sig.input_arg)):
+            caller_input = i + skip
+            if caller_input >= len(data_inputs):
+                break
+            arg_id = f"{prefix}{SEP}arg{i}"
+            self.graph.add_edge(caller_id, arg_id, kind="call", role=role,
+                                caller_input=caller_input, arg_index=i)
+            source = in_edges.get(caller_input)
+            if source is not None and self.graph.nodes[source[0]].get("variable"):
+                self.graph.nodes[arg_id]["variable"] = self.graph.nodes[source[0]]["variable"]
+        if role in RETURNS_TO_CALLER:
+            for i in range(len(sig.output_arg)):
+                self.graph.add_edge(f"{prefix}{SEP}ret{i}", caller_id, kind="return",
+                                    role=role, output_index=i)
+
+
+def to_networkx(traced: TracedGraph, name: str = "", kind: str = "tf.function"
+                ) -> nx.MultiDiGraph:
+    """The model of one traced graph: a MultiDiGraph with bodies nested under their callers."""
+    builder = _Builder(traced)
+    builder.build_main()
+    graph = builder.graph
+    graph.graph.update(name=name, kind=kind, signature=traced.signature,
+                       bodies=builder.bodies, trace_output=traced.trace_output)
+    return graph
+
+
+def count_edges(graph: nx.MultiDiGraph, body: str, kind: str) -> int:
+    """Edges of one kind whose target lies in the given body ("" = main graph)."""
+    return sum(1 for _, v, d in graph.edges(data=True)
+               if d["kind"] == kind and graph.nodes[v]["body"] == body)

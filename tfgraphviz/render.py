@@ -1,0 +1,263 @@
+"""The render pipeline: file -> ConcreteFunctions -> networkx models -> files and a manifest."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from tfgraphviz.errors import (
+    CallSpecError,
+    GraphvizNotFoundError,
+    InputError,
+    LayoutError,
+    LayoutTimeoutError,
+    OutputError,
+)
+from tfgraphviz.fsutil import write_text
+
+FORMATS = ("dot", "svg", "png", "pdf", "json", "graphml", "tensorboard")
+DEFAULT_FORMATS = ("dot", "svg", "json", "tensorboard")
+LAYOUT_FORMATS = ("svg", "png", "pdf")
+MANIFEST = "manifest.json"
+_TF_LOG_LINE = re.compile(r"^[IWEF]\d{4} \d\d:\d\d:\d\d\.\d+ +\d+ \S+:\d+\] .*$\n?", re.M)
+
+
+@dataclass
+class Problem:
+    """Something that went wrong for one function; rendering went on."""
+
+    function: str
+    message: str
+    exit_code: int = 1
+
+
+@dataclass
+class RenderResult:
+    manifest: dict[str, Any]
+    problems: list[Problem] = field(default_factory=list)
+    output_dir: Path = Path()
+
+    @property
+    def exit_code(self) -> int:
+        return max((p.exit_code for p in self.problems), default=0)
+
+
+def parse_formats(text: str | Sequence[str]) -> tuple[str, ...]:
+    items = text.split(",") if isinstance(text, str) else list(text)
+    formats = tuple(dict.fromkeys(f.strip().lower() for f in items if f.strip()))
+    unknown = [f for f in formats if f not in FORMATS]
+    if unknown or not formats:
+        raise InputError(f"--format {','.join(unknown) or '(empty)'}: unknown; "
+                         f"choose from {','.join(FORMATS)}")
+    return formats
+
+
+def file_stem(name: str) -> str:
+    """A file name for a function name: dots kept, anything else odd replaced."""
+    return re.sub(r"[^\w.\-]", "_", name)
+
+
+def _clean_output(text: str) -> str:
+    return _TF_LOG_LINE.sub("", text)
+
+
+def _prepare_output(output_dir: Path) -> dict[str, Any]:
+    """Create the folder (failing early if it cannot be written); read the old manifest."""
+    try:
+        output_dir.mkdir(parents=True, exist_ok=True)
+        probe = output_dir / f".tfgraphviz-probe-{os.getpid()}"
+        probe.write_bytes(b"")
+        probe.unlink()
+    except OSError as exc:
+        raise OutputError(f"cannot write into {output_dir}: {exc.strerror or exc}; "
+                          "choose another folder with -o") from exc
+    try:
+        old = json.loads((output_dir / MANIFEST).read_text(encoding="utf-8"))
+        return old if isinstance(old, dict) else {}
+    except (OSError, ValueError):
+        return {}
+
+
+def _files_of(manifest: dict[str, Any]) -> set[str]:
+    files = set()
+    for fn in manifest.get("functions", []):
+        if isinstance(fn, dict):
+            if fn.get("autograph"):
+                files.add(str(fn["autograph"]))
+            for cf in fn.get("concrete_functions", []):
+                files.update(str(f) for f in cf.get("files", {}).values())
+    return files
+
+
+def _remove_stale(output_dir: Path, old: dict[str, Any], new: dict[str, Any]) -> None:
+    """Delete files that an earlier render listed and this one no longer writes."""
+    import shutil
+
+    root = output_dir.resolve()
+    for rel in sorted(_files_of(old) - _files_of(new)):
+        path = (output_dir / rel).resolve()
+        if root not in path.parents:
+            continue
+        if path.is_dir():
+            shutil.rmtree(path, ignore_errors=True)
+        elif path.exists():
+            path.unlink()
+
+
+def _export(graph: Any, stem: str, output_dir: Path, formats: tuple[str, ...],
+            timeout: float, problems: list[Problem], name: str) -> dict[str, str]:
+    """Write every requested file for one model; return {format: relative path}."""
+    from tfgraphviz.dot import to_dot
+    from tfgraphviz.export_json import write_graphml, write_json
+    from tfgraphviz.export_tensorboard import write_tensorboard
+    from tfgraphviz.layout import run_dot
+
+    files: dict[str, str] = {}
+    source = to_dot(graph)
+    layout_failed = False
+    for fmt in formats:
+        target = output_dir / f"{stem}.{fmt}"
+        if fmt == "dot":
+            write_text(target, source)
+        elif fmt == "json":
+            write_json(graph, target)
+        elif fmt == "graphml":
+            write_graphml(graph, target)
+        elif fmt == "tensorboard":
+            rel = Path("tensorboard") / stem
+            write_tensorboard(graph, output_dir / rel)
+            files[fmt] = rel.as_posix()
+            continue
+        elif not layout_failed:
+            try:
+                from tfgraphviz.fsutil import write_bytes
+
+                write_bytes(target, run_dot(source, fmt, timeout))
+            except GraphvizNotFoundError as exc:
+                problems.append(Problem(name, str(exc), exc.exit_code))
+                layout_failed = True
+            except LayoutTimeoutError as exc:
+                problems.append(Problem(name, (
+                    f"{stem}: {exc}; the .dot and .json files are written. Try a longer "
+                    f"--layout-timeout, pick fewer functions with -f, or open the .dot file "
+                    f"in another Graphviz viewer"), exc.exit_code))
+                layout_failed = True
+            except LayoutError as exc:
+                problems.append(Problem(name, f"{stem}: {exc}", exc.exit_code))
+                layout_failed = True
+            if layout_failed:
+                continue
+        else:
+            continue
+        files[fmt] = target.name
+    if layout_failed and "dot" not in files:
+        write_text(output_dir / f"{stem}.dot", source)
+        files["dot"] = f"{stem}.dot"
+    return dict(sorted(files.items()))
+
+
+def _edge_counts(graph: Any) -> dict[str, int]:
+    counts = {"data": 0, "control": 0, "auto_control": 0, "call": 0, "return": 0}
+    for _, _, d in graph.edges(data=True):
+        counts[d["kind"]] += 1
+        if d["kind"] == "control" and d.get("auto"):
+            counts["auto_control"] += 1
+    return counts
+
+
+def render(path: str | Path, output_dir: str | Path, *, functions: Sequence[str] = (),
+           formats: Sequence[str] = DEFAULT_FORMATS, calls: Sequence[str] = (),
+           layout_timeout: float = 60.0, log: Callable[[str], None] | None = None
+           ) -> RenderResult:
+    """Render every (or every named) tf.function of a file into `output_dir`."""
+    from tfgraphviz import __version__
+    from tfgraphviz.instrument import captured_output, recording
+    from tfgraphviz.layout import graphviz_version
+    from tfgraphviz.loader import load_module, select_targets
+    from tfgraphviz.model import to_networkx
+    from tfgraphviz.trace import parse_call, trace_target
+
+    path, output_dir = Path(path), Path(output_dir)
+    chosen_formats = parse_formats(formats)
+    call_specs = [parse_call(c) for c in calls]
+    if layout_timeout <= 0:
+        raise InputError("--layout-timeout must be a positive number of seconds")
+    old_manifest = _prepare_output(output_dir)
+    say = log or (lambda _msg: None)
+
+    with captured_output():  # TensorFlow's start-up log lines are noise here
+        import tensorflow as tf
+
+    problems: list[Problem] = []
+    with recording() as rec:
+        with captured_output() as import_output:
+            module = load_module(path)
+        names = list(functions)
+        if names:
+            names += [s.function for s in call_specs if s.function not in names]
+        targets = select_targets(module, path, names or None)
+        known = {t.name for t in targets} | {t.name.removesuffix(".__call__") for t in targets}
+        for spec in call_specs:
+            if spec.function not in known:
+                targets += select_targets(module, path, [spec.function])
+                known.add(spec.function)
+        namespace = vars(module)
+        entries = []
+        for target in targets:
+            my_calls = [s for s in call_specs
+                        if s.function in (target.name, target.name.removesuffix(".__call__"))]
+            with captured_output() as trace_noise:
+                try:
+                    traced = trace_target(target, my_calls, rec, path, namespace)
+                except CallSpecError as exc:
+                    problems.append(Problem(target.name, str(exc), exc.exit_code))
+                    continue
+            del trace_noise
+            entries.append(traced)
+
+    manifest_functions = []
+    for traced in entries:
+        stem = file_stem(traced.name)
+        for err in traced.errors:
+            problems.append(Problem(traced.name, f"{traced.name}: {err}"))
+        if traced.needs_call:
+            problems.append(Problem(traced.name, (
+                f"{traced.name}: needs example arguments to be traced; "
+                f"add {traced.needs_call} (TensorSpecs or real values)")))
+        autograph_file = None
+        if traced.autograph:
+            autograph_file = f"{stem}.autograph.py"
+            write_text(output_dir / autograph_file, traced.autograph)
+        concrete = []
+        for i, tg in enumerate(traced.graphs):
+            cf_stem = stem if len(traced.graphs) == 1 else f"{stem}.{i}"
+            kind = "tf.Graph" if traced.kind == "graph" else "tf.function"
+            graph = to_networkx(tg, traced.name, kind)
+            files = _export(graph, cf_stem, output_dir, chosen_formats, layout_timeout,
+                            problems, traced.name)
+            concrete.append({
+                "signature": tg.signature, "trace_output": _clean_output(tg.trace_output),
+                "files": files, "nodes": graph.number_of_nodes(), "edges": _edge_counts(graph),
+                "bodies": [b["id"] for b in graph.graph["bodies"]],
+            })
+            say(f"  {traced.name}{tg.signature} -> {', '.join(files.values())}")
+        manifest_functions.append({
+            "name": traced.name, "kind": traced.kind, "trace_count": traced.trace_count,
+            "trace_outputs": [_clean_output(t) for t in traced.trace_outputs],
+            "autograph": autograph_file, "errors": traced.errors,
+            "needs_call": traced.needs_call, "concrete_functions": concrete,
+        })
+    manifest = {
+        "tfgraphviz": __version__, "source": path.name, "tensorflow": tf.__version__,
+        "graphviz": graphviz_version(), "formats": list(chosen_formats),
+        "import_output": _clean_output(import_output[0]), "functions": manifest_functions,
+    }
+    write_text(output_dir / MANIFEST,
+               json.dumps(manifest, indent=1, sort_keys=True, ensure_ascii=False) + "\n")
+    _remove_stale(output_dir, old_manifest, manifest)
+    return RenderResult(manifest, problems, output_dir)

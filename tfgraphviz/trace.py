@@ -1,0 +1,314 @@
+"""Trace targets into ConcreteFunctions and extract their graphs as plain data."""
+
+from __future__ import annotations
+
+import ast
+import inspect
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from tfgraphviz.errors import CallSpecError
+from tfgraphviz.instrument import AutoDeps, Recording, TraceRecord
+from tfgraphviz.loader import Target
+
+MAIN = ""  # key of the top-level graph in TracedGraph's per-function tables
+
+
+@dataclass
+class OpInfo:
+    """What the live graph knows about one op beyond its NodeDef."""
+
+    outputs: list[tuple[str, str]]  # (dtype, shape) per output
+    source: list[str]  # user frames, "file.py:LINE in func"
+
+
+@dataclass
+class TracedGraph:
+    """One traced graph (a ConcreteFunction or a tf.Graph) as plain data."""
+
+    signature: str
+    graph_def: Any  # GraphDef proto, function library included
+    op_info: dict[str, dict[str, OpInfo]] = field(default_factory=dict)
+    auto_deps: dict[str, AutoDeps] = field(default_factory=dict)
+    variables: dict[str, str] = field(default_factory=dict)  # placeholder -> Python name
+    outputs: list[str] = field(default_factory=list)  # main graph's output tensors
+    trace_output: str = ""
+
+
+@dataclass
+class TracedFunction:
+    """All ConcreteFunctions of one target, and what happened while tracing it."""
+
+    name: str
+    kind: str
+    graphs: list[TracedGraph] = field(default_factory=list)
+    trace_count: int = 0
+    trace_outputs: list[str] = field(default_factory=list)
+    autograph: str | None = None
+    errors: list[str] = field(default_factory=list)
+    needs_call: str | None = None  # the option to add when no trace was possible
+
+
+@dataclass
+class CallSpec:
+    """A --call expression: which function, and the arguments to trace it with."""
+
+    text: str
+    function: str
+    args_source: str
+
+
+def parse_call(text: str) -> CallSpec:
+    """Split `f(tf.TensorSpec([None], tf.float32), n=3)` into a name and arguments."""
+    try:
+        tree = ast.parse(text.strip(), mode="eval")
+    except SyntaxError as exc:
+        raise CallSpecError(f"--call {text!r}: not a Python call expression ({exc.msg})") from None
+    call = tree.body
+    if not isinstance(call, ast.Call):
+        raise CallSpecError(f"--call {text!r}: write it as a call, e.g. --call 'f(tf.ones([2]))'")
+    name = ast.unparse(call.func)
+    if not re.fullmatch(r"[A-Za-z_][\w.]*", name):
+        raise CallSpecError(f"--call {text!r}: the function must be a name like f or obj.method")
+    holder = ast.Call(func=ast.Name("_tfgv_args", ast.Load()), args=call.args,
+                      keywords=call.keywords)
+    return CallSpec(text, name, ast.unparse(holder))
+
+
+def evaluate_call(spec: CallSpec, namespace: dict[str, Any]) -> tuple[tuple[Any, ...], dict]:
+    """Evaluate a --call's arguments in the module's namespace (with tf and np available)."""
+    import numpy as np
+    import tensorflow as tf
+
+    scope = {"tf": tf, "np": np, **namespace, "_tfgv_args": lambda *a, **k: (a, k)}
+    try:
+        args, kwargs = eval(spec.args_source, scope)  # noqa: S307 - the user's own expression
+    except Exception as exc:  # noqa: BLE001
+        raise CallSpecError(
+            f"--call {spec.text!r}: evaluating the arguments failed: {type(exc).__name__}: {exc}"
+        ) from None
+    return args, kwargs
+
+
+def _shape_text(shape: Any) -> str:
+    try:
+        dims = shape.as_list()
+    except ValueError:
+        return "?"
+    return "[" + ",".join("?" if d is None else str(d) for d in dims) + "]"
+
+
+def describe_spec(spec: Any) -> str:
+    """`float32[2,?]` for a TensorSpec, repr for Python values, nested structures kept."""
+    import tensorflow as tf
+
+    if isinstance(spec, tf.TensorSpec):
+        return f"{spec.dtype.name}{_shape_text(spec.shape)}"
+    if isinstance(spec, tuple | list):
+        inner = ", ".join(describe_spec(s) for s in spec)
+        return f"({inner})" if isinstance(spec, tuple) else f"[{inner}]"
+    if isinstance(spec, dict):
+        return "{" + ", ".join(f"{k!r}: {describe_spec(v)}" for k, v in sorted(spec.items())) + "}"
+    if isinstance(spec, tf.TypeSpec):
+        return type(spec).__name__
+    text = repr(spec)
+    return re.sub(r" at 0x[0-9a-fA-F]+", "", text)
+
+
+def signature_of(concrete: Any) -> str:
+    """`(x: float32[2,2], n=3)` for a ConcreteFunction."""
+    args, kwargs = concrete.structured_input_signature
+    try:
+        names = [n for n in concrete.function_type.parameters if n != "self"]
+    except AttributeError:
+        names = []
+    parts = []
+    for i, arg in enumerate(args):
+        label = names[i] if i < len(names) else getattr(arg, "name", None) or f"arg{i}"
+        parts.append(f"{label}: {describe_spec(arg)}")
+    parts.extend(f"{k}: {describe_spec(v)}" for k, v in sorted(kwargs.items()))
+    return "(" + ", ".join(parts) + ")"
+
+
+def _user_frames(op: Any, user_file: Path) -> list[str]:
+    resolved = str(user_file.resolve())
+    frames = []
+    try:
+        stack = op.traceback
+    except Exception:  # noqa: BLE001 - ops imported from protos have none
+        stack = None
+    for frame in stack or []:
+        if frame.filename == resolved and frame.name != "<module>":
+            frames.append(f"{user_file.name}:{frame.lineno} in {frame.name}")
+    return frames
+
+
+def _op_table(graph: Any, user_file: Path) -> dict[str, OpInfo]:
+    table = {}
+    for op in graph.get_operations():
+        outputs = [(t.dtype.name, _shape_text(t.shape)) for t in op.outputs]
+        table[op.name] = OpInfo(outputs, _user_frames(op, user_file))
+    return table
+
+
+def _variable_names(namespace: dict[str, Any]) -> dict[int, str]:
+    """id(tf.Variable) -> the Python expression that reaches it from the module's globals."""
+    import tensorflow as tf
+
+    names: dict[int, str] = {}
+    frontier: list[tuple[str, Any, int]] = [(k, v, 0) for k, v in namespace.items()
+                                            if not k.startswith("__")]
+    seen: set[int] = set()
+    while frontier:
+        path, obj, depth = frontier.pop(0)
+        if id(obj) in seen or depth > 3:
+            continue
+        seen.add(id(obj))
+        if isinstance(obj, tf.Variable):
+            names.setdefault(id(obj), path)
+            continue
+        if isinstance(obj, list | tuple) and len(obj) < 100:
+            frontier.extend((f"{path}[{i}]", v, depth + 1) for i, v in enumerate(obj))
+        elif hasattr(obj, "__dict__") and not isinstance(obj, type) and not callable(obj) \
+                or isinstance(obj, tf.Module):
+            for attr, value in sorted(vars(obj).items()):
+                if not attr.startswith("__"):
+                    frontier.append((f"{path}.{attr}", value, depth + 1))
+    return names
+
+
+def extract_concrete(concrete: Any, rec: Recording, user_file: Path,
+                     namespace: dict[str, Any], output: str = "") -> TracedGraph:
+    """Turn a ConcreteFunction into a TracedGraph."""
+    graph = concrete.graph
+    traced = TracedGraph(signature_of(concrete), graph.as_graph_def(), trace_output=output)
+    traced.op_info[MAIN] = _op_table(graph, user_file)
+    traced.auto_deps[MAIN] = rec.auto_deps_for(graph)
+    for fdef in traced.graph_def.library.function:
+        name = fdef.signature.name
+        body = rec.graphs_by_name.get(name)
+        if body is not None:
+            traced.op_info[name] = _op_table(body, user_file)
+            traced.auto_deps[name] = rec.auto_deps_for(body)
+    by_id = _variable_names(namespace)
+    handles = {id(v.handle): v for v in graph.variables}
+    for external, internal in graph.captures:
+        var = handles.get(id(external))
+        if var is not None:
+            path = getattr(var, "path", None) or var.name
+            traced.variables[internal.op.name] = by_id.get(id(var), str(path))
+    traced.outputs = [t.name for t in graph.outputs]
+    return traced
+
+
+def extract_graph(graph: Any, user_file: Path) -> TracedGraph:
+    """Turn a TF1-style tf.Graph into a TracedGraph (no automatic control dependencies)."""
+    traced = TracedGraph("tf.Graph", graph.as_graph_def())
+    traced.op_info[MAIN] = _op_table(graph, user_file)
+    return traced
+
+
+def describe_error(exc: BaseException, user_file: Path) -> str:
+    """One or two lines: the error, and the line of the user's file that caused it."""
+    text = str(exc).strip()
+    lines = [ln.strip() for ln in text.splitlines() if ln.strip()]
+    message = lines[-1] if lines else ""
+    if not message.startswith(type(exc).__name__):
+        message = f"{type(exc).__name__}: {message}"
+    where = ""
+    pattern = re.compile(r'File "([^"]+)", line (\d+), in (\S+)')
+    for i, line in enumerate(lines):
+        m = pattern.search(line)
+        if m and Path(m.group(1)).name == user_file.name:
+            code = lines[i + 1] if i + 1 < len(lines) and not pattern.search(lines[i + 1]) else ""
+            where = f"{user_file.name}:{m.group(2)}" + (f": {code}" if code else "")
+    if not where:
+        import traceback
+
+        for frame in traceback.extract_tb(exc.__traceback__):
+            if Path(frame.filename).resolve() == user_file.resolve():
+                where = f"{user_file.name}:{frame.lineno}: {(frame.line or '').strip()}"
+    if len(message) > 300:
+        message = message[:297] + "..."
+    return message + (f"\n  at {where}" if where else "")
+
+
+def call_hint(target: Target) -> str:
+    """The --call option to give for a function whose arguments are unknown."""
+    fn = getattr(target.obj, "python_function", target.obj)
+    try:
+        params = [p for p in inspect.signature(fn).parameters.values() if p.name != "self"]
+    except (TypeError, ValueError):
+        params = []
+    args = ", ".join(
+        f"{p.name}=tf.TensorSpec(None, tf.float32)" for p in params
+        if p.default is inspect.Parameter.empty
+        and p.kind not in (inspect.Parameter.VAR_POSITIONAL, inspect.Parameter.VAR_KEYWORD)
+    )
+    return f"--call \"{target.name}({args})\""
+
+
+def _needs_arguments(fn: Any) -> bool:
+    try:
+        params = inspect.signature(fn.python_function).parameters.values()
+    except (TypeError, ValueError):
+        return True
+    return any(p.default is inspect.Parameter.empty and p.name != "self"
+               and p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD) for p in params)
+
+
+def _trace_once(traced: TracedFunction, fn: Any, user_file: Path,
+                args: tuple[Any, ...] = (), kwargs: dict | None = None) -> None:
+    try:
+        fn.get_concrete_function(*args, **(kwargs or {}))
+    except Exception as exc:  # noqa: BLE001 - user code may raise anything while tracing
+        traced.errors.append(describe_error(exc, user_file))
+
+
+def trace_target(target: Target, calls: list[CallSpec], rec: Recording, user_file: Path,
+                 namespace: dict[str, Any]) -> TracedFunction:
+    """All ConcreteFunctions of a target: traced at import, by signature, and by --call."""
+    import tensorflow as tf
+
+    traced = TracedFunction(target.name, target.kind)
+    if target.kind == "graph":
+        traced.graphs.append(extract_graph(target.obj, user_file))
+        return traced
+    fn = target.obj
+    if target.kind in ("plain", "keras"):
+        fn = tf.function(target.obj)
+    if target.kind == "keras":
+        specs = [tf.TensorSpec(t.shape, t.dtype) for t in target.obj.inputs]
+        _trace_once(traced, fn, user_file, (specs[0] if len(specs) == 1 else specs,))
+    elif fn.input_signature is not None or not _needs_arguments(fn):
+        _trace_once(traced, fn, user_file)
+    for spec in calls:
+        args, kwargs = evaluate_call(spec, namespace)
+        _trace_once(traced, fn, user_file, args, kwargs)
+    try:
+        traced.autograph = tf.autograph.to_code(fn.python_function)
+    except Exception as exc:  # noqa: BLE001 - AutoGraph refuses some callables
+        traced.autograph = None
+        traced.errors.append(f"AutoGraph could not convert it: {type(exc).__name__}: {exc}")
+    records = [r for r in rec.traces_of(fn) if r.name != "initialize_variables"]
+    traced.trace_count = len(records)
+    traced.trace_outputs = [r.output for r in records]
+    _collect(traced, records, rec, user_file, namespace)
+    if not traced.graphs and not traced.errors:
+        traced.needs_call = call_hint(target)
+    return traced
+
+
+def _collect(traced: TracedFunction, records: list[TraceRecord], rec: Recording,
+             user_file: Path, namespace: dict[str, Any]) -> None:
+    """One TracedGraph per distinct input signature, keeping the newest successful trace."""
+    latest: dict[str, TraceRecord] = {}
+    for record in records:
+        if record.concrete is not None:
+            latest[signature_of(record.concrete)] = record
+    for record in records:
+        if record.concrete is not None and latest.get(signature_of(record.concrete)) is record:
+            traced.graphs.append(
+                extract_concrete(record.concrete, rec, user_file, namespace, record.output))
