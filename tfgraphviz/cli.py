@@ -72,7 +72,19 @@ def _error(message: str) -> None:
         print(f"tfgraphviz: {line.strip()}", file=sys.stderr)
 
 
+def _fixed_hash_seed(argv: Sequence[str] | None) -> None:
+    """Re-run under PYTHONHASHSEED=0: AutoGraph orders names by set iteration, and the
+    AutoGraph source written must be byte-identical from one process to the next."""
+    if argv is None and os.environ.get("PYTHONHASHSEED") is None:
+        env = {**os.environ, "PYTHONHASHSEED": "0"}
+        args = [sys.executable, "-m", "tfgraphviz", *sys.argv[1:]]
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os.execve(sys.executable, args, env)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    _fixed_hash_seed(argv)
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.version:

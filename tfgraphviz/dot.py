@@ -65,7 +65,8 @@ def node_label(data: dict[str, Any]) -> str:
 
     if kind == "variable":
         title = data.get("variable") or name
-        return f"<b>{html(short(title))}</b><br/>" + small(f"variable · {html(op)}")
+        what = "captured tf.Variable" if op == "Placeholder" else f"tf.Variable · {html(op)}"
+        return f"<b>{html(short(title))}</b><br/>" + small(what)
     if kind in ("arg", "ret"):
         index = data["attrs"].get("index", "")
         extra = data.get("variable") or first
@@ -79,7 +80,9 @@ def node_label(data: dict[str, Any]) -> str:
         return small(html(short(value, 24))) or html(op)
     label = f"<b>{html(op)}</b>"
     base = name.rpartition("/")[2]
-    if base != op:
+    if data.get("auto_created"):
+        label += "<br/>" + small("added automatically")
+    elif base != op:
         label += "<br/>" + small(html(short(name)))
     return label
 

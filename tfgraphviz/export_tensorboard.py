@@ -79,5 +79,6 @@ def write_tensorboard(graph: nx.MultiDiGraph, logdir: Path) -> Path:
                  .SerializeToString())
     graph_def = to_graph_def(graph)
     writer.write(event_pb2.Event(wall_time=0.0, step=0,
-                                 graph_def=graph_def.SerializeToString()).SerializeToString())
+                                 graph_def=graph_def.SerializeToString(deterministic=True))
+                 .SerializeToString())
     return write_bytes(Path(logdir) / EVENT_FILE, buffer.getvalue())

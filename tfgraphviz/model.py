@@ -110,7 +110,8 @@ class _Builder:
                   resolve: Any) -> None:
         auto = self.traced.auto_deps.get(scope_key, AutoDeps())
         data_index = 0
-        for raw in node.input:
+        controls = sorted(raw for raw in node.input if raw.startswith("^"))
+        for raw in [raw for raw in node.input if not raw.startswith("^")] + controls:
             if raw.startswith("^"):
                 src = raw[1:]
                 self.graph.add_edge(self.node_id(prefix, src), node_id, kind="control",

@@ -259,6 +259,13 @@ def _needs_arguments(fn: Any) -> bool:
                and p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD) for p in params)
 
 
+def _user_function(fn: Any) -> Any:
+    """The function the user wrote: unwraps TensorFlow's bound-method wrapper."""
+    python_function = fn.python_function
+    original = getattr(python_function, "__original_wrapped__", python_function)
+    return getattr(original, "__func__", original)
+
+
 def _trace_once(traced: TracedFunction, fn: Any, user_file: Path,
                 args: tuple[Any, ...] = (), kwargs: dict | None = None) -> None:
     try:
@@ -280,7 +287,8 @@ def trace_target(target: Target, calls: list[CallSpec], rec: Recording, user_fil
     if target.kind in ("plain", "keras"):
         fn = tf.function(target.obj)
     if target.kind == "keras":
-        specs = [tf.TensorSpec(t.shape, t.dtype) for t in target.obj.inputs]
+        specs = [tf.TensorSpec(t.shape, t.dtype, name=getattr(t, "name", None))
+                 for t in target.obj.inputs]
         _trace_once(traced, fn, user_file, (specs[0] if len(specs) == 1 else specs,))
     elif fn.input_signature is not None or not _needs_arguments(fn):
         _trace_once(traced, fn, user_file)
@@ -288,7 +296,8 @@ def trace_target(target: Target, calls: list[CallSpec], rec: Recording, user_fil
         args, kwargs = evaluate_call(spec, namespace)
         _trace_once(traced, fn, user_file, args, kwargs)
     try:
-        traced.autograph = tf.autograph.to_code(fn.python_function)
+        if target.kind != "keras":  # Keras' own call() is library code, not the user's
+            traced.autograph = tf.autograph.to_code(_user_function(fn))
     except Exception as exc:  # noqa: BLE001 - AutoGraph refuses some callables
         traced.autograph = None
         traced.errors.append(f"AutoGraph could not convert it: {type(exc).__name__}: {exc}")
@@ -296,6 +305,10 @@ def trace_target(target: Target, calls: list[CallSpec], rec: Recording, user_fil
     traced.trace_count = len(records)
     traced.trace_outputs = [r.output for r in records]
     _collect(traced, records, rec, user_file, namespace)
+    if not traced.graphs and not traced.errors:
+        failed = [r for r in records if r.error is not None]
+        if failed:
+            traced.errors.append(describe_error(failed[-1].error, user_file))  # type: ignore
     if not traced.graphs and not traced.errors:
         traced.needs_call = call_hint(target)
     return traced
