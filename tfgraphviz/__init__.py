@@ -10,22 +10,25 @@ if TYPE_CHECKING:
     import networkx as nx
 
 __all__ = [
-    "__version__", "render", "trace", "to_networkx", "to_dot", "to_json", "from_json",
+    "__version__", "render", "to_networkx", "to_dot", "to_json", "from_json",
     "write_dot", "write_svg", "write_png", "write_pdf", "write_json", "read_json",
     "write_graphml", "write_tensorboard", "errors",
 ]
 
 
-def trace(fn: Any, *args: Any, **kwargs: Any) -> nx.MultiDiGraph:
-    """Model of a tf.function (traced with these arguments), a ConcreteFunction or a tf.Graph."""
+def to_networkx(fn: Any, *args: Any, **kwargs: Any) -> nx.MultiDiGraph:
+    """The model of a tf.function (traced with these arguments or specs), a ConcreteFunction,
+    a plain Python function (traced as if decorated), a tf.Graph, or a TracedGraph."""
     from pathlib import Path
 
     import tensorflow as tf
 
     from tfgraphviz.instrument import recording
     from tfgraphviz.model import to_networkx as build
-    from tfgraphviz.trace import extract_concrete, extract_graph
+    from tfgraphviz.trace import TracedGraph, extract_concrete, extract_graph
 
+    if isinstance(fn, TracedGraph):
+        return build(fn, *args, **kwargs)
     if isinstance(fn, tf.Graph):
         return build(extract_graph(fn, Path("<none>")), "graph", "tf.Graph")
     with recording() as rec:
@@ -42,7 +45,7 @@ def __getattr__(name: str) -> Any:
     import importlib
 
     homes = {
-        "render": "tfgraphviz.render", "to_networkx": "tfgraphviz.model",
+        "render": "tfgraphviz.render",
         "to_dot": "tfgraphviz.dot", "write_dot": "tfgraphviz.dot",
         "write_svg": "tfgraphviz.layout", "write_png": "tfgraphviz.layout",
         "write_pdf": "tfgraphviz.layout", "to_json": "tfgraphviz.export_json",

@@ -65,7 +65,12 @@ def node_label(data: dict[str, Any]) -> str:
 
     if kind == "variable":
         title = data.get("variable") or name
-        what = "captured tf.Variable" if op == "Placeholder" else f"tf.Variable · {html(op)}"
+        if op != "Placeholder":
+            what = f"tf.Variable · {html(op)}"
+        elif data["variable"] == name:
+            what = "tf.Variable argument"
+        else:
+            what = "captured tf.Variable"
         return f"<b>{html(short(title))}</b><br/>" + small(what)
     if kind in ("arg", "ret"):
         index = data["attrs"].get("index", "")

@@ -70,7 +70,9 @@ def load_module(path: Path) -> types.ModuleType:
 def _describe(exc: BaseException, path: Path) -> str:
     """`Type: message (file.py:LINE)` with the deepest frame of the user's file."""
     message = str(exc).strip().splitlines()
-    text = type(exc).__name__ + (f": {message[-1].strip()}" if message else "")
+    last = message[-1].strip() if message else ""
+    text = last if last.startswith(type(exc).__name__) else type(exc).__name__ + (
+        f": {last}" if last else "")
     where = ""
     resolved = str(path.resolve())
     for frame in traceback.extract_tb(exc.__traceback__):

@@ -94,7 +94,9 @@ class _Builder:
             kind = "placeholder"
             variable = self.traced.variables.get(node.name, "") if not body else ""
             if variable:
-                kind = "variable"
+                kind = "variable"  # a tf.Variable the function captured
+            elif outputs and outputs[0]["dtype"] == "resource" and not body:
+                kind, variable = "variable", node.name  # a tf.Variable passed as argument
         elif node.op in ("VarHandleOp", "VariableV2", "Variable"):
             kind = "variable"
             variable = attrs.get("shared_name") or node.name

@@ -83,30 +83,41 @@ def _prepare_output(output_dir: Path) -> dict[str, Any]:
         return {}
 
 
-def _files_of(manifest: dict[str, Any]) -> set[str]:
-    files = set()
+def _files_by_owner(manifest: dict[str, Any]) -> dict[str, set[str]]:
+    """Files a manifest lists, grouped by the function (autograph) or trace that owns them."""
+    owners: dict[str, set[str]] = {}
     for fn in manifest.get("functions", []):
-        if isinstance(fn, dict):
-            if fn.get("autograph"):
-                files.add(str(fn["autograph"]))
-            for cf in fn.get("concrete_functions", []):
-                files.update(str(f) for f in cf.get("files", {}).values())
-    return files
+        if not isinstance(fn, dict):
+            continue
+        if fn.get("autograph"):
+            owners.setdefault(f"{fn.get('name')}/autograph", set()).add(str(fn["autograph"]))
+        for i, cf in enumerate(fn.get("concrete_functions", [])):
+            files = {str(f) for f in cf.get("files", {}).values()}
+            owners.setdefault(f"{fn.get('name')}/{cf.get('signature', i)}", set()).update(files)
+    return owners
 
 
 def _remove_stale(output_dir: Path, old: dict[str, Any], new: dict[str, Any]) -> None:
-    """Delete files that an earlier render listed and this one no longer writes."""
+    """Delete files of functions or traces an earlier render listed and this one no longer has.
+
+    Files of anything rendered now are kept even if this run could not rewrite them (a layout
+    that timed out leaves the previous SVG in place rather than losing it)."""
     import shutil
 
     root = output_dir.resolve()
-    for rel in sorted(_files_of(old) - _files_of(new)):
-        path = (output_dir / rel).resolve()
-        if root not in path.parents:
+    current = _files_by_owner(new)
+    keep = set().union(*current.values()) if current else set()
+    for owner, files in sorted(_files_by_owner(old).items()):
+        if owner in current:
             continue
-        if path.is_dir():
-            shutil.rmtree(path, ignore_errors=True)
-        elif path.exists():
-            path.unlink()
+        for rel in sorted(files - keep):
+            path = (output_dir / rel).resolve()
+            if root not in path.parents:
+                continue
+            if path.is_dir():
+                shutil.rmtree(path, ignore_errors=True)
+            elif path.exists():
+                path.unlink()
 
 
 def _export(graph: Any, stem: str, output_dir: Path, formats: tuple[str, ...],

@@ -5,6 +5,7 @@ from __future__ import annotations
 import ast
 import inspect
 import re
+import types
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -153,6 +154,10 @@ def _op_table(graph: Any, user_file: Path) -> dict[str, OpInfo]:
     return table
 
 
+_NOT_CONTAINERS = (type, types.FunctionType, types.MethodType, types.ModuleType,
+                   types.BuiltinFunctionType)
+
+
 def _variable_names(namespace: dict[str, Any]) -> dict[int, str]:
     """id(tf.Variable) -> the Python expression that reaches it from the module's globals."""
     import tensorflow as tf
@@ -171,8 +176,7 @@ def _variable_names(namespace: dict[str, Any]) -> dict[int, str]:
             continue
         if isinstance(obj, list | tuple) and len(obj) < 100:
             frontier.extend((f"{path}[{i}]", v, depth + 1) for i, v in enumerate(obj))
-        elif hasattr(obj, "__dict__") and not isinstance(obj, type) and not callable(obj) \
-                or isinstance(obj, tf.Module):
+        elif hasattr(obj, "__dict__") and not isinstance(obj, _NOT_CONTAINERS):
             for attr, value in sorted(vars(obj).items()):
                 if not attr.startswith("__"):
                     frontier.append((f"{path}.{attr}", value, depth + 1))

@@ -1,0 +1,80 @@
+"""Shared fixtures: examples traced once per session, and a runner for the real CLI."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+DATA = Path(__file__).resolve().parent / "data"
+GOLDEN = Path(__file__).resolve().parent / "golden"
+EXAMPLES = ROOT / "tfgraphviz" / "examples"
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption("--update-golden", action="store_true",
+                     help="rewrite tests/golden/*.dot from the current output")
+
+
+@pytest.fixture(scope="session")
+def update_golden(request: pytest.FixtureRequest) -> bool:
+    return bool(request.config.getoption("--update-golden"))
+
+
+@dataclass
+class Traced:
+    module: object
+    functions: dict  # name -> TracedFunction
+
+
+@pytest.fixture(scope="session")
+def traced_examples() -> dict[str, Traced]:
+    """Every example (but Keras, whose layer names depend on import order) traced in-process."""
+    from tfgraphviz.instrument import captured_output, recording
+    from tfgraphviz.loader import load_module, select_targets
+    from tfgraphviz.trace import trace_target
+
+    result: dict[str, Traced] = {}
+    extra = {"article_eager": ["f"]}
+    for path in sorted(EXAMPLES.glob("*.py")):
+        if path.stem in ("__init__",):
+            continue
+        with recording() as rec, captured_output():
+            module = load_module(path)
+            targets = select_targets(module, path, extra.get(path.stem))
+            functions = {t.name: trace_target(t, [], rec, path, vars(module)) for t in targets}
+        result[path.stem] = Traced(module, functions)
+    return result
+
+
+@dataclass
+class CliResult:
+    code: int
+    stdout: str
+    stderr: str
+
+
+def run_cli(*args: str, env: dict[str, str] | None = None, cwd: Path | None = None) -> CliResult:
+    """Run the real `python -m tfgraphviz` in a fresh process."""
+    full_env = {**os.environ, **(env or {})}
+    full_env.pop("PYTHONHASHSEED", None)
+    proc = subprocess.run([sys.executable, "-m", "tfgraphviz", *args], capture_output=True,
+                          text=True, env=full_env, cwd=cwd or ROOT, timeout=600, check=False)
+    return CliResult(proc.returncode, proc.stdout, proc.stderr)
+
+
+def assert_clean_error(result: CliResult, code: int, *needles: str) -> None:
+    """Non-zero exit, no traceback, short messages prefixed with the program name."""
+    assert result.code == code, (result.code, result.stderr)
+    assert "Traceback" not in result.stderr
+    lines = [ln for ln in result.stderr.splitlines() if ln.strip()]
+    assert lines and all(ln.startswith("tfgraphviz: ") for ln in lines), result.stderr
+    for needle in needles:
+        assert needle in result.stderr, (needle, result.stderr)
