@@ -138,7 +138,7 @@ def test_bad_input_gives_one_clear_line(tmp_path, args, code, needle):
 
 def test_import_error_points_at_the_line(tmp_path):
     result = run_cli("render", str(DATA / "import_error.py"), "-o", str(tmp_path))
-    assert_clean_error(result, 2, "import_error.py:7")
+    assert_clean_error(result, 2, "import_error.py:8")
 
 
 def test_debug_shows_the_traceback(tmp_path):
@@ -188,7 +188,8 @@ def test_rendering_twice_in_fresh_processes_is_byte_identical(tmp_path):
 
 
 def test_function_files_do_not_depend_on_the_others(tmp_path):
-    everything = run_cli("render", str(EXAMPLES / "loops_and_conds.py"), "-o", str(tmp_path / "all"))
+    everything = run_cli("render", str(EXAMPLES / "loops_and_conds.py"), "-o",
+                         str(tmp_path / "all"))
     alone = run_cli("render", str(EXAMPLES / "loops_and_conds.py"), "-o", str(tmp_path / "one"),
                     "-f", "collatz_steps")
     assert everything.code == 0 and alone.code == 0

@@ -189,6 +189,8 @@ def to_dot(graph: nx.MultiDiGraph, title: str | None = None) -> str:
 
     heading = title if title is not None else (
         f"{graph.graph.get('name', '')}{graph.graph.get('signature', '')}")
+    if graph.graph.get("note"):
+        heading += f"\n{graph.graph['note']}"
     lines = [
         "digraph G {",
         f'  graph [fontname="{FONT}", fontsize="10", rankdir="TB", compound="true", '

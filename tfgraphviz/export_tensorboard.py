@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import re
 from pathlib import Path
+from typing import Any
 
 import networkx as nx
 
@@ -39,7 +40,7 @@ def tensorboard_names(graph: nx.MultiDiGraph) -> dict[str, str]:
     return names
 
 
-def to_graph_def(graph: nx.MultiDiGraph) -> object:
+def to_graph_def(graph: nx.MultiDiGraph) -> Any:
     """A GraphDef (TensorBoard's own proto classes) that mirrors the model."""
     from tensorboard.compat.proto import attr_value_pb2, graph_pb2
 

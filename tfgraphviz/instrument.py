@@ -1,4 +1,4 @@
-"""Record what TensorFlow does while tracing: traces, their printed output, graphs, automatic edges."""
+"""Record what TensorFlow does while tracing: traces, printed output, graphs, automatic edges."""
 
 from __future__ import annotations
 
@@ -136,13 +136,13 @@ def recording() -> Iterator[Recording]:
 
     tracing_compilation._create_concrete_function = create
     func_graph_module.func_graph_from_py_func = from_py
-    acd.__exit__ = exit_  # type: ignore[method-assign]
+    acd.__exit__ = exit_
     try:
         yield rec
     finally:
         tracing_compilation._create_concrete_function = orig_create
         func_graph_module.func_graph_from_py_func = orig_from_py
-        acd.__exit__ = orig_exit  # type: ignore[method-assign]
+        acd.__exit__ = orig_exit
 
 
 @contextlib.contextmanager

@@ -34,7 +34,8 @@ def run_dot(source: str, fmt: str, timeout: float = DEFAULT_TIMEOUT) -> bytes:
             f"Graphviz did not finish the layout within {timeout:g} s"
         ) from None
     except OSError as exc:
-        raise GraphvizNotFoundError(f"Graphviz's `dot` could not run ({exc}); {INSTALL_HINT}")
+        raise GraphvizNotFoundError(
+            f"Graphviz's `dot` could not run ({exc}); {INSTALL_HINT}") from None
     if proc.returncode != 0:
         detail = proc.stderr.decode("utf-8", "replace").strip().splitlines()
         raise LayoutError(f"Graphviz failed: {detail[0] if detail else proc.returncode}")

@@ -194,7 +194,8 @@ def _resolve(module: types.ModuleType, name: str) -> Target:
     """Find `name`, `Class.method` or `obj.method` in the module, even if discovery skipped it."""
     parts = name.split(".")
     if not all(p.isidentifier() for p in parts):
-        raise FunctionNotFoundError(f"--function {name!r} is not a Python name like f or obj.method")
+        raise FunctionNotFoundError(
+            f"--function {name!r} is not a Python name like f or obj.method")
     if parts[0] not in vars(module):
         raise FunctionNotFoundError(_not_found(module, name))
     obj: Any = vars(module)[parts[0]]

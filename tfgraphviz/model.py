@@ -50,8 +50,8 @@ class _Builder:
         """Start index of each output arg, the flat output dtypes, and statefulness."""
         if node.op in self.library:
             sig = self.library[node.op].signature
-            starts = {a.name: i for i, a in enumerate(sig.output_arg)}
-            return starts, [dtype_name(a.type) for a in sig.output_arg], sig.is_stateful
+            by_arg = {a.name: i for i, a in enumerate(sig.output_arg)}
+            return by_arg, [dtype_name(a.type) for a in sig.output_arg], sig.is_stateful
         from tensorflow.python.framework import op_def_registry
 
         op_def = op_def_registry.get(node.op)

@@ -249,6 +249,9 @@ def render(path: str | Path, output_dir: str | Path, *, functions: Sequence[str]
             cf_stem = stem if len(traced.graphs) == 1 else f"{stem}.{i}"
             kind = "tf.Graph" if traced.kind == "graph" else "tf.function"
             graph = to_networkx(tg, traced.name, kind)
+            if traced.errors and traced.graphs:
+                graph.graph["note"] = ("a trace that succeeded before tracing failed: "
+                                       + traced.errors[0].splitlines()[0][:90])
             files = _export(graph, cf_stem, output_dir, chosen_formats, layout_timeout,
                             problems, traced.name)
             concrete.append({

@@ -127,7 +127,9 @@ def signature_of(concrete: Any) -> str:
         names = []
     parts = []
     for i, arg in enumerate(args):
-        label = names[i] if i < len(names) else getattr(arg, "name", None) or f"arg{i}"
+        label = names[i] if i < len(names) else f"arg{i}"
+        if re.fullmatch(r"args_\d+", label) and getattr(arg, "name", None):
+            label = arg.name  # *args of a Keras model's __call__: use the Input's name
         parts.append(f"{label}: {describe_spec(arg)}")
     parts.extend(f"{k}: {describe_spec(v)}" for k, v in sorted(kwargs.items()))
     return "(" + ", ".join(parts) + ")"
