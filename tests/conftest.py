@@ -36,7 +36,7 @@ class Traced:
 
 @pytest.fixture(scope="session")
 def traced_examples() -> dict[str, Traced]:
-    """Every example (but Keras, whose layer names depend on import order) traced in-process."""
+    """Every bundled example traced in-process, once per session."""
     from tfgraphviz.instrument import captured_output, recording
     from tfgraphviz.loader import load_module, select_targets
     from tfgraphviz.trace import trace_target

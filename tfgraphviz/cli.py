@@ -58,6 +58,9 @@ def build_parser() -> argparse.ArgumentParser:
                         help="stop Graphviz after this many seconds per graph; DOT and JSON "
                              "are still written (default: %(default)g), e.g. --layout-timeout "
                              "300")
+    sub.add_parser("examples", help="list the bundled example files and their paths",
+                   description="Print each bundled example's name, path and first docstring "
+                               "line; render one with: tfgraphviz render PATH")
     render.add_argument("-q", "--quiet", action="store_true",
                         help="print only problems, not the list of files written")
     render.add_argument("--debug", action="store_true",
@@ -83,6 +86,19 @@ def _fixed_hash_seed(argv: Sequence[str] | None) -> None:
         os.execve(sys.executable, args, env)
 
 
+def _list_examples() -> int:
+    import ast
+
+    from tfgraphviz import examples
+
+    for name in examples.names():
+        path = examples.path(name)
+        doc = ast.get_docstring(ast.parse(path.read_text(encoding="utf-8"))) or ""
+        print(f"{name:28} {path}")
+        print(f"{'':28} {doc.splitlines()[0] if doc else ''}")
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     _fixed_hash_seed(argv)
     parser = build_parser()
@@ -92,6 +108,12 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         print(__version__)
         return 0
+    if args.command == "examples":
+        try:
+            return _list_examples()
+        except BrokenPipeError:  # e.g. piped into head
+            sys.stderr.close()
+            return 0
     if args.command != "render":
         parser.print_help()
         return 2

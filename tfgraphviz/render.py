@@ -18,7 +18,7 @@ from tfgraphviz.errors import (
     LayoutTimeoutError,
     OutputError,
 )
-from tfgraphviz.fsutil import write_text
+from tfgraphviz.fsutil import write_bytes, write_text
 
 FORMATS = ("dot", "svg", "png", "pdf", "json", "graphml", "tensorboard")
 DEFAULT_FORMATS = ("dot", "svg", "json", "tensorboard")
@@ -120,54 +120,56 @@ def _remove_stale(output_dir: Path, old: dict[str, Any], new: dict[str, Any]) ->
                 path.unlink()
 
 
+def _layout(source: str, target: Path, fmt: str, timeout: float) -> str | None:
+    """Write one Graphviz layout; return a problem message instead of raising (but for a
+    missing Graphviz, which ends all layouts)."""
+    from tfgraphviz.layout import run_dot
+
+    try:
+        write_bytes(target, run_dot(source, fmt, timeout))
+    except LayoutTimeoutError as exc:
+        return (f"{target.stem}: {exc}; the .dot and .json files are written. Try a longer "
+                "--layout-timeout, pick fewer functions with -f, or open the .dot file in "
+                "another Graphviz viewer")
+    except LayoutError as exc:
+        return f"{target.stem}: {exc}"
+    return None
+
+
 def _export(graph: Any, stem: str, output_dir: Path, formats: tuple[str, ...],
             timeout: float, problems: list[Problem], name: str) -> dict[str, str]:
     """Write every requested file for one model; return {format: relative path}."""
     from tfgraphviz.dot import to_dot
     from tfgraphviz.export_json import write_graphml, write_json
     from tfgraphviz.export_tensorboard import write_tensorboard
-    from tfgraphviz.layout import run_dot
 
-    files: dict[str, str] = {}
     source = to_dot(graph)
-    layout_failed = False
+    writers: dict[str, Callable[[Path], object]] = {
+        "dot": lambda p: write_text(p, source),
+        "json": lambda p: write_json(graph, p),
+        "graphml": lambda p: write_graphml(graph, p),
+    }
+    files: dict[str, str] = {}
     for fmt in formats:
-        target = output_dir / f"{stem}.{fmt}"
-        if fmt == "dot":
-            write_text(target, source)
-        elif fmt == "json":
-            write_json(graph, target)
-        elif fmt == "graphml":
-            write_graphml(graph, target)
-        elif fmt == "tensorboard":
+        if fmt == "tensorboard":
             rel = Path("tensorboard") / stem
             write_tensorboard(graph, output_dir / rel)
             files[fmt] = rel.as_posix()
-            continue
-        elif not layout_failed:
-            try:
-                from tfgraphviz.fsutil import write_bytes
-
-                write_bytes(target, run_dot(source, fmt, timeout))
-            except GraphvizNotFoundError as exc:
-                problems.append(Problem(name, str(exc), exc.exit_code))
-                layout_failed = True
-            except LayoutTimeoutError as exc:
-                problems.append(Problem(name, (
-                    f"{stem}: {exc}; the .dot and .json files are written. Try a longer "
-                    f"--layout-timeout, pick fewer functions with -f, or open the .dot file "
-                    f"in another Graphviz viewer"), exc.exit_code))
-                layout_failed = True
-            except LayoutError as exc:
-                problems.append(Problem(name, f"{stem}: {exc}", exc.exit_code))
-                layout_failed = True
-            if layout_failed:
-                continue
-        else:
-            continue
-        files[fmt] = target.name
-    if layout_failed and "dot" not in files:
-        write_text(output_dir / f"{stem}.dot", source)
+        elif fmt in writers:
+            writers[fmt](output_dir / f"{stem}.{fmt}")
+            files[fmt] = f"{stem}.{fmt}"
+    for fmt in (f for f in formats if f in LAYOUT_FORMATS):
+        try:
+            problem = _layout(source, output_dir / f"{stem}.{fmt}", fmt, timeout)
+        except GraphvizNotFoundError as exc:
+            problems.append(Problem(name, str(exc), exc.exit_code))
+            break
+        if problem is not None:
+            problems.append(Problem(name, problem))
+            break
+        files[fmt] = f"{stem}.{fmt}"
+    if any(f in LAYOUT_FORMATS and f not in files for f in formats) and "dot" not in files:
+        writers["dot"](output_dir / f"{stem}.dot")  # something to open when layout failed
         files["dot"] = f"{stem}.dot"
     return dict(sorted(files.items()))
 
@@ -181,30 +183,14 @@ def _edge_counts(graph: Any) -> dict[str, int]:
     return counts
 
 
-def render(path: str | Path, output_dir: str | Path, *, functions: Sequence[str] = (),
-           formats: Sequence[str] = DEFAULT_FORMATS, calls: Sequence[str] = (),
-           layout_timeout: float = 60.0, log: Callable[[str], None] | None = None
-           ) -> RenderResult:
-    """Render every (or every named) tf.function of a file into `output_dir`."""
-    from tfgraphviz import __version__
+def _trace_file(path: Path, functions: Sequence[str], call_specs: list[Any],
+                problems: list[Problem]) -> tuple[list[Any], str]:
+    """Import the file and trace the chosen targets; return them and the import's output."""
     from tfgraphviz.instrument import captured_output, recording
-    from tfgraphviz.layout import graphviz_version
     from tfgraphviz.loader import load_module, select_targets
-    from tfgraphviz.model import to_networkx
-    from tfgraphviz.trace import parse_call, trace_target
+    from tfgraphviz.trace import trace_target
 
-    path, output_dir = Path(path), Path(output_dir)
-    chosen_formats = parse_formats(formats)
-    call_specs = [parse_call(c) for c in calls]
-    if layout_timeout <= 0:
-        raise InputError("--layout-timeout must be a positive number of seconds")
-    old_manifest = _prepare_output(output_dir)
-    say = log or (lambda _msg: None)
-
-    with captured_output():  # TensorFlow's start-up log lines are noise here
-        import tensorflow as tf
-
-    problems: list[Problem] = []
+    entries = []
     with recording() as rec:
         with captured_output() as import_output:
             module = load_module(path)
@@ -217,59 +203,83 @@ def render(path: str | Path, output_dir: str | Path, *, functions: Sequence[str]
             if spec.function not in known:
                 targets += select_targets(module, path, [spec.function])
                 known.add(spec.function)
-        namespace = vars(module)
-        entries = []
         for target in targets:
-            my_calls = [s for s in call_specs
-                        if s.function in (target.name, target.name.removesuffix(".__call__"))]
-            with captured_output() as trace_noise:
+            aliases = (target.name, target.name.removesuffix(".__call__"))
+            my_calls = [s for s in call_specs if s.function in aliases]
+            with captured_output():  # TensorFlow's warnings; user prints are in the records
                 try:
-                    traced = trace_target(target, my_calls, rec, path, namespace)
+                    entries.append(trace_target(target, my_calls, rec, path, vars(module)))
                 except CallSpecError as exc:
                     problems.append(Problem(target.name, str(exc), exc.exit_code))
-                    continue
-            del trace_noise
-            entries.append(traced)
+    return entries, import_output[0]
 
-    manifest_functions = []
-    for traced in entries:
-        stem = file_stem(traced.name)
-        for err in traced.errors:
-            problems.append(Problem(traced.name, f"{traced.name}: {err}"))
-        if traced.needs_call:
-            problems.append(Problem(traced.name, (
-                f"{traced.name}: needs example arguments to be traced; "
-                f"add {traced.needs_call} (TensorSpecs or real values)")))
-        autograph_file = None
-        if traced.autograph:
-            autograph_file = f"{stem}.autograph.py"
-            write_text(output_dir / autograph_file, traced.autograph)
-        concrete = []
-        for i, tg in enumerate(traced.graphs):
-            cf_stem = stem if len(traced.graphs) == 1 else f"{stem}.{i}"
-            kind = "tf.Graph" if traced.kind == "graph" else "tf.function"
-            graph = to_networkx(tg, traced.name, kind)
-            if traced.errors and traced.graphs:
-                graph.graph["note"] = ("a trace that succeeded before tracing failed: "
-                                       + traced.errors[0].splitlines()[0][:90])
-            files = _export(graph, cf_stem, output_dir, chosen_formats, layout_timeout,
-                            problems, traced.name)
-            concrete.append({
-                "signature": tg.signature, "trace_output": _clean_output(tg.trace_output),
-                "files": files, "nodes": graph.number_of_nodes(), "edges": _edge_counts(graph),
-                "bodies": [b["id"] for b in graph.graph["bodies"]],
-            })
-            say(f"  {traced.name}{tg.signature} -> {', '.join(files.values())}")
-        manifest_functions.append({
-            "name": traced.name, "kind": traced.kind, "trace_count": traced.trace_count,
-            "trace_outputs": [_clean_output(t) for t in traced.trace_outputs],
-            "autograph": autograph_file, "errors": traced.errors,
-            "needs_call": traced.needs_call, "concrete_functions": concrete,
+
+def _write_function(traced: Any, output_dir: Path, formats: tuple[str, ...], timeout: float,
+                    problems: list[Problem], say: Callable[[str], None]) -> dict[str, Any]:
+    """Write the files of one function's ConcreteFunctions; return its manifest entry."""
+    from tfgraphviz.model import to_networkx
+
+    stem = file_stem(traced.name)
+    problems += [Problem(traced.name, f"{traced.name}: {err}") for err in traced.errors]
+    if traced.needs_call:
+        problems.append(Problem(traced.name, (
+            f"{traced.name}: needs example arguments to be traced; "
+            f"add {traced.needs_call} (TensorSpecs or real values)")))
+    autograph_file = None
+    if traced.autograph:
+        autograph_file = f"{stem}.autograph.py"
+        write_text(output_dir / autograph_file, traced.autograph)
+    concrete = []
+    for i, tg in enumerate(traced.graphs):
+        cf_stem = stem if len(traced.graphs) == 1 else f"{stem}.{i}"
+        graph = to_networkx(tg, traced.name, "tf.Graph" if traced.kind == "graph"
+                            else "tf.function")
+        if traced.errors:
+            graph.graph["note"] = ("a trace that succeeded before tracing failed: "
+                                   + traced.errors[0].splitlines()[0][:90])
+        files = _export(graph, cf_stem, output_dir, formats, timeout, problems, traced.name)
+        concrete.append({
+            "signature": tg.signature, "trace_output": _clean_output(tg.trace_output),
+            "files": files, "nodes": graph.number_of_nodes(), "edges": _edge_counts(graph),
+            "bodies": [b["id"] for b in graph.graph["bodies"]],
         })
+        say(f"  {traced.name}{tg.signature} -> {', '.join(files.values())}")
+    return {
+        "name": traced.name, "kind": traced.kind, "trace_count": traced.trace_count,
+        "trace_outputs": [_clean_output(t) for t in traced.trace_outputs],
+        "autograph": autograph_file, "errors": traced.errors,
+        "needs_call": traced.needs_call, "concrete_functions": concrete,
+    }
+
+
+def render(path: str | Path, output_dir: str | Path, *, functions: Sequence[str] = (),
+           formats: Sequence[str] = DEFAULT_FORMATS, calls: Sequence[str] = (),
+           layout_timeout: float = 60.0, log: Callable[[str], None] | None = None
+           ) -> RenderResult:
+    """Render every (or every named) tf.function of a file into `output_dir`."""
+    from tfgraphviz import __version__
+    from tfgraphviz.instrument import captured_output
+    from tfgraphviz.layout import graphviz_version
+    from tfgraphviz.trace import parse_call
+
+    path, output_dir = Path(path), Path(output_dir)
+    chosen_formats = parse_formats(formats)
+    call_specs = [parse_call(c) for c in calls]
+    if layout_timeout <= 0:
+        raise InputError("--layout-timeout must be a positive number of seconds")
+    old_manifest = _prepare_output(output_dir)
+    say = log or (lambda _msg: None)
+    with captured_output():  # TensorFlow's start-up log lines are noise here
+        import tensorflow as tf
+
+    problems: list[Problem] = []
+    entries, import_output = _trace_file(path, functions, call_specs, problems)
     manifest = {
         "tfgraphviz": __version__, "source": path.name, "tensorflow": tf.__version__,
         "graphviz": graphviz_version(), "formats": list(chosen_formats),
-        "import_output": _clean_output(import_output[0]), "functions": manifest_functions,
+        "import_output": _clean_output(import_output),
+        "functions": [_write_function(t, output_dir, chosen_formats, layout_timeout, problems,
+                                      say) for t in entries],
     }
     write_text(output_dir / MANIFEST,
                json.dumps(manifest, indent=1, sort_keys=True, ensure_ascii=False) + "\n")
