@@ -28,6 +28,7 @@ GALLERY: dict[str, tuple[list[str], int]] = {
     "loops_and_conds": ([], 0),
     "control_deps": ([], 0),
     "keras_model": ([], 0),
+    "training_step": ([], 0),
 }
 
 

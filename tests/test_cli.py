@@ -238,7 +238,7 @@ def test_examples_are_listed_with_installed_paths(tmp_path):
     result = run_cli("examples")
     assert result.code == 0
     paths = [ln.split()[1] for ln in result.stdout.splitlines() if ln and not ln.startswith(" ")]
-    assert len(paths) == 9 and all(Path(p).is_file() for p in paths)
+    assert len(paths) == 10 and all(Path(p).is_file() for p in paths)
     rendered = run_cli("render", next(p for p in paths if p.endswith("control_deps.py")),
                        "-o", str(tmp_path), "-q")
     assert rendered.code == 0 and (tmp_path / "step.svg").exists()

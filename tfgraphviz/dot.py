@@ -52,8 +52,9 @@ def short(text: str, limit: int = 32) -> str:
 
 
 def _type_text(spec: dict[str, str]) -> str:
+    """`float32[2,?]`; a scalar is just `float32`, an unknown rank `float32[*]`."""
     shape = spec.get("shape", "?")
-    return spec.get("dtype", "?") + ("" if shape == "[]" else shape)
+    return spec.get("dtype", "?") + {"[]": "", "?": "[*]"}.get(shape, shape)
 
 
 def node_label(data: dict[str, Any]) -> str:
@@ -134,7 +135,7 @@ def node_style(data: dict[str, Any]) -> dict[str, str]:
 def edge_style(data: dict[str, Any]) -> dict[str, str]:
     kind = data["kind"]
     if kind == "data":
-        label = data["dtype"] + ("" if data["shape"] == "[]" else data["shape"])
+        label = _type_text(data)
         return {"color": COLORS["data"], "label": quoted(label), "fontsize": "8",
                 "fontcolor": "#495057",
                 "tooltip": quoted(f"output {data['src_output']} → input {data['dst_input']}: "
@@ -154,6 +155,12 @@ def edge_style(data: dict[str, Any]) -> dict[str, str]:
                               f"{data['output_index']}")}
 
 
+def tie_style(role: str, cluster: str) -> dict[str, str]:
+    """An edge from an op to the cluster of a body it runs (when no arguments are mapped)."""
+    return {"style": "dotted", "color": COLORS["call"], "arrowhead": "empty", "lhead": cluster,
+            "tooltip": quoted(f"runs its {role} body")}
+
+
 def legend(heading: str) -> str:
     """The graph's label: its title over a key to colours and line styles."""
     def row(sample: str, color: str, text: str) -> str:
@@ -161,7 +168,7 @@ def legend(heading: str) -> str:
                 f'<td align="left">{text}</td></tr>')
 
     rows = [
-        row("━━▶", COLORS["data"], "data edge, labelled dtype[shape]"),
+        row("━━▶", COLORS["data"], "data edge, labelled dtype[shape] ([*]: rank unknown)"),
         row("╍╍●", COLORS["control"], "control dependency written by the user"),
         row("╍╍●", COLORS["auto"], "automatic control dependency (tf.function)"),
         row("┈┈▷", COLORS["call"], "argument passed into / result out of a body"),
@@ -200,6 +207,7 @@ def to_dot(graph: nx.MultiDiGraph, title: str | None = None) -> str:
         f'  edge [fontname="{FONT}", fontsize="8", arrowsize="0.6"];',
     ]
     clusters = iter(range(1 << 30))
+    tie_to: dict[int, tuple[dict[str, Any], str]] = {}
 
     def emit(body: str, indent: str) -> None:
         for node in members.get(body, []):
@@ -212,7 +220,12 @@ def to_dot(graph: nx.MultiDiGraph, title: str | None = None) -> str:
             depth = int(child.get("depth", 1))
             label = (f"<b>{html(child['role'])}</b> of {html(caller['name'])} "
                      f"({html(caller['op'])})")
-            lines.append(f"{indent}subgraph cluster_{next(clusters)} {{")
+            number = next(clusters)
+            has_call = any(d["kind"] == "call" and graph.nodes[v].get("body") == child["id"]
+                           for _, v, d in graph.out_edges(child["caller"], data=True))
+            if not has_call and members.get(child["id"]):
+                tie_to[id(child)] = (child, f"cluster_{number}")
+            lines.append(f"{indent}subgraph cluster_{number} {{")
             lines.append(
                 f'{indent}  graph [label=<{label}>, style="rounded,filled", color="#adb5bd", '
                 f'fillcolor="{CLUSTER_FILLS[depth % len(CLUSTER_FILLS)]}", fontsize="10", '
@@ -223,6 +236,9 @@ def to_dot(graph: nx.MultiDiGraph, title: str | None = None) -> str:
     emit("", "  ")
     for u, v, data in graph.edges(data=True):
         lines.append(f"  {ids[u]} -> {ids[v]} [{_attr_list(edge_style(data))}];")
+    for body, cluster in tie_to.values():  # bodies whose argument mapping is not known
+        lines.append(f"  {ids[body['caller']]} -> {ids[members[body['id']][0]]} "
+                     f"[{_attr_list(tie_style(body['role'], cluster))}];")
     lines.append("}")
     return "\n".join(lines) + "\n"
 

@@ -99,6 +99,9 @@ def recording() -> Iterator[Recording]:
             concrete = orig_create(function_type, type_context, func_graph, options)
             record.concrete = concrete
             record.graph = concrete.graph
+            name = concrete.name  # the FunctionDef name callers use, e.g. __inference_f_12
+            rec.graphs_by_name[name.decode() if isinstance(name, bytes) else str(name)] = \
+                concrete.graph
             return concrete
         except BaseException as exc:
             record.error = exc

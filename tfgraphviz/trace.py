@@ -161,28 +161,35 @@ _NOT_CONTAINERS = (type, types.FunctionType, types.MethodType, types.ModuleType,
 
 
 def _variable_names(namespace: dict[str, Any]) -> dict[int, str]:
-    """id(tf.Variable) -> the Python expression that reaches it from the module's globals."""
+    """id(tf.Variable) -> a name the user knows: the shortest public Python path from the
+    module's globals (`f._b` only when no public one exists), or a Keras variable's path."""
     import tensorflow as tf
 
-    names: dict[int, str] = {}
-    frontier: list[tuple[str, Any, int]] = [(k, v, 0) for k, v in namespace.items()
-                                            if not k.startswith("__")]
+    public: dict[int, str] = {}
+    private: dict[int, str] = {}
+    keras: dict[int, str] = {}
+    frontier: list[tuple[str, Any, int, bool]] = [
+        (k, v, 0, k.startswith("_")) for k, v in namespace.items() if not k.startswith("__")]
     seen: set[int] = set()
     while frontier:
-        path, obj, depth = frontier.pop(0)
-        if id(obj) in seen or depth > 3:
+        path, obj, depth, hidden = frontier.pop(0)
+        if id(obj) in seen or depth > 4:
             continue
         seen.add(id(obj))
         if isinstance(obj, tf.Variable):
-            names.setdefault(id(obj), path)
+            (private if hidden else public).setdefault(id(obj), path)
             continue
+        inner = getattr(obj, "_value", None)
+        if isinstance(inner, tf.Variable) and isinstance(getattr(obj, "path", None), str):
+            keras.setdefault(id(inner), obj.path)  # a Keras Variable wrapping a tf.Variable
         if isinstance(obj, list | tuple) and len(obj) < 100:
-            frontier.extend((f"{path}[{i}]", v, depth + 1) for i, v in enumerate(obj))
+            frontier.extend((f"{path}[{i}]", v, depth + 1, hidden) for i, v in enumerate(obj))
         elif hasattr(obj, "__dict__") and not isinstance(obj, _NOT_CONTAINERS):
             for attr, value in sorted(vars(obj).items()):
                 if not attr.startswith("__"):
-                    frontier.append((f"{path}.{attr}", value, depth + 1))
-    return names
+                    frontier.append((f"{path}.{attr}", value, depth + 1,
+                                     hidden or attr.startswith("_")))
+    return {**private, **keras, **public}
 
 
 def extract_concrete(concrete: Any, rec: Recording, user_file: Path,
