@@ -242,3 +242,19 @@ def test_examples_are_listed_with_installed_paths(tmp_path):
     rendered = run_cli("render", next(p for p in paths if p.endswith("control_deps.py")),
                        "-o", str(tmp_path), "-q")
     assert rendered.code == 0 and (tmp_path / "step.svg").exists()
+
+
+def test_traces_caused_by_another_function_are_not_counted(tmp_path):
+    everything = run_cli("render", str(DATA / "nested.py"), "-o", str(tmp_path / "all"))
+    alone = run_cli("render", str(DATA / "nested.py"), "-o", str(tmp_path / "one"), "-f", "inner")
+    assert everything.code == 0 and alone.code == 0, everything.stderr + alone.stderr
+    assert not (tmp_path / "all" / "inner.0.svg").exists()
+    for name in ("inner.dot", "inner.svg", "inner.json"):
+        assert (tmp_path / "all" / name).read_bytes() == (tmp_path / "one" / name).read_bytes()
+    manifests = [json.loads((tmp_path / d / "manifest.json").read_text()) for d in ("all", "one")]
+    counts = [next(f for f in m["functions"] if f["name"] == "inner")["trace_count"]
+              for m in manifests]
+    assert counts == [1, 1]
+    outer = next(f for f in manifests[0]["functions"] if f["name"] == "outer")
+    assert outer["concrete_functions"][0]["bodies"] == ["StatefulPartitionedCall::callee"] or \
+        outer["concrete_functions"][0]["bodies"] == ["PartitionedCall::callee"]

@@ -62,9 +62,11 @@ def build_parser() -> argparse.ArgumentParser:
                    description="Print each bundled example's name, path and first docstring "
                                "line; render one with: tfgraphviz render PATH")
     render.add_argument("-q", "--quiet", action="store_true",
-                        help="print only problems, not the list of files written")
+                        help="print only problems, not the list of files written, e.g. in "
+                             "scripts: tfgraphviz render f.py -q")
     render.add_argument("--debug", action="store_true",
-                        help="show Python tracebacks and TensorFlow's own log messages")
+                        help="show Python tracebacks and TensorFlow's own log messages, e.g. "
+                             "when a message is not enough: tfgraphviz render f.py --debug")
     return parser
 
 

@@ -18,6 +18,7 @@ class TraceRecord:
 
     name: str
     function: Any  # the tf.function (polymorphic Function) being traced, if found
+    phase: str = ""  # "" while importing, else the name of the target being traced
     output: str = ""
     concrete: Any = None  # the ConcreteFunction made, if the trace succeeded
     graph: Any = None  # the FuncGraph (complete, or partial when the trace failed)
@@ -37,6 +38,7 @@ class Recording:
     """Everything seen while the hooks were installed."""
 
     traces: list[TraceRecord] = field(default_factory=list)
+    phase: str = ""  # set by the tracer to the target it works on
     graphs_by_name: dict[str, Any] = field(default_factory=dict)
     auto_deps: dict[int, AutoDeps] = field(default_factory=dict)  # id(graph) -> AutoDeps
     _keep: list[Any] = field(default_factory=list)  # keeps graphs alive so ids stay unique
@@ -44,8 +46,10 @@ class Recording:
     def auto_deps_for(self, graph: Any) -> AutoDeps:
         return self.auto_deps.get(id(graph), AutoDeps())
 
-    def traces_of(self, function: Any) -> list[TraceRecord]:
-        return [t for t in self.traces if t.function is function]
+    def traces_of(self, function: Any, phase: str) -> list[TraceRecord]:
+        """Traces of a function made at import or while working on `phase`: never those that
+        tracing another target caused (a function's files must not depend on the others)."""
+        return [t for t in self.traces if t.function is function and t.phase in ("", phase)]
 
 
 class _Tee(io.TextIOBase):
@@ -91,7 +95,7 @@ def recording() -> Iterator[Recording]:
     orig_exit = acd.__exit__
 
     def create(function_type: Any, type_context: Any, func_graph: Any, options: Any) -> Any:
-        record = TraceRecord(name=str(options.name), function=_tracing_function())
+        record = TraceRecord(str(options.name), _tracing_function(), rec.phase)
         buffer = io.StringIO()
         previous = sys.stdout
         sys.stdout = _Tee(buffer, previous)

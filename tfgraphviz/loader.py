@@ -52,18 +52,16 @@ def load_module(path: Path) -> types.ModuleType:
     module = importlib.util.module_from_spec(spec)
     folder = str(path.parent.resolve())
     sys.modules[name] = module
-    sys.path.insert(0, folder)
+    if folder not in sys.path:
+        sys.path.insert(0, folder)
     try:
-        spec.loader.exec_module(module)
+        spec.loader.exec_module(module)  # the folder stays on sys.path: tracing may import
     except BaseException as exc:  # noqa: BLE001 - user code may raise anything, SystemExit too
         sys.modules.pop(name, None)
         raise SourceFileError(
             f"importing {path.name} failed: {_describe(exc, path)}; "
             "fix the file (run it with python to see the full traceback) or use --debug"
         ) from exc
-    finally:
-        if sys.path and sys.path[0] == folder:
-            sys.path.pop(0)
     return module
 
 

@@ -293,6 +293,7 @@ def trace_target(target: Target, calls: list[CallSpec], rec: Recording, user_fil
     import tensorflow as tf
 
     traced = TracedFunction(target.name, target.kind)
+    rec.phase = target.name
     if target.kind == "graph":
         traced.graphs.append(extract_graph(target.obj, user_file))
         return traced
@@ -314,7 +315,7 @@ def trace_target(target: Target, calls: list[CallSpec], rec: Recording, user_fil
     except Exception as exc:  # noqa: BLE001 - AutoGraph refuses some callables
         traced.autograph = None
         traced.errors.append(f"AutoGraph could not convert it: {type(exc).__name__}: {exc}")
-    records = [r for r in rec.traces_of(fn) if r.name != "initialize_variables"]
+    records = [r for r in rec.traces_of(fn, target.name) if r.name != "initialize_variables"]
     traced.trace_count = len(records)
     traced.trace_outputs = [r.output for r in records]
     _collect(traced, records, rec, user_file, namespace)
