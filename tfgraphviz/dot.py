@@ -57,13 +57,16 @@ def _type_text(spec: dict[str, str]) -> str:
     return spec.get("dtype", "?") + {"[]": "", "?": "[*]"}.get(shape, shape)
 
 
+def small(text: str) -> str:
+    """A second, smaller line of a label (already escaped); nothing for empty text."""
+    return f'<font point-size="9" color="#495057">{text}</font>' if text else ""
+
+
 def node_label(data: dict[str, Any]) -> str:
+    """HTML-like label: op type in bold, then its name, value, type or Python name."""
     kind, op, name = data["kind"], data["op"], data["name"]
     outputs = data.get("outputs", [])
     first = _type_text(outputs[0]) if outputs else ""
-    def small(text: str) -> str:
-        return f'<font point-size="9" color="#495057">{text}</font>' if text else ""
-
     if kind == "variable":
         title = data.get("variable") or name
         if op != "Placeholder":

@@ -108,6 +108,15 @@ class _Builder:
             source=list(info.source) if info is not None else [],
         )
 
+    def add_boundary(self, node_id: str, name: str, kind: str, body: str, depth: int,
+                     index: int, outputs: list[dict[str, str]]) -> None:
+        """An argument (`arg`) or result (`ret`) node of a body."""
+        self.graph.add_node(
+            node_id, name=self.clean(name), op="_Arg" if kind == "arg" else "_Retval",
+            kind=kind, body=body, depth=depth, scope="", device="", outputs=outputs,
+            stateful=False, attrs={"index": str(index)}, variable="", auto_created=False,
+            control_output=False, source=[])
+
     def add_edges(self, prefix: str, node_id: str, node: Any, scope_key: str,
                   resolve: Any) -> None:
         auto = self.traced.auto_deps.get(scope_key, AutoDeps())
@@ -156,16 +165,12 @@ class _Builder:
         fdef = self.library[fname]
         sig = fdef.signature
         args = {a.name: f"{prefix}{SEP}arg{i}" for i, a in enumerate(sig.input_arg)}
-        arg_shapes = {}
         for i, arg in enumerate(sig.input_arg):
             shapes = fdef.arg_attr[i].attr["_output_shapes"].list.shape if i in fdef.arg_attr \
                 else []
-            arg_shapes[arg.name] = shape_text(shapes[0]) if shapes else "?"
-            self.graph.add_node(
-                args[arg.name], name=self.clean(arg.name), op="_Arg", kind="arg", body=prefix,
-                depth=depth, scope="", device="", stateful=False, attrs={"index": str(i)},
-                outputs=[{"dtype": dtype_name(arg.type), "shape": arg_shapes[arg.name]}],
-                variable="", auto_created=False, control_output=False, source=[])
+            output = {"dtype": dtype_name(arg.type), "shape": shape_text(shapes[0]) if shapes
+                      else "?"}
+            self.add_boundary(args[arg.name], arg.name, "arg", prefix, depth, i, [output])
         for node in fdef.node_def:
             self.add_op(self.node_id(prefix, node.name), node, fname, prefix, depth)
 
@@ -183,10 +188,7 @@ class _Builder:
             self.add_edges(prefix, self.node_id(prefix, node.name), node, fname, resolve)
         for i, out in enumerate(sig.output_arg):
             ret_id = f"{prefix}{SEP}ret{i}"
-            self.graph.add_node(
-                ret_id, name=self.clean(out.name), op="_Retval", kind="ret", body=prefix,
-                depth=depth, scope="", device="", stateful=False, attrs={"index": str(i)},
-                outputs=[], variable="", auto_created=False, control_output=False, source=[])
+            self.add_boundary(ret_id, out.name, "ret", prefix, depth, i, [])
             src_id, src_out = resolve(fdef.ret[out.name])
             self.add_data_edge(src_id, src_out, ret_id, 0)
         for name in sorted(fdef.control_ret.values()):

@@ -113,6 +113,9 @@ def describe_spec(spec: Any) -> str:
     if isinstance(spec, dict):
         return "{" + ", ".join(f"{k!r}: {describe_spec(v)}" for k, v in sorted(spec.items())) + "}"
     if isinstance(spec, tf.TypeSpec):
+        dtype, shape = getattr(spec, "dtype", None), getattr(spec, "shape", None)
+        if type(spec).__name__ == "VariableSpec" and dtype is not None and shape is not None:
+            return f"tf.Variable {dtype.name}{_shape_text(shape)}"
         return type(spec).__name__
     text = repr(spec)
     return re.sub(r" at 0x[0-9a-fA-F]+", "", text)
@@ -248,28 +251,21 @@ def describe_error(exc: BaseException, user_file: Path) -> str:
     return message + (f"\n  at {where}" if where else "")
 
 
+def _required_parameters(fn: Any) -> list[inspect.Parameter] | None:
+    """Parameters without defaults (self, *args and **kwargs aside); None if unknown."""
+    try:
+        params = inspect.signature(getattr(fn, "python_function", fn)).parameters.values()
+    except (TypeError, ValueError):
+        return None
+    return [p for p in params if p.default is inspect.Parameter.empty and p.name != "self"
+            and p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)]
+
+
 def call_hint(target: Target) -> str:
     """The --call option to give for a function whose arguments are unknown."""
-    fn = getattr(target.obj, "python_function", target.obj)
-    try:
-        params = [p for p in inspect.signature(fn).parameters.values() if p.name != "self"]
-    except (TypeError, ValueError):
-        params = []
-    args = ", ".join(
-        f"{p.name}=tf.TensorSpec(None, tf.float32)" for p in params
-        if p.default is inspect.Parameter.empty
-        and p.kind not in (inspect.Parameter.VAR_POSITIONAL, inspect.Parameter.VAR_KEYWORD)
-    )
+    params = _required_parameters(target.obj) or []
+    args = ", ".join(f"{p.name}=tf.TensorSpec(None, tf.float32)" for p in params)
     return f"--call \"{target.name}({args})\""
-
-
-def _needs_arguments(fn: Any) -> bool:
-    try:
-        params = inspect.signature(fn.python_function).parameters.values()
-    except (TypeError, ValueError):
-        return True
-    return any(p.default is inspect.Parameter.empty and p.name != "self"
-               and p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD) for p in params)
 
 
 def _user_function(fn: Any) -> Any:
@@ -304,7 +300,7 @@ def trace_target(target: Target, calls: list[CallSpec], rec: Recording, user_fil
         specs = [tf.TensorSpec(t.shape, t.dtype, name=getattr(t, "name", None))
                  for t in target.obj.inputs]
         _trace_once(traced, fn, user_file, (specs[0] if len(specs) == 1 else specs,))
-    elif fn.input_signature is not None or not _needs_arguments(fn):
+    elif fn.input_signature is not None or _required_parameters(fn) == []:
         _trace_once(traced, fn, user_file)
     for spec in calls:
         args, kwargs = evaluate_call(spec, namespace)
