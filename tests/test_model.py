@@ -211,3 +211,40 @@ def test_collatz_nested_if_in_while(traced_examples, example):
     graph = to_networkx(traced_examples[example].functions["collatz_steps"].graphs[0], "c")
     depth2 = [b for b in graph.graph["bodies"] if b["depth"] == 2]
     assert {b["role"] for b in depth2} == {"then", "else"}
+
+
+def test_case_branches_and_control_deps_inside_bodies():
+    import tensorflow as tf
+
+    from tfgraphviz import to_networkx as model_of
+
+    v = tf.Variable(0.0)
+
+    def branch(k):
+        def run():
+            value = tf.constant(float(k))
+            marker = tf.print("branch", k)
+            with tf.control_dependencies([marker]):  # the user's, inside a body
+                out = tf.identity(value)
+            v.assign_add(out)  # stateful: the body's result waits for it automatically
+            return out
+        return run
+
+    @tf.function
+    def f(i):
+        return tf.switch_case(i, [branch(0), branch(1), branch(2)])
+
+    graph = model_of(f, tf.TensorSpec([], tf.int32))
+    roles = sorted(b["role"] for b in graph.graph["bodies"])
+    assert roles == ["branch0", "branch1", "branch2"]
+    (caller,) = {b["caller"] for b in graph.graph["bodies"]}
+    assert graph.nodes[caller]["op"] in ("Case", "StatelessCase")
+    for body in graph.graph["bodies"]:
+        edges = [(graph.nodes[u]["op"], graph.nodes[w]["op"], d["auto"])
+                 for u, w, d in graph.edges(data=True)
+                 if d["kind"] == "control" and graph.nodes[w]["body"] == body["id"]]
+        assert [e for e in edges if not e[2]] == [("PrintV2", "Identity", False)], edges
+        assert {("PrintV2", "NoOp", True), ("AssignAddVariableOp", "NoOp", True)} <= set(edges)
+        calls = [d for _, w, d in graph.out_edges(caller, data=True)
+                 if d["kind"] == "call" and d["role"] == body["role"]]
+        assert all(d["caller_input"] == d["arg_index"] + 1 for d in calls)
