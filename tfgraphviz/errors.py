@@ -51,5 +51,9 @@ class LayoutTimeoutError(LayoutError):
     """Graphviz did not finish within the time limit."""
 
 
+class UnsupportedTensorFlowError(TfGraphvizError):
+    """The installed TensorFlow lacks the tracing internals tfgraphviz records."""
+
+
 class OutputError(TfGraphvizError):
     """The output folder cannot be written."""

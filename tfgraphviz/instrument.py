@@ -11,6 +11,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any, TextIO
 
+from tfgraphviz.errors import UnsupportedTensorFlowError
+
 
 @dataclass
 class TraceRecord:
@@ -88,6 +90,16 @@ def recording() -> Iterator[Recording]:
     from tensorflow.python.framework import auto_control_deps
     from tensorflow.python.framework import func_graph as func_graph_module
 
+    needed = [(tracing_compilation, "_create_concrete_function"),
+              (func_graph_module, "func_graph_from_py_func"),
+              (auto_control_deps, "AutomaticControlDependencies")]
+    missing = [f"{m.__name__}.{n}" for m, n in needed if not hasattr(m, n)]
+    if missing:
+        import tensorflow as tf
+
+        raise UnsupportedTensorFlowError(
+            f"TensorFlow {tf.__version__} lacks {', '.join(missing)}, which tfgraphviz hooks "
+            "to record traces; install TensorFlow 2.16 or newer (tested with 2.21)")
     rec = Recording()
     orig_create = tracing_compilation._create_concrete_function
     orig_from_py = func_graph_module.func_graph_from_py_func
