@@ -248,3 +248,25 @@ def test_case_branches_and_control_deps_inside_bodies():
         calls = [d for _, w, d in graph.out_edges(caller, data=True)
                  if d["kind"] == "call" and d["role"] == body["role"]]
         assert all(d["caller_input"] == d["arg_index"] + 1 for d in calls)
+
+
+def test_concrete_function_traced_earlier_has_unknown_auto_deps():
+    import tensorflow as tf
+
+    from tfgraphviz import to_dot
+    from tfgraphviz import to_networkx as model_of
+
+    v = tf.Variable(1.0)
+
+    @tf.function
+    def f(x):
+        v.assign_add(tf.reduce_sum(x))
+        return v.read_value()
+
+    concrete = f.get_concrete_function(tf.TensorSpec([], tf.float32))  # no hooks installed
+    graph = model_of(concrete)
+    assert graph.graph["auto_deps_known"] is False
+    assert any(d["kind"] == "control" for _, _, d in graph.edges(data=True))
+    assert "whether tf.function added it is not known" in to_dot(graph)
+    fresh = model_of(f, tf.TensorSpec([2], tf.float32))  # a new signature: traced with hooks
+    assert fresh.graph["auto_deps_known"] is True

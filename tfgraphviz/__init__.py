@@ -32,10 +32,12 @@ def to_networkx(fn: Any, *args: Any, **kwargs: Any) -> nx.MultiDiGraph:
     if isinstance(fn, tf.Graph):
         return build(extract_graph(fn, Path("<none>")), "graph", "tf.Graph")
     with recording() as rec:
-        if not hasattr(fn, "get_concrete_function") and callable(fn):
-            fn = tf.function(fn)
-        concrete = fn.get_concrete_function(*args, **kwargs) if hasattr(
-            fn, "get_concrete_function") else fn
+        if isinstance(fn, tf.types.experimental.ConcreteFunction):
+            concrete = fn  # traced earlier: who added its control edges was not recorded
+        else:
+            if not hasattr(fn, "get_concrete_function"):
+                fn = tf.function(fn)
+            concrete = fn.get_concrete_function(*args, **kwargs)
     name = getattr(getattr(concrete, "graph", None), "name", "function")
     return build(extract_concrete(concrete, rec, Path("<none>"), {}), str(name))
 

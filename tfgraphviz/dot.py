@@ -135,7 +135,8 @@ def node_style(data: dict[str, Any]) -> dict[str, str]:
     return style
 
 
-def edge_style(data: dict[str, Any]) -> dict[str, str]:
+def edge_style(data: dict[str, Any], auto_known: bool = True) -> dict[str, str]:
+    """Line style, colour and tooltip of one edge of the model."""
     kind = data["kind"]
     if kind == "data":
         label = _type_text(data)
@@ -143,6 +144,10 @@ def edge_style(data: dict[str, Any]) -> dict[str, str]:
                 "fontcolor": "#495057",
                 "tooltip": quoted(f"output {data['src_output']} → input {data['dst_input']}: "
                                   f"{label}")}
+    if kind == "control" and not auto_known:
+        return {"style": "dashed", "color": COLORS["data"], "arrowhead": "odot",
+                "tooltip": quoted("control dependency (traced outside tfgraphviz: whether "
+                                  "tf.function added it is not known)")}
     if kind == "control":
         color = COLORS["auto"] if data.get("auto") else COLORS["control"]
         what = ("automatic control dependency (added by tf.function to keep program order)"
@@ -238,7 +243,8 @@ def to_dot(graph: nx.MultiDiGraph, title: str | None = None) -> str:
 
     emit("", "  ")
     for u, v, data in graph.edges(data=True):
-        lines.append(f"  {ids[u]} -> {ids[v]} [{_attr_list(edge_style(data))}];")
+        style = edge_style(data, graph.graph.get("auto_deps_known", True))
+        lines.append(f"  {ids[u]} -> {ids[v]} [{_attr_list(style)}];")
     for body, cluster in tie_to.values():  # bodies whose argument mapping is not known
         lines.append(f"  {ids[body['caller']]} -> {ids[members[body['id']][0]]} "
                      f"[{_attr_list(tie_style(body['role'], cluster))}];")

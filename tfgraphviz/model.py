@@ -258,7 +258,8 @@ def to_networkx(traced: TracedGraph, name: str = "", kind: str = "tf.function"
     builder.build_main()
     graph = builder.graph
     graph.graph.update(name=name, kind=kind, signature=traced.signature,
-                       bodies=builder.bodies, trace_output=traced.trace_output)
+                       bodies=builder.bodies, trace_output=traced.trace_output,
+                       auto_deps_known=traced.auto_deps_known)
     return graph
 
 

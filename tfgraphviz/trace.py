@@ -36,6 +36,7 @@ class TracedGraph:
     variables: dict[str, str] = field(default_factory=dict)  # placeholder -> Python name
     outputs: list[str] = field(default_factory=list)  # main graph's output tensors
     trace_output: str = ""
+    auto_deps_known: bool = True  # False for a graph traced before the hooks were installed
 
 
 @dataclass
@@ -202,6 +203,7 @@ def extract_concrete(concrete: Any, rec: Recording, user_file: Path,
     traced = TracedGraph(signature_of(concrete), graph.as_graph_def(), trace_output=output)
     traced.op_info[MAIN] = _op_table(graph, user_file)
     traced.auto_deps[MAIN] = rec.auto_deps_for(graph)
+    traced.auto_deps_known = id(graph) in rec.auto_deps
     for fdef in traced.graph_def.library.function:
         name = fdef.signature.name
         body = rec.graphs_by_name.get(name)
