@@ -23,9 +23,9 @@ def to_networkx(fn: Any, *args: Any, **kwargs: Any) -> nx.MultiDiGraph:
 
     import tensorflow as tf
 
+    from tfgraphviz.extract import TracedGraph, extract_concrete, extract_graph
     from tfgraphviz.instrument import recording
     from tfgraphviz.model import to_networkx as build
-    from tfgraphviz.trace import TracedGraph, extract_concrete, extract_graph
 
     if isinstance(fn, TracedGraph):
         return build(fn, *args, **kwargs)

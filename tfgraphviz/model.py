@@ -8,8 +8,8 @@ from typing import Any
 import networkx as nx
 
 from tfgraphviz.attrs import dtype_name, shape_text, summarize
+from tfgraphviz.extract import MAIN, OpInfo, TracedGraph
 from tfgraphviz.instrument import AutoDeps
-from tfgraphviz.trace import MAIN, OpInfo, TracedGraph
 
 SEP = "::"  # joins a body's path to its node names; never part of a TensorFlow name
 MAX_DEPTH = 32
