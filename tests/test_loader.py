@@ -51,3 +51,53 @@ def test_errors_are_user_messages():
         select_targets(module, DATA / "no_functions.py", None)
     with pytest.raises(FunctionNotFoundError, match="names there: helper"):
         select_targets(module, DATA / "no_functions.py", ["missing"])
+
+
+def test_check_source_reports_bad_files_without_tensorflow(tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    (tmp_path / "bad.py").write_bytes(b"x = 1\ny = 2\ns = '\xe9'\n")
+    (tmp_path / "nul.py").write_bytes(b"a\0b\n")
+    (tmp_path / "syn.py").write_text("x = (\n")
+    os.mkfifo(tmp_path / "fifo.py")
+    code = (
+        "import sys\nfrom pathlib import Path\n"
+        "from tfgraphviz.loader import check_source\n"
+        "from tfgraphviz.errors import SourceFileError\n"
+        "for name in sys.argv[2:]:\n"
+        "    try:\n"
+        "        check_source(Path(sys.argv[1]) / name)\n"
+        "    except SourceFileError as exc:\n"
+        "        print(exc)\n"
+        "print('tensorflow' in sys.modules)\n")
+    names = ["missing.py", ".", "fifo.py", "bad.py", "nul.py", "syn.py"]
+    out = subprocess.run([sys.executable, "-c", code, str(tmp_path), *names],
+                         capture_output=True, text=True, timeout=60, check=True).stdout
+    lines = out.splitlines()
+    assert len(lines) == 7, out
+    assert "missing.py: no such file" in lines[0]
+    assert "is a folder" in lines[1]
+    assert "fifo.py: is not a regular file" in lines[2]  # and did not hang on the FIFO
+    assert "bad.py: cannot be decoded" in lines[3] and "line 3" in lines[3]
+    assert "nul.py: is not Python source" in lines[4]
+    assert lines[5].startswith("syn.py:1: syntax error")
+    assert lines[6] == "False"
+
+
+def test_check_source_accepts_bom_and_coding_and_resolves(tmp_path):
+    from tfgraphviz.loader import check_source
+
+    (tmp_path / "sub").mkdir()
+    bom = tmp_path / "bom.py"
+    bom.write_bytes(b"\xef\xbb\xbfx = 1\n")
+    latin = tmp_path / "latin.py"
+    latin.write_bytes(b"# -*- coding: latin-1 -*-\ns = '\xe9'\n")
+    assert check_source(bom) == bom.resolve()
+    assert check_source(latin) == latin.resolve()
+    relative = tmp_path / "sub" / ".." / "bom.py"
+    assert check_source(relative) == bom.resolve() and ".." not in str(check_source(relative))
+    module = load_module(latin)
+    assert module.s == "\xe9"
+    assert module.__file__ == str(latin.resolve())

@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import importlib.util
 import inspect
+import io
+import os
 import re
+import stat
 import sys
+import tokenize
 import traceback
 import types
 from dataclasses import dataclass
@@ -29,33 +33,74 @@ def _module_name(path: Path) -> str:
     return f"_tfgraphviz_user_{stem}"
 
 
-def load_module(path: Path) -> types.ModuleType:
-    """Import the file by path with its folder on sys.path; errors become SourceFileError."""
-    if not path.exists():
-        raise SourceFileError(f"{path}: no such file; give the path of a Python file")
-    if path.is_dir():
-        raise SourceFileError(f"{path}: is a folder; give the path of a Python file")
+def check_source(path: Path) -> Path:
+    """The file's fully resolved absolute path, once it is known to be a readable regular
+    file that Python compiles; else SourceFileError with one line a user can act on.
+
+    Does not import TensorFlow (so a wrong path is reported at once) and never opens anything
+    but a regular file (a FIFO or a device would block). A UTF-8 BOM and a PEP 263 coding
+    declaration are honoured as Python honours them."""
+    shown = str(path)
     try:
-        source = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise SourceFileError(f"{path}: cannot be read ({exc})") from exc
+        info = os.stat(path)
+    except FileNotFoundError:
+        raise SourceFileError(f"{shown}: no such file; give the path of a Python file") from None
+    except OSError as exc:
+        raise SourceFileError(f"{shown}: cannot be read ({exc.strerror or exc})") from None
+    if stat.S_ISDIR(info.st_mode):
+        raise SourceFileError(f"{shown}: is a folder; give the path of a Python file")
+    if not stat.S_ISREG(info.st_mode):
+        raise SourceFileError(f"{shown}: is not a regular file (a pipe, socket or device); "
+                              "give the path of a Python file")
     try:
-        compile(source, str(path), "exec")
+        with open(path, "rb") as handle:
+            data = handle.read()
+    except OSError as exc:
+        raise SourceFileError(f"{shown}: cannot be read ({exc.strerror or exc})") from None
+    try:
+        encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
+        data.decode(encoding)
+    except (SyntaxError, LookupError, UnicodeDecodeError) as exc:
+        reason = exc.msg if isinstance(exc, SyntaxError) else str(exc)
+        if isinstance(exc, UnicodeDecodeError):
+            line = data[:exc.start].count(b"\n") + 1
+            reason = f"line {line}: byte 0x{data[exc.start]:02x} is not {exc.encoding}"
+        raise SourceFileError(f"{shown}: cannot be decoded as Python source ({reason}); save "
+                              "it as UTF-8 or declare its encoding (# -*- coding: ... -*-)"
+                              ) from None
+    try:
+        compile(data, shown, "exec", dont_inherit=True)
     except SyntaxError as exc:
-        raise SourceFileError(
-            f"{path.name}:{exc.lineno}: syntax error: {exc.msg}; fix the file and run again"
-        ) from exc
+        if exc.lineno is None:  # e.g. null bytes: not a text file at all
+            raise SourceFileError(f"{shown}: is not Python source ({exc.msg})") from None
+        raise SourceFileError(f"{Path(shown).name}:{exc.lineno}: syntax error: {exc.msg}; "
+                              "fix the file and run again") from None
+    except ValueError as exc:  # null bytes on some Python versions
+        raise SourceFileError(f"{shown}: is not Python source ({exc})") from None
+    try:
+        return Path(os.path.abspath(path)).resolve()
+    except (OSError, RuntimeError) as exc:
+        raise SourceFileError(f"{shown}: cannot resolve the path ({exc})") from None
+
+
+def load_module(path: Path) -> types.ModuleType:
+    """Import the file by its resolved path with its folder on sys.path; errors become
+    SourceFileError."""
+    path = check_source(path)
     name = _module_name(path)
     spec = importlib.util.spec_from_file_location(name, path)
     if spec is None or spec.loader is None:
         raise SourceFileError(f"{path}: cannot be imported as a Python module")
     module = importlib.util.module_from_spec(spec)
-    folder = str(path.parent.resolve())
+    folder = str(path.parent)
     sys.modules[name] = module
     if folder not in sys.path:
         sys.path.insert(0, folder)
     try:
         spec.loader.exec_module(module)  # the folder stays on sys.path: tracing may import
+    except KeyboardInterrupt:
+        sys.modules.pop(name, None)
+        raise
     except BaseException as exc:  # noqa: BLE001 - user code may raise anything, SystemExit too
         sys.modules.pop(name, None)
         raise SourceFileError(
