@@ -1,49 +1,96 @@
 #!/usr/bin/env bash
-# Install everything tfgraphviz and its tests need into .venv/: Graphviz's dot (Debian package)
-# and the Python package with its test tools, at the versions the gallery was rendered with.
-# Works with Debian's own /usr/bin/python3, which refuses pip installs outside a venv.
+# Install everything tfgraphviz and its tests need: Graphviz's dot (Debian package) and, in .venv/,
+# the Python package with its test tools at the versions the gallery was rendered with.
+# Works with Debian's own /usr/bin/python3, which refuses pip installs outside a virtual env.
+# Run it again at will: once .venv holds what pyproject.toml and constraints.txt ask for, it
+# checks and returns in seconds. PYTHON=/path/to/python3.11 picks the interpreter for .venv.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+export PIP_NO_INPUT=1 PIP_DISABLE_PIP_VERSION_CHECK=1
 SUDO=""
 if [ "$(id -u)" != 0 ] && command -v sudo >/dev/null; then SUDO=sudo; fi
-PY=${PYTHON:-python3}
 APT_UPDATED=""
 
+fail() { echo "setup: $*" >&2; exit 1; }
+
 apt_install() {
-  if ! command -v apt-get >/dev/null; then
-    echo "setup: apt-get not found; install $* with your package manager and run again" >&2
-    exit 1
+  command -v apt-get >/dev/null ||
+    fail "apt-get not found; install $* with your package manager and run this again"
+  if [ "$(id -u)" != 0 ] && [ -z "$SUDO" ]; then
+    fail "installing $* needs root: run this as root, install sudo, or install $* yourself"
   fi
-  if [ -z "$APT_UPDATED" ]; then $SUDO apt-get update -qq; APT_UPDATED=1; fi
+  if [ -z "$APT_UPDATED" ]; then
+    echo "setup: apt-get update"
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get update -qq </dev/null ||
+      fail "apt-get update failed (see above); fix the package sources and run this again"
+    APT_UPDATED=1
+  fi
   echo "setup: apt-get install $*"
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "$@" >/dev/null
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q --no-install-recommends "$@" \
+    </dev/null || fail "apt-get install $* failed (see above)"
 }
 
+# --- Graphviz: dot must really lay out a graph, not only be on PATH ---------------------------
+dot_works() { printf 'digraph { a -> b }' | dot -Tsvg >/dev/null 2>&1; }
 if ! command -v dot >/dev/null; then apt_install graphviz; fi
-if ! dot -V >/dev/null 2>&1; then
-  echo "setup: Graphviz's dot does not run after installing it; install the graphviz package" >&2
-  exit 1
+hash -r
+command -v dot >/dev/null || fail "Graphviz's dot is still not on PATH after installing graphviz"
+if ! dot_works; then
+  # A fresh package whose plugin list was not written yet: `dot -c` writes it (needs root).
+  $SUDO dot -c >/dev/null 2>&1 || true
+  dot_works || fail "Graphviz's dot ($(command -v dot)) cannot render SVG:" \
+    "$(printf 'digraph { a -> b }' | dot -Tsvg 2>&1 >/dev/null | head -n 1)"
 fi
+echo "setup: $(dot -V 2>&1) at $(command -v dot)"
 
-if ! "$PY" -c 'import sys; sys.exit(sys.version_info < (3, 11))'; then
-  echo "setup: $PY is $("$PY" --version 2>&1); tfgraphviz needs Python 3.11 or newer" \
-       "(set PYTHON=/path/to/python3.11)" >&2
-  exit 1
+# --- Python 3.11+ and a virtual environment in .venv -------------------------------------------
+PY=${PYTHON:-python3}
+if ! command -v "$PY" >/dev/null; then
+  [ -n "${PYTHON:-}" ] && fail "PYTHON=$PY not found"
+  apt_install python3 python3-venv
 fi
-if [ ! -x .venv/bin/python ]; then
-  if ! "$PY" -m venv .venv 2>/dev/null; then
+"$PY" -c 'import sys; sys.exit(sys.version_info < (3, 11))' ||
+  fail "$PY is $("$PY" --version 2>&1); tfgraphviz needs Python 3.11 or newer" \
+       "(PYTHON=/path/to/python3.11 bash scripts/setup.sh)"
+
+venv_ok() {
+  [ -x .venv/bin/python ] &&
+    .venv/bin/python -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null &&
+    .venv/bin/python -m pip --version >/dev/null 2>&1
+}
+if ! venv_ok; then
+  if [ -e .venv ] || [ -L .venv ]; then
+    # Only a folder that venv made (it has pyvenv.cfg) is ever removed.
+    [ -f .venv/pyvenv.cfg ] && [ ! -L .venv ] ||
+      fail ".venv exists but is not a working virtual environment; move it away and run again"
+    echo "setup: .venv is incomplete or too old; creating it again"
+    rm -rf .venv
+  fi
+  echo "setup: creating .venv with $("$PY" --version 2>&1) ($(command -v "$PY"))"
+  if ! "$PY" -m venv .venv >/dev/null 2>&1; then
+    # Debian ships venv's pip bootstrap (ensurepip) separately, in pythonX.Y-venv.
     rm -rf .venv
     ver=$("$PY" -c 'import sys; print(f"{sys.version_info[0]}.{sys.version_info[1]}")')
     apt_install "python${ver}-venv"
-    "$PY" -m venv .venv
+    "$PY" -m venv .venv || fail "could not create .venv with $PY (see above)"
   fi
+  venv_ok || fail ".venv was created but its pip does not run"
 fi
-echo "setup: installing tfgraphviz and its pinned dependencies into .venv (TensorFlow is large:"\
-     "a few minutes on a fresh machine)"
-.venv/bin/python -m pip install --disable-pip-version-check --progress-bar on \
-  -c scripts/constraints.txt -e '.[test]' || true
-.venv/bin/python -c 'import tensorflow, networkx, graphviz, tfgraphviz' 2>/dev/null || {
-  echo "setup: the install into .venv failed; see pip's messages above" >&2
-  exit 1
-}
-echo "setup: done; run commands through .venv/bin/python (or: . .venv/bin/activate)"
+
+# --- the package and its pinned dependencies ----------------------------------------------------
+stamp=.venv/.tfgraphviz-setup
+want=$(cat pyproject.toml scripts/constraints.txt | cksum)
+if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ] &&
+   .venv/bin/python -c 'import tfgraphviz, networkx, graphviz, pytest' 2>/dev/null; then
+  echo "setup: .venv is up to date"
+else
+  rm -f "$stamp"
+  echo "setup: pip install into .venv: tfgraphviz and its pinned dependencies (TensorFlow is" \
+       "about 600 MB: a few minutes on a fresh machine)"
+  .venv/bin/python -m pip install --progress-bar on -c scripts/constraints.txt -e '.[test]' ||
+    fail "pip could not install tfgraphviz into .venv (its error is above)"
+  err=$(.venv/bin/python -c 'import tensorflow, networkx, graphviz, tfgraphviz' 2>&1 >/dev/null) ||
+    fail "installed, but importing it fails: $(printf '%s' "$err" | tail -n 1)"
+  printf '%s\n' "$want" >"$stamp"
+fi
+echo "setup: done; run Python through .venv/bin/python (or first: . .venv/bin/activate)"
