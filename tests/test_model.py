@@ -87,19 +87,19 @@ def test_fidelity_main_graph_and_every_library_function(traced_examples):
 def test_user_and_automatic_control_dependencies_told_apart(traced_examples):
     step = traced_examples["control_deps"].functions["step"]
     graph = to_networkx(step.graphs[0], "step")
-    control = [(graph.nodes[u]["op"], graph.nodes[v]["op"], d["auto"])
+    control = [(graph.nodes[u]["op"], graph.nodes[v]["op"], d["origin"], d["where"])
                for u, v, d in graph.edges(data=True) if d["kind"] == "control"]
-    user = [c for c in control if not c[2]]
-    auto = [c for c in control if c[2]]
-    assert user == [("PrintV2", "Identity", False)]
-    assert ("AssignVariableOp", "AssignAddVariableOp", True) in auto
-    assert ("PrintV2", "AssignVariableOp", False) not in control
+    user = [c for c in control if c[2] != "automatic"]
+    auto = [c[:3] for c in control if c[2] == "automatic"]
+    assert user == [("PrintV2", "Identity", "user", "control_deps.py:11")]
+    assert ("AssignVariableOp", "AssignAddVariableOp", "automatic") in auto
+    assert not any(c[:2] == ("PrintV2", "AssignVariableOp") for c in user)
     assert any(graph.nodes[n]["auto_created"] for n in graph)  # the NoOp ACD adds
 
 
 def test_tf1_graph_has_no_automatic_edges(traced_examples):
     graph = to_networkx(traced_examples["article_tf1_graph"].functions["g"].graphs[0], "g")
-    assert not any(d.get("auto") for _, _, d in graph.edges(data=True))
+    assert not any(d.get("origin") == "automatic" for _, _, d in graph.edges(data=True))
     assert {d["kind"] for _, d in graph.nodes(data=True)} >= {"variable", "const", "op"}
 
 
@@ -240,11 +240,12 @@ def test_case_branches_and_control_deps_inside_bodies():
     (caller,) = {b["caller"] for b in graph.graph["bodies"]}
     assert graph.nodes[caller]["op"] in ("Case", "StatelessCase")
     for body in graph.graph["bodies"]:
-        edges = [(graph.nodes[u]["op"], graph.nodes[w]["op"], d["auto"])
+        edges = [(graph.nodes[u]["op"], graph.nodes[w]["op"], d["origin"])
                  for u, w, d in graph.edges(data=True)
                  if d["kind"] == "control" and graph.nodes[w]["body"] == body["id"]]
-        assert [e for e in edges if not e[2]] == [("PrintV2", "Identity", False)], edges
-        assert {("PrintV2", "NoOp", True), ("AssignAddVariableOp", "NoOp", True)} <= set(edges)
+        assert [e for e in edges if e[2] != "automatic"] == [("PrintV2", "Identity", "user")]
+        assert {("PrintV2", "NoOp", "automatic"),
+                ("AssignAddVariableOp", "NoOp", "automatic")} <= set(edges)
         calls = [d for _, w, d in graph.out_edges(caller, data=True)
                  if d["kind"] == "call" and d["role"] == body["role"]]
         assert all(d["caller_input"] == d["arg_index"] + 1 for d in calls)
@@ -253,7 +254,6 @@ def test_case_branches_and_control_deps_inside_bodies():
 def test_concrete_function_traced_earlier_has_unknown_auto_deps():
     import tensorflow as tf
 
-    from tfgraphviz import to_dot
     from tfgraphviz import to_networkx as model_of
 
     v = tf.Variable(1.0)
@@ -266,7 +266,177 @@ def test_concrete_function_traced_earlier_has_unknown_auto_deps():
     concrete = f.get_concrete_function(tf.TensorSpec([], tf.float32))  # no hooks installed
     graph = model_of(concrete)
     assert graph.graph["auto_deps_known"] is False
-    assert any(d["kind"] == "control" for _, _, d in graph.edges(data=True))
-    assert "whether tf.function added it is not known" in to_dot(graph)
+    origins = {d["origin"] for _, _, d in graph.edges(data=True) if d["kind"] == "control"}
+    assert origins == {"unknown"}
     fresh = model_of(f, tf.TensorSpec([2], tf.float32))  # a new signature: traced with hooks
     assert fresh.graph["auto_deps_known"] is True
+
+
+def _control_edges(graph):
+    return [(graph.nodes[u]["op"], graph.nodes[v]["op"], d["origin"], d["where"])
+            for u, v, d in graph.edges(data=True) if d["kind"] == "control"]
+
+
+def test_control_edges_from_library_code_are_not_the_users():
+    import tensorflow as tf
+
+    from tfgraphviz import to_networkx as model_of
+
+    @tf.function
+    def f(x):
+        tf.debugging.assert_positive(x)  # TensorFlow's own control_dependencies inside
+        with tf.control_dependencies([tf.print("mine")]):
+            y = tf.identity(x)
+        if tf.reduce_sum(x) > 0:  # AutoGraph: the user's edge inside a cond branch
+            with tf.control_dependencies([tf.print("in branch")]):
+                y = tf.identity(y) * 2
+        return y
+
+    graph = model_of(f, tf.TensorSpec([2], tf.float32))
+    edges = _control_edges(graph)
+    origins = {e[2] for e in edges}
+    assert {"automatic", "user", "library"} <= origins, edges
+    user = [e for e in edges if e[2] == "user"]
+    assert user and all(e[0] == "PrintV2" for e in user)
+    assert {e[1] for e in user} >= {"Identity"}
+    assert all(e[3].startswith("test_model.py:") for e in user), user
+    assert len({e[3] for e in user}) == 2  # two different lines of this file
+    library = [e for e in edges if e[2] == "library"]
+    assert library and all(e[3].startswith("tensorflow/") for e in library), library
+    assert not any("site-packages" in e[3] or e[3].startswith("/") for e in edges)
+
+
+def test_training_step_has_no_user_control_edge(traced_examples):
+    fn = traced_examples["training_step"].functions["train_step"]
+    graph = to_networkx(fn.graphs[0], "train_step")
+    origins = {e[2] for e in _control_edges(graph)}
+    assert "user" not in origins and "unknown" not in origins
+    assert "automatic" in origins
+
+
+def test_body_boundary_ids_never_collide_with_op_names():
+    import tensorflow as tf
+
+    from tfgraphviz import to_networkx as model_of
+
+    @tf.function
+    def inner(x):
+        a = tf.identity(x, name="arg0")
+        b = tf.identity(a * 2, name="ret0")
+        return tf.identity(b, name="arg:0".replace(":", "_"))
+
+    @tf.function
+    def outer(x):
+        return inner(x) + 1
+
+    graph = model_of(outer, tf.TensorSpec([], tf.float32))
+    (body,) = graph.graph["bodies"]
+    members = {n: d for n, d in graph.nodes(data=True) if d["body"] == body["id"]}
+    ops = [d["name"] for d in members.values() if d["kind"] not in ("arg", "ret")]
+    assert {"arg0", "ret0"} <= set(ops)
+    assert sum(d["kind"] == "arg" for d in members.values()) == 1
+    assert sum(d["kind"] == "ret" for d in members.values()) == 1
+    assert nx.is_directed_acyclic_graph(nx.DiGraph(
+        (u, v) for u, v, d in graph.edges(data=True) if d["kind"] in ("data", "control")))
+
+
+def test_body_arguments_named_and_mapped_to_caller_inputs(traced_examples):
+    graph = to_networkx(traced_examples["loops_and_conds"].functions["normalize"].graphs[0], "n")
+    (body,) = graph.graph["bodies"]
+    args = sorted((d["index"], d["arg_name"], d["feeds"]) for _, d in graph.nodes(data=True)
+                  if d["kind"] == "arg" and d["body"] == body["id"])
+    assert [a[0] for a in args] == list(range(len(args)))
+    assert args[0][1] == "x" and args[0][2] == "x"  # the caller passes its input x
+    calls = [d for _, _, d in graph.out_edges(body["caller"], data=True) if d["kind"] == "call"]
+    assert {(d["arg_name"], d["input_name"]) for d in calls} >= {("x", "x")}
+    rets = [d for _, d in graph.nodes(data=True) if d["kind"] == "ret" and d["arg_name"]]
+    assert rets
+    assert all(d.get("result_name") for _, _, d in graph.edges(data=True)
+               if d["kind"] == "return")
+
+
+def test_xla_compiled_callee_is_marked():
+    import tensorflow as tf
+
+    from tfgraphviz import to_networkx as model_of
+
+    @tf.function(jit_compile=True)
+    def fast(x):
+        return tf.sin(x) * 2
+
+    @tf.function
+    def plain(x):
+        return tf.cos(x)
+
+    @tf.function
+    def caller(x):
+        return fast(x) + plain(x)
+
+    graph = model_of(caller, tf.TensorSpec([3], tf.float32))
+    xla = {b["function"]: b["xla"] for b in graph.graph["bodies"]}
+    assert xla == {"fast": True, "plain": False}
+
+
+def test_attribute_protos_kept_as_json():
+    import tensorflow as tf
+
+    from tfgraphviz import to_networkx as model_of
+
+    @tf.function
+    def f(x):
+        return tf.cond(x > 0, lambda: x + 1.0, lambda: x - 1.0)
+
+    graph = model_of(f, tf.TensorSpec([], tf.float32))
+    add = next(d for _, d in graph.nodes(data=True) if d["op"] == "AddV2")
+    assert add["attr_values"]["T"] == {"type": "DT_FLOAT"}
+    caller = next(d for _, d in graph.nodes(data=True) if d["op"] in ("If", "StatelessIf"))
+    then = caller["attr_values"]["then_branch"]["func"]["name"]
+    assert then == "cond_true"  # numbered library names made stable here too
+    assert "_output_shapes" not in add["attr_values"]
+
+
+def test_signature_text_for_unknown_rank_and_python_objects():
+    import tensorflow as tf
+
+    from tfgraphviz.extract import describe_spec, signature_of
+
+    class Config:
+        k = 2
+
+    @tf.function
+    def f(x, cfg, n):
+        return x * cfg.k * n
+
+    concrete = f.get_concrete_function(tf.TensorSpec(None, tf.float32), Config(), 3)
+    assert signature_of(concrete) == "(x: float32[*], cfg: Python object, n: 3)"
+    assert describe_spec(tf.TensorSpec([None, 2], tf.int32)) == "int32[?,2]"
+
+
+def test_variable_names_survive_hostile_and_huge_globals():
+    import tensorflow as tf
+
+    from tfgraphviz.extract import _variable_names
+
+    class Proxy:  # like werkzeug's LocalProxy outside a request: every probe raises
+        def __getattribute__(self, name):
+            raise RuntimeError("working outside of request context")
+
+    class Holder:
+        pass
+
+    holder = Holder()
+    holder.weights = tf.Variable(1.0)
+    namespace = {"proxy": Proxy(), "table": [[0.5] * 1600 for _ in range(1600)],
+                 "grid": [[float(i)] * 99 for i in range(99)], "holder": holder}
+    names = _variable_names(namespace, {id(holder.weights)})
+    assert names[id(holder.weights)] == "holder.weights"
+
+
+def test_tracing_error_keeps_the_whole_message():
+    from pathlib import Path
+
+    from tfgraphviz.extract import describe_error
+
+    message = "tf.function only supports singleton tf.Variables " + "x" * 400 + " the end."
+    text = describe_error(ValueError(message), Path("model.py"))
+    assert text.startswith("ValueError: tf.function only") and text.endswith("the end.")

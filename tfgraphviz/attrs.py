@@ -89,3 +89,41 @@ def attr_text(value: Any, rename: Callable[[str], str]) -> str:
 def summarize(attr_map: Any, rename: Callable[[str], str]) -> dict[str, str]:
     """All attributes of a NodeDef, sorted by name, as text."""
     return {k: attr_text(attr_map[k], rename) for k in sorted(attr_map) if k not in HIDDEN}
+
+
+MAX_TENSOR_BYTES = 64 * 1024  # larger constant contents are left out of attr_values
+
+
+def _rename_functions(value: Any, rename: Callable[[str], str]) -> Any:
+    """Function names inside an AttrValue's JSON form, made stable."""
+    if isinstance(value, dict):
+        out = {k: _rename_functions(v, rename) for k, v in value.items()}
+        if "func" in out and isinstance(out["func"], dict) and "name" in out["func"]:
+            out["func"]["name"] = rename(out["func"]["name"])
+        if "list" in out and isinstance(out["list"], dict):
+            for func in out["list"].get("func", []):
+                if isinstance(func, dict) and "name" in func:
+                    func["name"] = rename(func["name"])
+        return out
+    if isinstance(value, list):
+        return [_rename_functions(v, rename) for v in value]
+    return value
+
+
+def attr_json(attr_map: Any, rename: Callable[[str], str]) -> dict[str, Any]:
+    """Every attribute as the AttrValue proto's JSON form ({"type": "DT_FLOAT"}), lossless but
+    for constants over MAX_TENSOR_BYTES (their dtype and shape are kept)."""
+    from google.protobuf import json_format
+
+    result: dict[str, Any] = {}
+    for key in sorted(attr_map):
+        if key in HIDDEN:
+            continue
+        value = attr_map[key]
+        if value.WhichOneof("value") == "tensor" and value.tensor.ByteSize() > MAX_TENSOR_BYTES:
+            value = type(value)()
+            value.tensor.dtype = attr_map[key].tensor.dtype
+            value.tensor.tensor_shape.CopyFrom(attr_map[key].tensor.tensor_shape)
+        data = json_format.MessageToDict(value, preserving_proto_field_name=True)
+        result[key] = _rename_functions(data, rename)
+    return result

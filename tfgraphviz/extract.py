@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import re
 import types
+from collections import deque
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from tfgraphviz.instrument import AutoDeps, Recording
+from tfgraphviz.instrument import AutoDeps, Origin, Recording
 
 MAIN = ""  # key of the top-level graph in TracedGraph's per-function tables
 
@@ -30,6 +31,8 @@ class TracedGraph:
     graph_def: Any  # GraphDef proto, function library included
     op_info: dict[str, dict[str, OpInfo]] = field(default_factory=dict)
     auto_deps: dict[str, AutoDeps] = field(default_factory=dict)
+    # per graph: {(dst op, src op): ("user" | "library", where)} for control edges not automatic
+    control_origins: dict[str, dict[tuple[str, str], Origin]] = field(default_factory=dict)
     variables: dict[str, str] = field(default_factory=dict)  # placeholder -> Python name
     outputs: list[str] = field(default_factory=list)  # main graph's output tensors
     trace_output: str = ""
@@ -59,11 +62,12 @@ def _shape_text(shape: Any) -> str:
 
 
 def describe_spec(spec: Any) -> str:
-    """`float32[2,?]` for a TensorSpec, repr for Python values, nested structures kept."""
+    """`float32[2,?]` for a TensorSpec (`float32[*]`: rank unknown), repr for Python values,
+    nested structures kept; objects that are not tensors say so instead of an address."""
     import tensorflow as tf
 
     if isinstance(spec, tf.TensorSpec):
-        return f"{spec.dtype.name}{_shape_text(spec.shape)}"
+        return f"{spec.dtype.name}{_display_shape(spec.shape)}"
     if isinstance(spec, tuple | list):
         inner = ", ".join(describe_spec(s) for s in spec)
         return f"({inner})" if isinstance(spec, tuple) else f"[{inner}]"
@@ -72,10 +76,22 @@ def describe_spec(spec: Any) -> str:
     if isinstance(spec, tf.TypeSpec):
         dtype, shape = getattr(spec, "dtype", None), getattr(spec, "shape", None)
         if type(spec).__name__ == "VariableSpec" and dtype is not None and shape is not None:
-            return f"tf.Variable {dtype.name}{_shape_text(shape)}"
+            return f"tf.Variable {dtype.name}{_display_shape(shape)}"
+        if dtype is not None and shape is not None:
+            kind = type(spec).__name__.removesuffix("Spec")
+            return f"{kind} {getattr(dtype, 'name', dtype)}{_display_shape(shape)}"
         return type(spec).__name__
-    text = repr(spec)
-    return re.sub(r" at 0x[0-9a-fA-F]+", "", text)
+    if type(spec).__name__ == "UnknownArgument":
+        return "Python object"  # TensorFlow keeps no trace of which one
+    if spec is None or isinstance(spec, bool | int | float | str | bytes):
+        text = repr(spec)
+        return text if len(text) <= 60 else text[:28] + "…" + text[-28:]
+    return f"Python {type(spec).__name__}"
+
+
+def _display_shape(shape: Any) -> str:
+    text = _shape_text(shape)
+    return "[*]" if text == "?" else text
 
 
 def signature_of(concrete: Any) -> str:
@@ -95,8 +111,7 @@ def signature_of(concrete: Any) -> str:
     return "(" + ", ".join(parts) + ")"
 
 
-def _user_frames(op: Any, user_file: Path) -> list[str]:
-    resolved = str(user_file.resolve())
+def _user_frames(op: Any, user_file: Path, resolved: str) -> list[str]:
     frames = []
     try:
         stack = op.traceback
@@ -110,45 +125,66 @@ def _user_frames(op: Any, user_file: Path) -> list[str]:
 
 def _op_table(graph: Any, user_file: Path) -> dict[str, OpInfo]:
     table = {}
+    resolved = str(user_file.resolve())
     for op in graph.get_operations():
         outputs = [(t.dtype.name, _shape_text(t.shape)) for t in op.outputs]
-        table[op.name] = OpInfo(outputs, _user_frames(op, user_file))
+        table[op.name] = OpInfo(outputs, _user_frames(op, user_file, resolved))
     return table
 
 
+_SCALARS = (type(None), bool, int, float, complex, str, bytes, bytearray, memoryview)
 _NOT_CONTAINERS = (type, types.FunctionType, types.MethodType, types.ModuleType,
                    types.BuiltinFunctionType)
+WALK_LIMIT = 200_000  # objects visited at most while looking for variable names
 
 
-def _variable_names(namespace: dict[str, Any]) -> dict[int, str]:
-    """id(tf.Variable) -> a name the user knows: the shortest public Python path from the
-    module's globals (`f._b` only when no public one exists), or a Keras variable's path."""
+def _scalar(value: Any) -> bool:
+    return issubclass(type(value), _SCALARS)  # type(), not isinstance: no __class__ probe
+
+
+def _variable_names(namespace: dict[str, Any], wanted: set[int]) -> dict[int, str]:
+    """id(tf.Variable) -> a name the user knows, for the variables in `wanted`: the shortest
+    public Python path from the module's globals (`f._b` only when no public one exists), or a
+    Keras variable's path. A breadth-first walk that stops once every wanted variable has a
+    public name, skips scalars and large sequences, and survives objects that raise."""
     import tensorflow as tf
 
     public: dict[int, str] = {}
     private: dict[int, str] = {}
     keras: dict[int, str] = {}
-    frontier: list[tuple[str, Any, int, bool]] = [
-        (k, v, 0, k.startswith("_")) for k, v in namespace.items() if not k.startswith("__")]
+    frontier: deque[tuple[str, Any, int, bool]] = deque(
+        (k, v, 0, k.startswith("_")) for k, v in sorted(namespace.items(), key=lambda kv: kv[0])
+        if not k.startswith("__") and not _scalar(v))
     seen: set[int] = set()
-    while frontier:
-        path, obj, depth, hidden = frontier.pop(0)
+    visited = 0
+    while frontier and visited < WALK_LIMIT and not wanted <= public.keys():
+        path, obj, depth, hidden = frontier.popleft()
         if id(obj) in seen or depth > 4:
             continue
         seen.add(id(obj))
-        if isinstance(obj, tf.Variable):
-            (private if hidden else public).setdefault(id(obj), path)
+        visited += 1
+        try:
+            if isinstance(obj, tf.Variable):
+                (private if hidden else public).setdefault(id(obj), path)
+                continue
+            inner = getattr(obj, "_value", None)
+            if isinstance(inner, tf.Variable) and isinstance(getattr(obj, "path", None), str):
+                keras.setdefault(id(inner), obj.path)  # a Keras Variable wrapping a tf.Variable
+            if isinstance(obj, list | tuple):
+                if len(obj) < 100:
+                    frontier.extend((f"{path}[{i}]", v, depth + 1, hidden)
+                                    for i, v in enumerate(obj) if not _scalar(v))
+            elif isinstance(obj, dict):
+                continue  # keys are not attribute paths a user could write back
+            elif not isinstance(obj, _NOT_CONTAINERS) and isinstance(
+                    getattr(obj, "__dict__", None), dict):
+                items = sorted(vars(obj).items())
+                frontier.extend((f"{path}.{attr}", value, depth + 1,
+                                 hidden or attr.startswith("_"))
+                                for attr, value in items[:500]
+                                if not attr.startswith("__") and not _scalar(value))
+        except Exception:  # noqa: BLE001 - user objects may raise on any probe
             continue
-        inner = getattr(obj, "_value", None)
-        if isinstance(inner, tf.Variable) and isinstance(getattr(obj, "path", None), str):
-            keras.setdefault(id(inner), obj.path)  # a Keras Variable wrapping a tf.Variable
-        if isinstance(obj, list | tuple) and len(obj) < 100:
-            frontier.extend((f"{path}[{i}]", v, depth + 1, hidden) for i, v in enumerate(obj))
-        elif hasattr(obj, "__dict__") and not isinstance(obj, _NOT_CONTAINERS):
-            for attr, value in sorted(vars(obj).items()):
-                if not attr.startswith("__"):
-                    frontier.append((f"{path}.{attr}", value, depth + 1,
-                                     hidden or attr.startswith("_")))
     return {**private, **keras, **public}
 
 
@@ -159,6 +195,7 @@ def extract_concrete(concrete: Any, rec: Recording, user_file: Path,
     traced = TracedGraph(signature_of(concrete), graph.as_graph_def(), trace_output=output)
     traced.op_info[MAIN] = _op_table(graph, user_file)
     traced.auto_deps[MAIN] = rec.auto_deps_for(graph)
+    traced.control_origins[MAIN] = rec.origins_for(graph)
     traced.auto_deps_known = id(graph) in rec.auto_deps
     for fdef in traced.graph_def.library.function:
         name = fdef.signature.name
@@ -166,26 +203,32 @@ def extract_concrete(concrete: Any, rec: Recording, user_file: Path,
         if body is not None:
             traced.op_info[name] = _op_table(body, user_file)
             traced.auto_deps[name] = rec.auto_deps_for(body)
-    by_id = _variable_names(namespace)
+            traced.control_origins[name] = rec.origins_for(body)
     handles = {id(v.handle): v for v in graph.variables}
-    for external, internal in graph.captures:
-        var = handles.get(id(external))
-        if var is not None:
-            path = getattr(var, "path", None) or var.name
-            traced.variables[internal.op.name] = by_id.get(id(var), str(path))
+    captured = [(handles[id(ext)], internal) for ext, internal in graph.captures
+                if id(ext) in handles]
+    by_id = _variable_names(namespace, {id(var) for var, _ in captured}) if captured else {}
+    for var, internal in captured:
+        path = getattr(var, "path", None) or var.name
+        traced.variables[internal.op.name] = by_id.get(id(var), str(path))
     traced.outputs = [t.name for t in graph.outputs]
     return traced
 
 
-def extract_graph(graph: Any, user_file: Path) -> TracedGraph:
-    """Turn a TF1-style tf.Graph into a TracedGraph (no automatic control dependencies)."""
-    traced = TracedGraph("tf.Graph", graph.as_graph_def())
+def extract_graph(graph: Any, user_file: Path, rec: Recording | None = None) -> TracedGraph:
+    """Turn a TF1-style tf.Graph into a TracedGraph (no automatic control dependencies; who
+    wrote each control edge is known when the graph was built while `rec` was recording)."""
+    traced = TracedGraph("", graph.as_graph_def())
     traced.op_info[MAIN] = _op_table(graph, user_file)
+    if rec is not None:
+        traced.control_origins[MAIN] = rec.origins_for(graph)
+    traced.auto_deps_known = rec is not None
     return traced
 
 
 def describe_error(exc: BaseException, user_file: Path) -> str:
-    """One or two lines: the error, and the line of the user's file that caused it."""
+    """The whole error message on one line, then `  at file.py:LINE: source line` (the line
+    of the user's file that caused it) when one is known."""
     text = str(exc).strip()
     lines = [ln.strip() for ln in text.splitlines() if ln.strip()]
     message = lines[-1] if lines else ""
@@ -204,8 +247,6 @@ def describe_error(exc: BaseException, user_file: Path) -> str:
         for frame in traceback.extract_tb(exc.__traceback__):
             if Path(frame.filename).resolve() == user_file.resolve():
                 where = f"{user_file.name}:{frame.lineno}: {(frame.line or '').strip()}"
-    if len(message) > 300:
-        message = message[:297] + "..."
     return message + (f"\n  at {where}" if where else "")
 
 

@@ -7,8 +7,9 @@ import io
 import os
 import sys
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, TextIO
 
 from tfgraphviz.errors import UnsupportedTensorFlowError
@@ -35,6 +36,9 @@ class AutoDeps:
     ops: set[str] = field(default_factory=set)  # ops created by the mechanism itself
 
 
+Origin = tuple[str, str]  # ("user" | "library", where: "f.py:12" or "keras/src/x.py:40")
+
+
 @dataclass
 class Recording:
     """Everything seen while the hooks were installed."""
@@ -43,10 +47,24 @@ class Recording:
     phase: str = ""  # set by the tracer to the target it works on
     graphs_by_name: dict[str, Any] = field(default_factory=dict)
     auto_deps: dict[int, AutoDeps] = field(default_factory=dict)  # id(graph) -> AutoDeps
+    # id(graph) -> {(dst op, src op): origin} for control edges not added automatically
+    control_origins: dict[int, dict[tuple[str, str], Origin]] = field(default_factory=dict)
+    user_files: set[str] = field(default_factory=set)  # resolved paths that count as "user"
     _keep: list[Any] = field(default_factory=list)  # keeps graphs alive so ids stay unique
 
     def auto_deps_for(self, graph: Any) -> AutoDeps:
         return self.auto_deps.get(id(graph), AutoDeps())
+
+    def origins_for(self, graph: Any) -> dict[tuple[str, str], Origin]:
+        return self.control_origins.get(id(graph), {})
+
+    def note_control_edges(self, graph: Any, op: Any, controls: Any, origin: Origin) -> None:
+        table = self.control_origins.get(id(graph))
+        if table is None:
+            table = self.control_origins[id(graph)] = {}
+            self._keep.append(graph)
+        for ctrl in controls:
+            table.setdefault((op.name, ctrl.name), origin)
 
     def traces_of(self, function: Any, phase: str) -> list[TraceRecord]:
         """Traces of a function made at import or while working on `phase`: never those that
@@ -70,6 +88,51 @@ class _Tee(io.TextIOBase):
         self._passthrough.flush()
 
 
+_PLUMBING = ("/tensorflow/python/framework/ops.py", "/tensorflow/python/framework/func_graph.py",
+             "/tensorflow/python/util/tf_contextlib.py", "/tensorflow/python/util/deprecation.py",
+             "/contextlib.py", "/tfgraphviz/instrument.py")
+
+
+def _library_roots() -> tuple[str, ...]:
+    import sysconfig
+
+    paths = sysconfig.get_paths()
+    roots = {str(Path(paths[k]).resolve()) for k in ("purelib", "platlib", "stdlib", "platstdlib")
+             if paths.get(k)}
+    roots |= {str(Path(p).resolve()) for p in sys.path
+              if p.endswith(("site-packages", "dist-packages"))}
+    return tuple(sorted((r + os.sep for r in roots), key=lambda r: (-len(r), r)))  # deepest first
+
+
+def classify_frame(filename: str, lineno: int, user_files: set[str],
+                   roots: tuple[str, ...]) -> Origin:
+    """("user", "f.py:12") for the user's own files, ("library", "pkg/mod.py:40") for installed
+    packages and the standard library."""
+    if filename in user_files:
+        return "user", f"{Path(filename).name}:{lineno}"
+    if filename.startswith("<"):
+        return "library", f"{filename}:{lineno}"
+    for root in roots:
+        if filename.startswith(root):
+            return "library", f"{filename[len(root):]}:{lineno}"
+    marker = next((m for m in ("/site-packages/", "/dist-packages/") if m in filename), None)
+    if marker:
+        return "library", f"{filename.split(marker, 1)[1]}:{lineno}"
+    return "user", f"{Path(filename).name}:{lineno}"
+
+
+def _caller_origin(rec: Recording, roots: tuple[str, ...]) -> Origin:
+    """Who asked for a control dependency: the innermost frame outside TensorFlow's plumbing,
+    with AutoGraph-converted code mapped back to the user's source."""
+    from tensorflow.python.util import tf_stack
+
+    for frame in reversed(tf_stack.extract_stack()):
+        name = frame.filename
+        if not name.endswith(_PLUMBING):
+            return classify_frame(name, frame.lineno, rec.user_files, roots)
+    return "library", ""
+
+
 def _tracing_function() -> Any:
     """The tf.function on the call stack that asked for this trace."""
     from tensorflow.python.eager.polymorphic_function import polymorphic_function
@@ -84,15 +147,20 @@ def _tracing_function() -> Any:
 
 
 @contextlib.contextmanager
-def recording() -> Iterator[Recording]:
-    """Install the hooks on TensorFlow's tracer for the duration of the block."""
+def recording(user_files: Iterable[Path] = ()) -> Iterator[Recording]:
+    """Install the hooks on TensorFlow's tracer for the duration of the block; control
+    dependencies entered in `user_files` (and in any file outside installed packages) are
+    the user's."""
     from tensorflow.python.eager.polymorphic_function import tracing_compilation
-    from tensorflow.python.framework import auto_control_deps
+    from tensorflow.python.framework import auto_control_deps, ops
     from tensorflow.python.framework import func_graph as func_graph_module
 
     needed = [(tracing_compilation, "_create_concrete_function"),
               (func_graph_module, "func_graph_from_py_func"),
-              (auto_control_deps, "AutomaticControlDependencies")]
+              (auto_control_deps, "AutomaticControlDependencies"),
+              (ops.Graph, "_ControlDependenciesController"),
+              (ops.Graph, "_create_op_internal"), (ops.Operation, "_add_control_input"),
+              (ops.Operation, "_add_control_inputs")]
     missing = [f"{m.__name__}.{n}" for m, n in needed if not hasattr(m, n)]
     if missing:
         import tensorflow as tf
@@ -100,7 +168,9 @@ def recording() -> Iterator[Recording]:
         raise UnsupportedTensorFlowError(
             f"TensorFlow {tf.__version__} lacks {', '.join(missing)}, which tfgraphviz hooks "
             "to record traces; install TensorFlow 2.16 or newer (tested with 2.21)")
-    rec = Recording()
+    rec = Recording(user_files={str(Path(p).resolve()) for p in user_files})
+    roots = _library_roots()
+    in_auto = [0]  # >0 while automatic control dependencies add their edges
     orig_create = tracing_compilation._create_concrete_function
     orig_from_py = func_graph_module.func_graph_from_py_func
     acd = auto_control_deps.AutomaticControlDependencies
@@ -140,7 +210,11 @@ def recording() -> Iterator[Recording]:
         if graph is None or exc_info[0] is not None:
             return orig_exit(self, *exc_info)
         before = {op.name: {c.name for c in op.control_inputs} for op in graph.get_operations()}
-        result = orig_exit(self, *exc_info)
+        in_auto[0] += 1
+        try:
+            result = orig_exit(self, *exc_info)
+        finally:
+            in_auto[0] -= 1
         deps = rec.auto_deps.setdefault(id(graph), AutoDeps())
         rec._keep.append(graph)
         for op in graph.get_operations():
@@ -153,15 +227,56 @@ def recording() -> Iterator[Recording]:
                     deps.edges.add((op.name, ctrl.name))
         return result
 
-    tracing_compilation._create_concrete_function = create
-    func_graph_module.func_graph_from_py_func = from_py
-    acd.__exit__ = exit_
+    controller = ops.Graph._ControlDependenciesController
+    orig_enter = controller.__enter__
+    orig_create_op = ops.Graph._create_op_internal
+    orig_add_one = ops.Operation._add_control_input
+    orig_add_many = ops.Operation._add_control_inputs
+
+    def enter(self: Any) -> Any:
+        if self.control_inputs:  # where this `with control_dependencies(...)` was entered
+            self._tfgraphviz_origin = _caller_origin(rec, roots)
+        return orig_enter(self)
+
+    def create_op(self: Any, *args: Any, **kwargs: Any) -> Any:
+        op = orig_create_op(self, *args, **kwargs)
+        stack = self._control_dependencies_stack
+        if stack:
+            for ctrl in op.control_inputs:
+                for active in reversed(stack):
+                    if any(c is ctrl for c in active.control_inputs):
+                        origin = getattr(active, "_tfgraphviz_origin", ("library", ""))
+                        rec.note_control_edges(self, op, [ctrl], origin)
+                        break
+        return op
+
+    def add_one(self: Any, ctrl: Any) -> Any:
+        if not in_auto[0]:
+            rec.note_control_edges(self.graph, self, [ctrl], _caller_origin(rec, roots))
+        return orig_add_one(self, ctrl)
+
+    def add_many(self: Any, ctrls: Any) -> Any:
+        if not in_auto[0]:
+            rec.note_control_edges(self.graph, self, list(ctrls), _caller_origin(rec, roots))
+        return orig_add_many(self, ctrls)
+
+    hooks = [(tracing_compilation, "_create_concrete_function", orig_create, create),
+             (func_graph_module, "func_graph_from_py_func", orig_from_py, from_py),
+             (acd, "__exit__", orig_exit, exit_), (controller, "__enter__", orig_enter, enter),
+             (ops.Graph, "_create_op_internal", orig_create_op, create_op),
+             (ops.Operation, "_add_control_input", orig_add_one, add_one),
+             (ops.Operation, "_add_control_inputs", orig_add_many, add_many)]
+    own = {(owner, name): name in owner.__dict__ for owner, name, _, _ in hooks}
+    for owner, name, _, hook in hooks:
+        setattr(owner, name, hook)
     try:
         yield rec
     finally:
-        tracing_compilation._create_concrete_function = orig_create
-        func_graph_module.func_graph_from_py_func = orig_from_py
-        acd.__exit__ = orig_exit
+        for owner, name, orig, _ in hooks:
+            if not own[(owner, name)]:
+                delattr(owner, name)  # inherited from the C++ base class
+            else:
+                setattr(owner, name, orig)
 
 
 @contextlib.contextmanager

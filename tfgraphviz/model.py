@@ -7,7 +7,7 @@ from typing import Any
 
 import networkx as nx
 
-from tfgraphviz.attrs import dtype_name, shape_text, summarize
+from tfgraphviz.attrs import attr_json, dtype_name, shape_text, summarize
 from tfgraphviz.extract import MAIN, OpInfo, TracedGraph
 from tfgraphviz.instrument import AutoDeps
 
@@ -28,6 +28,16 @@ def stable_function_name(name: str) -> str:
     """`__inference_f_81` -> `f`, `while_cond_22` -> `while_cond`: no global counters."""
     name = re.sub(r"^__inference_", "", name)
     return re.sub(r"_\d+$", "", name)
+
+
+def arg_id(body: str, index: int) -> str:
+    """Node id of a body's argument; ':' never occurs in op names, so no op can collide."""
+    return f"{body}{SEP}arg:{index}"
+
+
+def result_id(body: str, index: int) -> str:
+    """Node id of a body's result."""
+    return f"{body}{SEP}ret:{index}"
 
 
 class _Builder:
@@ -103,7 +113,8 @@ class _Builder:
         self.graph.add_node(
             node_id, name=node.name, op=node.op, kind=kind, body=body, depth=depth,
             scope=node.name.rpartition("/")[0], device=node.device, outputs=outputs,
-            stateful=bool(stateful), attrs=attrs, variable=variable,
+            stateful=bool(stateful), attrs=attrs, attr_values=attr_json(node.attr, self.clean),
+            variable=variable,
             auto_created=node.name in auto.ops, control_output=False,
             source=list(info.source) if info is not None else [],
         )
@@ -114,19 +125,31 @@ class _Builder:
         self.graph.add_node(
             node_id, name=self.clean(name), op="_Arg" if kind == "arg" else "_Retval",
             kind=kind, body=body, depth=depth, scope="", device="", outputs=outputs,
-            stateful=False, attrs={"index": str(index)}, variable="", auto_created=False,
-            control_output=False, source=[])
+            stateful=False, attrs={"index": str(index)}, attr_values={}, variable="",
+            auto_created=False, control_output=False, source=[], index=index,
+            arg_name=self.clean(name), feeds="")
+
+    def control_origin(self, scope_key: str, dst: str, src: str) -> tuple[str, str]:
+        """(origin, where) of the control edge src -> dst: automatic, user, library, unknown."""
+        if (dst, src) in self.traced.auto_deps.get(scope_key, AutoDeps()).edges:
+            return "automatic", ""
+        known = self.traced.control_origins.get(scope_key, {}).get((dst, src))
+        if known is not None:
+            return known
+        if not self.traced.auto_deps_known or scope_key not in self.traced.control_origins:
+            return "unknown", ""
+        return "library", ""  # recorded graph, but not through any hook: TensorFlow internals
 
     def add_edges(self, prefix: str, node_id: str, node: Any, scope_key: str,
                   resolve: Any) -> None:
-        auto = self.traced.auto_deps.get(scope_key, AutoDeps())
         data_index = 0
         controls = sorted(raw for raw in node.input if raw.startswith("^"))
         for raw in [raw for raw in node.input if not raw.startswith("^")] + controls:
             if raw.startswith("^"):
                 src = raw[1:]
+                origin, where = self.control_origin(scope_key, node.name, src)
                 self.graph.add_edge(self.node_id(prefix, src), node_id, kind="control",
-                                    auto=(node.name, src) in auto.edges)
+                                    origin=origin, where=where)
                 continue
             src_id, out = resolve(raw)
             self.add_data_edge(src_id, out, node_id, data_index)
@@ -141,6 +164,7 @@ class _Builder:
     @staticmethod
     def node_id(prefix: str, name: str) -> str:
         return f"{prefix}{SEP}{name}" if prefix else name
+
 
     # ---- graphs --------------------------------------------------------------------------
     def build_main(self) -> None:
@@ -164,7 +188,7 @@ class _Builder:
     def build_body(self, prefix: str, fname: str, caller: str, role: str, depth: int) -> None:
         fdef = self.library[fname]
         sig = fdef.signature
-        args = {a.name: f"{prefix}{SEP}arg{i}" for i, a in enumerate(sig.input_arg)}
+        args = {a.name: arg_id(prefix, i) for i, a in enumerate(sig.input_arg)}
         for i, arg in enumerate(sig.input_arg):
             shapes = fdef.arg_attr[i].attr["_output_shapes"].list.shape if i in fdef.arg_attr \
                 else []
@@ -187,7 +211,7 @@ class _Builder:
         for node in fdef.node_def:
             self.add_edges(prefix, self.node_id(prefix, node.name), node, fname, resolve)
         for i, out in enumerate(sig.output_arg):
-            ret_id = f"{prefix}{SEP}ret{i}"
+            ret_id = result_id(prefix, i)
             self.add_boundary(ret_id, out.name, "ret", prefix, depth, i, [])
             src_id, src_out = resolve(fdef.ret[out.name])
             self.add_data_edge(src_id, src_out, ret_id, 0)
@@ -197,6 +221,7 @@ class _Builder:
                 self.graph.nodes[node_id]["control_output"] = True
         self.bodies.append({"id": prefix, "caller": caller, "role": role,
                             "function": stable_function_name(fname), "depth": depth,
+                            "xla": self.compiled_with_xla(caller, fdef),
                             "args": len(sig.input_arg), "outputs": len(sig.output_arg),
                             "ops": len(fdef.node_def)})
         for node in fdef.node_def:
@@ -235,20 +260,35 @@ class _Builder:
         sig = self.library[fname].signature
         in_edges = {d["dst_input"]: (u, d) for u, _, d in
                     self.graph.in_edges(caller_id, data=True) if d["kind"] == "data"}
-        for i in range(len(sig.input_arg)):
+        for i, arg in enumerate(sig.input_arg):
             caller_input = i + skip
             if caller_input >= len(data_inputs):
                 break
-            arg_id = f"{prefix}{SEP}arg{i}"
-            self.graph.add_edge(caller_id, arg_id, kind="call", role=role,
-                                caller_input=caller_input, arg_index=i)
+            target = arg_id(prefix, i)
             source = in_edges.get(caller_input)
-            if source is not None and self.graph.nodes[source[0]].get("variable"):
-                self.graph.nodes[arg_id]["variable"] = self.graph.nodes[source[0]]["variable"]
+            fed = ""
+            if source is not None:
+                src = self.graph.nodes[source[0]]
+                fed = src.get("variable") or src.get("arg_name") or src["name"]
+                if source[1]["src_output"]:
+                    fed += f":{source[1]['src_output']}"
+                if src.get("variable"):
+                    self.graph.nodes[target]["variable"] = src["variable"]
+            self.graph.nodes[target]["feeds"] = fed
+            self.graph.add_edge(caller_id, target, kind="call", role=role,
+                                caller_input=caller_input, arg_index=i,
+                                arg_name=self.clean(arg.name), input_name=fed)
         if role in RETURNS_TO_CALLER:
-            for i in range(len(sig.output_arg)):
-                self.graph.add_edge(f"{prefix}{SEP}ret{i}", caller_id, kind="return",
-                                    role=role, output_index=i)
+            for i, out in enumerate(sig.output_arg):
+                self.graph.add_edge(result_id(prefix, i), caller_id, kind="return",
+                                    role=role, output_index=i, result_name=self.clean(out.name))
+
+    def compiled_with_xla(self, caller_id: str, fdef: Any) -> bool:
+        """True for a function compiled with XLA (tf.function(jit_compile=True))."""
+        flags = [self.graph.nodes[caller_id].get("attr_values", {}).get("_XlaMustCompile")]
+        if "_XlaMustCompile" in fdef.attr:
+            flags.append({"b": fdef.attr["_XlaMustCompile"].b})
+        return any(isinstance(f, dict) and f.get("b") is True for f in flags)
 
 
 def to_networkx(traced: TracedGraph, name: str = "", kind: str = "tf.function"
