@@ -81,11 +81,13 @@ class _Tee(io.TextIOBase):
 
     def write(self, text: str) -> int:
         self._buffer.write(text)
-        self._passthrough.write(text)
+        with contextlib.suppress(ValueError, OSError):  # the stream may have been closed
+            self._passthrough.write(text)
         return len(text)
 
     def flush(self) -> None:
-        self._passthrough.flush()
+        with contextlib.suppress(ValueError, OSError):
+            self._passthrough.flush()
 
 
 _PLUMBING = ("/tensorflow/python/framework/ops.py", "/tensorflow/python/framework/func_graph.py",
@@ -295,11 +297,13 @@ def captured_output() -> Iterator[list[str]]:
             sys.stdout = sys.stderr = writer
             yield result
         finally:
-            writer.flush()
+            with contextlib.suppress(ValueError, OSError):  # the user may have closed it
+                writer.flush()
             sys.stdout, sys.stderr = old_out, old_err
             for fd, copy in saved.items():
                 os.dup2(copy, fd)
                 os.close(copy)
-            writer.close()
+            with contextlib.suppress(ValueError, OSError):
+                writer.close()
             tmp.seek(0)
             result[0] = tmp.read().decode("utf-8", errors="replace")
