@@ -7,7 +7,11 @@ from typing import TYPE_CHECKING, Any
 __version__ = "0.1.0"
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     import networkx as nx
+
+    from tfgraphviz.pipeline import RenderResult
 
 __all__ = [
     "__version__", "render", "to_networkx", "to_dot", "to_json", "from_json",
@@ -42,12 +46,20 @@ def to_networkx(fn: Any, *args: Any, **kwargs: Any) -> nx.MultiDiGraph:
     return build(extract_concrete(concrete, rec, Path("<none>"), {}), str(name))
 
 
+def render(path: str | Path, output_dir: str | Path, **options: Any) -> RenderResult:
+    """Render every (or every named) tf.function of a file into `output_dir`, as the
+    `tfgraphviz render` command does; options: functions, formats, calls, layout_timeout,
+    dpi, log. Returns a RenderResult (manifest, problems, exit_code)."""
+    from tfgraphviz.pipeline import render as run
+
+    return run(path, output_dir, **options)
+
+
 def __getattr__(name: str) -> Any:
     """Lazy access to the public API so `import tfgraphviz` stays fast."""
     import importlib
 
     homes = {
-        "render": "tfgraphviz.render",
         "to_dot": "tfgraphviz.dot", "write_dot": "tfgraphviz.dot",
         "write_svg": "tfgraphviz.layout", "write_png": "tfgraphviz.layout",
         "write_pdf": "tfgraphviz.layout", "to_json": "tfgraphviz.export_json",

@@ -6,7 +6,9 @@ import argparse
 import os
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
+from tfgraphviz.console import Console, Watchdog, on_sigterm
 from tfgraphviz.errors import TfGraphvizError
 
 EPILOG = """\
@@ -17,12 +19,13 @@ examples:
   tfgraphviz render model.py --call "f(tf.ones([2, 2]), 3)"
 
 exit codes: 0 all rendered; 1 some function could not be traced or laid out (the rest
-are rendered); 2 bad input (file, names, options, output folder); 3 Graphviz's dot missing.
+are rendered); 2 bad input (file, names, options, output folder), or importing and tracing
+took longer than --timeout; 3 Graphviz's dot missing; 130/143 interrupted (Ctrl-C/SIGTERM).
 """
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from tfgraphviz.render import DEFAULT_FORMATS, FORMATS
+    from tfgraphviz.pipeline import DEFAULT_DPI, DEFAULT_FORMATS, FORMATS
 
     parser = argparse.ArgumentParser(
         prog="tfgraphviz",
@@ -54,6 +57,17 @@ def build_parser() -> argparse.ArgumentParser:
                              "evaluated in the file's namespace (tf and np available), with "
                              "real values or tf.TensorSpec; repeatable, e.g. --call "
                              "\"f(tf.TensorSpec([None], tf.float32), n=3)\"")
+    render.add_argument("--dpi", type=float, default=DEFAULT_DPI, metavar="N",
+                        help="resolution of --format png in dots per inch (default: "
+                             "%(default)g), e.g. --dpi 192 for a high-density screen")
+    render.add_argument("--timeout", type=float, default=600.0, metavar="SECONDS",
+                        help="stop when importing and tracing the file take longer, with one "
+                             "line and exit 2, earlier files untouched (default: %(default)g), "
+                             "e.g. --timeout 60")
+    render.add_argument("--list", action="store_true",
+                        help="import the file and print every candidate function with what "
+                             "it is or why it is skipped; write nothing, e.g. tfgraphviz "
+                             "render f.py --list")
     render.add_argument("--layout-timeout", type=float, default=60.0, metavar="SECONDS",
                         help="stop Graphviz after this many seconds per graph; DOT and JSON "
                              "are still written (default: %(default)g), e.g. --layout-timeout "
@@ -68,13 +82,6 @@ def build_parser() -> argparse.ArgumentParser:
                         help="show Python tracebacks and TensorFlow's own log messages, e.g. "
                              "when a message is not enough: tfgraphviz render f.py --debug")
     return parser
-
-
-def _error(message: str) -> None:
-    first, *rest = message.strip().splitlines() or [""]
-    print(f"tfgraphviz: {first}", file=sys.stderr)
-    for line in rest[:1]:
-        print(f"tfgraphviz: {line.strip()}", file=sys.stderr)
 
 
 def _fixed_hash_seed(argv: Sequence[str] | None) -> None:
@@ -101,7 +108,58 @@ def _list_examples() -> int:
     return 0
 
 
+def _render(args: argparse.Namespace, console: Console) -> int:
+    """Check every argument (no TensorFlow yet), then import, trace and write."""
+    from tfgraphviz.pipeline import execute, list_candidates, plan, positive
+
+    timeout = positive(args.timeout, "--timeout", "60")
+    if args.list:
+        for name, what in list_candidates(args.file):
+            console.say(f"{name}: {what}" if what else name)
+        return 0
+    shown = args.output or os.path.join("tfgraphviz-out", Path(args.file).stem)
+    checked = plan(args.file, shown, functions=args.function, formats=args.format,
+                   calls=args.call, layout_timeout=args.layout_timeout, dpi=args.dpi)
+    watchdog = Watchdog(console, timeout, code=2)
+    watchdog.start()
+    if not args.debug:
+        import logging
+
+        logging.getLogger("tensorflow").setLevel(logging.ERROR)
+    result = execute(checked, (lambda _m: None) if args.quiet else console.say,
+                     watchdog.progress)
+    seen: set[str] = set()
+    for problem in result.problems:
+        if problem.message not in seen:
+            seen.add(problem.message)
+            console.error(problem.message)
+    if not args.quiet:
+        console.say(f"wrote {os.path.join(shown, 'manifest.json')}")
+    return result.exit_code
+
+
+def _run(args: argparse.Namespace, console: Console) -> int:
+    try:
+        return _render(args, console)
+    except TfGraphvizError as exc:
+        if args.debug:
+            console.traceback()
+        console.error(str(exc))
+        return exc.exit_code
+    except KeyboardInterrupt:
+        console.error("interrupted; files written so far are complete, the rest are missing")
+        return 130
+    except BaseException as exc:  # noqa: BLE001 - a SystemExit from user code included
+        if args.debug:
+            console.traceback()
+        console.error(f"internal error: {type(exc).__name__}: {exc} (run again with --debug "
+                      "and report the traceback)")
+        return 70
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    """The command; called with argv=None (a real command line) it ends the process itself
+    once done, whatever threads the user's file started."""
     _fixed_hash_seed(argv)
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -121,42 +179,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     if not args.debug:
         os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-    from pathlib import Path
-
-    from tfgraphviz.render import render
-
-    path = Path(args.file)
-    output = Path(args.output) if args.output else Path("tfgraphviz-out") / path.stem
-    log = (lambda _m: None) if args.quiet else print
-    try:
-        if not args.debug:
-            import logging
-
-            logging.getLogger("tensorflow").setLevel(logging.ERROR)
-        result = render(path, output, functions=args.function, formats=args.format,
-                        calls=args.call, layout_timeout=args.layout_timeout, log=log)
-    except TfGraphvizError as exc:
-        if args.debug:
-            raise
-        _error(str(exc))
-        return exc.exit_code
-    except KeyboardInterrupt:
-        _error("interrupted; files written so far are complete, the rest are missing")
-        return 130
-    except Exception as exc:
-        if args.debug:
-            raise
-        _error(f"internal error: {type(exc).__name__}: {exc} (run again with --debug and "
-               "report the traceback)")
-        return 70
-    seen: set[str] = set()
-    for problem in result.problems:
-        if problem.message not in seen:
-            seen.add(problem.message)
-            _error(problem.message)
-    if not args.quiet:
-        print(f"wrote {output / 'manifest.json'}")
-    return result.exit_code
+    console = Console()
+    on_sigterm(console)
+    code = _run(args, console)
+    if argv is None:
+        console.finish(code)
+    return code
 
 
 if __name__ == "__main__":

@@ -8,27 +8,47 @@ from pathlib import Path
 
 from tfgraphviz.errors import OutputError
 
+# temporary files being written now: a SIGTERM handler removes them before the process ends
+IN_FLIGHT: set[str] = set()
+
 
 def write_bytes(path: Path, data: bytes) -> Path:
-    """Write data to a temporary file beside `path`, then rename it into place."""
+    """Write data to a new temporary file beside `path` (created with O_EXCL, so it never
+    follows a planted link), then rename it into place: a symlink at `path` is replaced by
+    the file, never written through."""
     path = Path(path)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name[:80]}.", suffix=".tmp", dir=path.parent)
     except OSError as exc:
         raise OutputError(f"cannot write into {path.parent}: {exc.strerror or exc}; "
                           "choose another folder with -o") from exc
+    IN_FLIGHT.add(tmp)
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
         os.chmod(tmp, 0o644)
         os.replace(tmp, path)
-    except OSError as exc:
+    except BaseException as exc:
         Path(tmp).unlink(missing_ok=True)
-        raise OutputError(f"cannot write {path}: {exc.strerror or exc}; "
-                          "choose another folder with -o") from exc
+        if isinstance(exc, OSError):
+            raise OutputError(f"cannot write {path}: {exc.strerror or exc}; "
+                              "choose another folder with -o") from exc
+        raise
+    finally:
+        IN_FLIGHT.discard(tmp)
     return path
 
 
 def write_text(path: Path, text: str) -> Path:
     return write_bytes(path, text.encode("utf-8"))
+
+
+def remove_in_flight() -> None:
+    """Remove the temporary files of writes cut short (the target files stay as they were)."""
+    for tmp in list(IN_FLIGHT):
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+

@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import ctypes
+import os
 import shutil
+import signal
 import subprocess
+import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import networkx as nx
@@ -13,8 +18,30 @@ from tfgraphviz.errors import GraphvizNotFoundError, LayoutError, LayoutTimeoutE
 from tfgraphviz.fsutil import write_bytes
 
 DEFAULT_TIMEOUT = 60.0
+DEFAULT_DPI = 120.0  # PNG: crisp on a laptop screen, Graphviz's own default is 96
 INSTALL_HINT = ("install Graphviz (Debian/Ubuntu: apt-get install graphviz; macOS: brew install "
                 "graphviz) or ask only for --format dot,json,graphml,tensorboard")
+RUNNING: set[subprocess.Popen[bytes]] = set()  # `dot` children now: killed on SIGTERM
+_PR_SET_PDEATHSIG = 1
+
+
+def _die_with_parent() -> Callable[[], None] | None:
+    """A preexec_fn making the child get SIGKILL when tfgraphviz dies (Linux prctl); None
+    elsewhere. The libc function is looked up here, in the parent, not after the fork."""
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        prctl = ctypes.CDLL(None, use_errno=True).prctl
+    except (OSError, AttributeError):
+        return None
+    parent = os.getpid()
+
+    def preexec() -> None:
+        prctl(_PR_SET_PDEATHSIG, int(signal.SIGKILL))
+        if os.getppid() != parent:  # the parent died before prctl took effect
+            os._exit(1)
+
+    return preexec
 
 
 def dot_executable() -> str:
@@ -24,22 +51,45 @@ def dot_executable() -> str:
     return exe
 
 
-def run_dot(source: str, fmt: str, timeout: float = DEFAULT_TIMEOUT) -> bytes:
-    """Lay out DOT source with `dot -T<fmt>`, killed after `timeout` seconds."""
+def kill_running() -> None:
+    """Kill every `dot` this process started and has not reaped yet."""
+    for proc in list(RUNNING):
+        try:
+            proc.kill()
+        except OSError:
+            pass
+
+
+def run_dot(source: str, fmt: str, timeout: float = DEFAULT_TIMEOUT,
+            dpi: float | None = None) -> bytes:
+    """Lay out DOT source with `dot -T<fmt>` (at `dpi` for bitmaps), killed after `timeout`
+    seconds, and when tfgraphviz itself dies."""
+    args = [dot_executable(), f"-T{fmt}", *([f"-Gdpi={dpi:g}"] if dpi else [])]
     try:
-        proc = subprocess.run([dot_executable(), f"-T{fmt}"], input=source.encode("utf-8"),
-                              capture_output=True, timeout=timeout, check=False)
-    except subprocess.TimeoutExpired:
-        raise LayoutTimeoutError(
-            f"Graphviz did not finish the layout within {timeout:g} s"
-        ) from None
+        proc = subprocess.Popen(args, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, preexec_fn=_die_with_parent())
     except OSError as exc:
         raise GraphvizNotFoundError(
             f"Graphviz's `dot` could not run ({exc}); {INSTALL_HINT}") from None
+    RUNNING.add(proc)
+    try:
+        out, err = proc.communicate(source.encode("utf-8"), timeout=timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.communicate()
+        raise LayoutTimeoutError(
+            f"Graphviz did not finish the layout within {timeout:g} s"
+        ) from None
+    except BaseException:
+        proc.kill()
+        proc.wait()
+        raise
+    finally:
+        RUNNING.discard(proc)
     if proc.returncode != 0:
-        detail = proc.stderr.decode("utf-8", "replace").strip().splitlines()
+        detail = err.decode("utf-8", "replace").strip().splitlines()
         raise LayoutError(f"Graphviz failed: {detail[0] if detail else proc.returncode}")
-    return proc.stdout
+    return out
 
 
 def graphviz_version() -> str:
@@ -52,9 +102,10 @@ def graphviz_version() -> str:
     return text.split("version", 1)[-1].strip().split(" ")[0] if "version" in text else ""
 
 
-def _write(graph: nx.MultiDiGraph | str, path: Path, fmt: str, timeout: float) -> Path:
+def _write(graph: nx.MultiDiGraph | str, path: Path, fmt: str, timeout: float,
+           dpi: float | None = None) -> Path:
     source = graph if isinstance(graph, str) else to_dot(graph)
-    return write_bytes(path, run_dot(source, fmt, timeout))
+    return write_bytes(path, run_dot(source, fmt, timeout, dpi))
 
 
 def write_svg(graph: nx.MultiDiGraph | str, path: Path,
@@ -63,10 +114,10 @@ def write_svg(graph: nx.MultiDiGraph | str, path: Path,
     return _write(graph, path, "svg", timeout)
 
 
-def write_png(graph: nx.MultiDiGraph | str, path: Path,
-              timeout: float = DEFAULT_TIMEOUT) -> Path:
-    """Lay out a model (or DOT source) and write it as PNG."""
-    return _write(graph, path, "png", timeout)
+def write_png(graph: nx.MultiDiGraph | str, path: Path, timeout: float = DEFAULT_TIMEOUT,
+              dpi: float = DEFAULT_DPI) -> Path:
+    """Lay out a model (or DOT source) and write it as PNG at `dpi` dots per inch."""
+    return _write(graph, path, "png", timeout, dpi)
 
 
 def write_pdf(graph: nx.MultiDiGraph | str, path: Path,

@@ -1,0 +1,348 @@
+"""The render pipeline: file -> ConcreteFunctions -> networkx models -> files and a manifest."""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from tfgraphviz import outdir
+from tfgraphviz.errors import (
+    CallSpecError,
+    GraphvizNotFoundError,
+    InputError,
+    LayoutError,
+    LayoutTimeoutError,
+    TfGraphvizError,
+)
+from tfgraphviz.fsutil import write_bytes, write_text
+from tfgraphviz.naming import file_stem
+
+FORMATS = ("dot", "svg", "png", "pdf", "json", "graphml", "tensorboard")
+DEFAULT_FORMATS = ("dot", "svg", "json", "tensorboard")
+LAYOUT_FORMATS = ("svg", "png", "pdf")
+DEFAULT_DPI = 120.0
+MANIFEST = outdir.MANIFEST
+_TF_LOG_LINE = re.compile(r"^[IWEF]\d{4} \d\d:\d\d:\d\d\.\d+ +\d+ \S+:\d+\] .*$\n?", re.M)
+
+
+@dataclass
+class Problem:
+    """Something that went wrong for one function; rendering went on."""
+
+    function: str
+    message: str
+    exit_code: int = 1
+
+
+@dataclass
+class RenderResult:
+    manifest: dict[str, Any]
+    problems: list[Problem] = field(default_factory=list)
+    output_dir: Path = Path()
+
+    @property
+    def exit_code(self) -> int:
+        return max((p.exit_code for p in self.problems), default=0)
+
+
+@dataclass
+class Plan:
+    """Checked arguments, every path absolute: nothing depends on the current folder later."""
+
+    source: Path
+    output_dir: Path
+    functions: list[str]
+    formats: tuple[str, ...]
+    calls: list[Any]  # trace.CallSpec
+    layout_timeout: float
+    dpi: float
+
+
+def parse_formats(text: str | Sequence[str]) -> tuple[str, ...]:
+    items = text.split(",") if isinstance(text, str) else list(text)
+    formats = tuple(dict.fromkeys(f.strip().lower() for f in items if f.strip()))
+    unknown = [f for f in formats if f not in FORMATS]
+    if unknown or not formats:
+        raise InputError(f"--format {','.join(unknown) or '(empty)'}: unknown; "
+                         f"choose from {','.join(FORMATS)}")
+    return formats
+
+
+def positive(value: float, option: str, example: str) -> float:
+    """A finite number > 0, else an InputError naming the option (nan, inf, 0, -1)."""
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        number = math.nan
+    if not math.isfinite(number) or number <= 0:
+        raise InputError(f"{option} {value}: give a positive number, e.g. {option} {example}")
+    return number
+
+
+def plan(path: str | Path, output_dir: str | Path, *, functions: Sequence[str] = (),
+         formats: str | Sequence[str] = DEFAULT_FORMATS, calls: Sequence[str] = (),
+         layout_timeout: float = 60.0, dpi: float = DEFAULT_DPI) -> Plan:
+    """Check every argument without importing TensorFlow or creating anything."""
+    from tfgraphviz.loader import check_source
+    from tfgraphviz.trace import parse_call
+
+    output = outdir.absolute(output_dir)  # before the user's code can chdir
+    source = check_source(Path(path))  # resolved now, before the user's code runs
+    chosen = parse_formats(formats)
+    specs = [parse_call(c) for c in calls]
+    timeout = positive(layout_timeout, "--layout-timeout", "300")
+    resolution = positive(dpi, "--dpi", "144")
+    outdir.check_writable(output)
+    return Plan(source, output, list(functions), chosen, specs, timeout, resolution)
+
+
+def _clean_output(text: str) -> str:
+    return _TF_LOG_LINE.sub("", text)
+
+
+def _layout(source: str, target: Path, fmt: str, timeout: float, dpi: float) -> str | None:
+    """Write one Graphviz layout; return a problem message instead of raising (but for a
+    missing Graphviz, which ends all layouts)."""
+    from tfgraphviz.layout import run_dot
+
+    try:
+        write_bytes(target, run_dot(source, fmt, timeout, dpi if fmt == "png" else None))
+    except LayoutTimeoutError as exc:
+        return (f"{target.stem}: {exc}; the .dot and .json files are written. Try a longer "
+                "--layout-timeout, pick fewer functions with -f, or open the .dot file in "
+                "another Graphviz viewer")
+    except LayoutError as exc:
+        return f"{target.stem}: {exc}"
+    return None
+
+
+def _export(graph: Any, stem: str, plan: Plan, problems: list[Problem],
+            name: str) -> dict[str, str]:
+    """Write every requested file for one model; return {format: relative path}."""
+    from tfgraphviz.dot import to_dot
+    from tfgraphviz.export_json import write_graphml, write_json
+    from tfgraphviz.export_tensorboard import write_tensorboard
+
+    folder = plan.output_dir
+    source = to_dot(graph)
+    writers: dict[str, Callable[[Path], object]] = {
+        "dot": lambda p: write_text(p, source),
+        "json": lambda p: write_json(graph, p),
+        "graphml": lambda p: write_graphml(graph, p),
+    }
+    files: dict[str, str] = {}
+    for fmt in plan.formats:
+        if fmt == "tensorboard":
+            logdir = outdir.real_subfolder(outdir.real_subfolder(folder, "tensorboard"), stem)
+            write_tensorboard(graph, logdir)
+            files[fmt] = f"tensorboard/{stem}"
+        elif fmt in writers:
+            writers[fmt](folder / f"{stem}.{fmt}")
+            files[fmt] = f"{stem}.{fmt}"
+    for fmt in (f for f in plan.formats if f in LAYOUT_FORMATS):
+        try:
+            problem = _layout(source, folder / f"{stem}.{fmt}", fmt, plan.layout_timeout,
+                              plan.dpi)
+        except GraphvizNotFoundError as exc:
+            problems.append(Problem(name, str(exc), exc.exit_code))
+            break
+        if problem is not None:
+            problems.append(Problem(name, problem))
+            break
+        files[fmt] = f"{stem}.{fmt}"
+    if any(f in LAYOUT_FORMATS and f not in files for f in plan.formats) and "dot" not in files:
+        writers["dot"](folder / f"{stem}.dot")  # something to open when layout failed
+        files["dot"] = f"{stem}.dot"
+    return dict(sorted(files.items()))
+
+
+def _edge_counts(graph: Any) -> dict[str, int]:
+    counts = {"data": 0, "control": 0, "auto_control": 0, "call": 0, "return": 0}
+    for _, _, d in graph.edges(data=True):
+        counts[d["kind"]] = counts.get(d["kind"], 0) + 1
+        if d["kind"] == "control" and (d.get("origin") == "automatic" or d.get("auto")):
+            counts["auto_control"] += 1
+    return counts
+
+
+def _failed(target: Any, exc: BaseException, source: Path) -> Any:
+    """A traced function holding only the error, for anything user code raised while
+    tracing (SystemExit and GeneratorExit too: they must not end the run silently)."""
+    from tfgraphviz.extract import TracedFunction, describe_error
+
+    traced = TracedFunction(target.name, target.kind)
+    traced.errors.append(describe_error(exc, source))
+    return traced
+
+
+def _trace_file(plan: Plan, problems: list[Problem],
+                progress: Callable[[str], None]) -> tuple[list[Any], str]:
+    """Import the file and trace the chosen targets; return them and the import's output."""
+    from tfgraphviz.instrument import captured_output, recording
+    from tfgraphviz.loader import load_module, select_targets
+    from tfgraphviz.trace import trace_target
+
+    path, call_specs = plan.source, plan.calls
+    entries = []
+    with recording() as rec:
+        with captured_output() as import_output:
+            module = load_module(path)
+        names = list(plan.functions)
+        if names:
+            names += [s.function for s in call_specs if s.function not in names]
+        targets = select_targets(module, path, names or None)
+        known = {t.name for t in targets} | {t.name.removesuffix(".__call__") for t in targets}
+        for spec in call_specs:
+            if spec.function not in known:
+                targets += select_targets(module, path, [spec.function])
+                known.add(spec.function)
+        for target in targets:
+            progress(f"tracing {target.name}")
+            aliases = (target.name, target.name.removesuffix(".__call__"))
+            my_calls = [s for s in call_specs if s.function in aliases]
+            with captured_output():  # TensorFlow's warnings; user prints are in the records
+                try:
+                    entries.append(trace_target(target, my_calls, rec, path, vars(module)))
+                except CallSpecError as exc:
+                    problems.append(Problem(target.name, str(exc), exc.exit_code))
+                except (TfGraphvizError, KeyboardInterrupt):
+                    raise
+                except BaseException as exc:  # noqa: BLE001 - user code: SystemExit too
+                    entries.append(_failed(target, exc, path))
+    return entries, import_output[0]
+
+
+def _heading(traced: Any, signature: str) -> str:
+    return f"{traced.name} (tf.Graph)" if traced.kind == "graph" else traced.name + signature
+
+
+def _write_function(traced: Any, plan: Plan, problems: list[Problem],
+                    say: Callable[[str], None]) -> dict[str, Any]:
+    """Write the files of one function's ConcreteFunctions; return its manifest entry."""
+    from tfgraphviz.model import to_networkx
+
+    stem = file_stem(traced.name)
+    problems += [Problem(traced.name, f"{traced.name}: {err}") for err in traced.errors]
+    if traced.needs_call:
+        problems.append(Problem(traced.name, (
+            f"{traced.name}: needs example arguments to be traced; "
+            f"add {traced.needs_call} (TensorSpecs or real values)")))
+    autograph_file = None
+    if traced.autograph:
+        autograph_file = f"{stem}.autograph.py"
+        write_text(plan.output_dir / autograph_file, traced.autograph)
+    concrete = []
+    for i, tg in enumerate(traced.graphs):
+        cf_stem = stem if len(traced.graphs) == 1 else f"{stem}.{i}"
+        graph = to_networkx(tg, traced.name, "tf.Graph" if traced.kind == "graph"
+                            else "tf.function")
+        if traced.errors:
+            graph.graph["note"] = ("a trace that succeeded before tracing failed: "
+                                   + traced.errors[0])
+        files = _export(graph, cf_stem, plan, problems, traced.name)
+        concrete.append({
+            "signature": tg.signature, "trace_output": _clean_output(tg.trace_output),
+            "files": files, "nodes": graph.number_of_nodes(), "edges": _edge_counts(graph),
+            "bodies": [b["id"] for b in graph.graph["bodies"]],
+        })
+        say(f"  {_heading(traced, tg.signature)} -> {', '.join(files.values())}")
+    return {
+        "name": traced.name, "kind": traced.kind, "trace_count": traced.trace_count,
+        "trace_outputs": [_clean_output(t) for t in traced.trace_outputs],
+        "autograph": autograph_file, "errors": traced.errors,
+        "needs_call": traced.needs_call, "concrete_functions": concrete,
+    }
+
+
+def _source_path(plan: Plan) -> str:
+    """The input file relative to the output folder (both resolved): it proves which input an
+    earlier render was for, and stays the same when the whole tree is moved or cloned."""
+    return Path(os.path.relpath(plan.source, plan.output_dir.resolve())).as_posix()
+
+
+def _keep_earlier(functions: list[dict[str, Any]], old: dict[str, Any], plan: Plan) -> None:
+    """A function whose trace now fails keeps the drawings of the earlier render of the same
+    file, listed with `from_earlier_render: true`."""
+    if old.get("source_path") != _source_path(plan):
+        return
+    earlier = {f.get("name"): f for f in old.get("functions", []) if isinstance(f, dict)}
+    for fn in functions:
+        before = earlier.get(fn["name"])
+        if fn["concrete_functions"] or not fn["errors"] or not before:
+            continue
+        for cf in before.get("concrete_functions", []):
+            files = cf.get("files", {}) if isinstance(cf, dict) else {}
+            if files and all(isinstance(f, str) and outdir.exists(plan.output_dir, f)
+                             for f in files.values()):
+                fn["concrete_functions"].append({**cf, "from_earlier_render": True})
+
+
+def _only_existing(functions: list[dict[str, Any]], folder: Path) -> None:
+    """The manifest lists only files that are really there when it is written."""
+    for fn in functions:
+        for cf in fn["concrete_functions"]:
+            cf["files"] = {k: v for k, v in cf["files"].items() if outdir.exists(folder, v)}
+
+
+def execute(plan: Plan, say: Callable[[str], None] = lambda _m: None,
+            progress: Callable[[str], None] = lambda _m: None) -> RenderResult:
+    """Import, trace, then write under the folder's lock; `progress` hears each phase
+    ("importing f.py", "tracing f", "" once the user's code is done)."""
+    from tfgraphviz import __version__
+    from tfgraphviz.instrument import captured_output
+    from tfgraphviz.layout import graphviz_version
+
+    progress(f"importing {plan.source.name}")
+    with captured_output():  # TensorFlow's start-up log lines are noise here
+        import tensorflow as tf
+
+    problems: list[Problem] = []
+    entries, import_output = _trace_file(plan, problems, progress)
+    progress("")
+    with outdir.locked(plan.output_dir):
+        old = outdir.read_manifest(plan.output_dir)
+        functions = [_write_function(t, plan, problems, say) for t in entries]
+        _keep_earlier(functions, old, plan)
+        _only_existing(functions, plan.output_dir)
+        manifest = {
+            "tfgraphviz": __version__, "source": plan.source.name,
+            "source_path": _source_path(plan), "tensorflow": tf.__version__,
+            "graphviz": graphviz_version(), "formats": list(plan.formats),
+            "import_output": _clean_output(import_output), "functions": functions,
+        }
+        write_text(plan.output_dir / MANIFEST,
+                   json.dumps(manifest, indent=1, sort_keys=True, ensure_ascii=False) + "\n")
+        outdir.remove_stale(plan.output_dir, old, manifest)
+    return RenderResult(manifest, problems, plan.output_dir)
+
+
+def render(path: str | Path, output_dir: str | Path, *, functions: Sequence[str] = (),
+           formats: str | Sequence[str] = DEFAULT_FORMATS, calls: Sequence[str] = (),
+           layout_timeout: float = 60.0, dpi: float = DEFAULT_DPI,
+           log: Callable[[str], None] | None = None) -> RenderResult:
+    """Render every (or every named) tf.function of a file into `output_dir`."""
+    checked = plan(path, output_dir, functions=functions, formats=formats, calls=calls,
+                   layout_timeout=layout_timeout, dpi=dpi)
+    return execute(checked, log or (lambda _m: None))
+
+
+def list_candidates(path: str | Path) -> list[tuple[str, str]]:
+    """Every candidate of the file, with what it is or why it is skipped (imports the file)."""
+    from tfgraphviz import loader
+    from tfgraphviz.instrument import captured_output, recording
+
+    source = loader.check_source(Path(path))
+    with captured_output():
+        import tensorflow  # noqa: F401 - its start-up log lines are noise here
+    with recording(), captured_output():
+        module = loader.load_module(source)
+    lister = getattr(loader, "list_candidates", None)
+    if lister is None:
+        return [(t.name, t.kind) for t in loader.find_targets(module, source)]
+    return list(lister(module, source))
