@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import ast
+import contextlib
+import difflib
+import importlib
 import importlib.util
 import inspect
 import io
@@ -12,6 +16,8 @@ import sys
 import tokenize
 import traceback
 import types
+import weakref
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -83,10 +89,126 @@ def check_source(path: Path) -> Path:
         raise SourceFileError(f"{shown}: cannot resolve the path ({exc})") from None
 
 
+# Modules tfgraphviz imports later: imported before the user's folder goes on sys.path, so a
+# user file named tensorboard.py, networkx.py or graphviz.py is never taken for them.
+_PRELOAD = ("numpy", "tensorflow", "networkx", "graphviz", "google.protobuf.json_format",
+            "tensorboard.compat.proto.attr_value_pb2", "tensorboard.compat.proto.graph_pb2",
+            "tensorboard.compat.proto.event_pb2", "tensorboard.compat.proto.tensor_shape_pb2",
+            "tensorboard.summary.writer.record_writer")
+
+
+def _preload() -> None:
+    for name in _PRELOAD:
+        try:
+            importlib.import_module(name)
+        except ImportError:  # optional ones (graphviz); a missing required one fails later
+            pass
+
+
+@dataclass
+class Created:
+    """A tf.function the user's file created while it was imported."""
+
+    function: Any
+    name: str  # the name it was bound to, or its Python function's name
+    line: int  # the line of the user's file that defines it
+    owner: str = ""  # the class whose body created it (a method), else ""
+    call_line: int = 0  # the module-level statement that was running
+
+
+_CREATED: weakref.WeakKeyDictionary[types.ModuleType, list[Created]] = \
+    weakref.WeakKeyDictionary()
+_API = frozenset({"", "function", "decorated", "new_func"})  # tf.function and its wrappers
+
+
+def created_functions(module: types.ModuleType) -> list[Created]:
+    """The tf.functions the module's file created at import, in creation order."""
+    return list(_CREATED.get(module, []))
+
+
+def _statements(path: Path) -> dict[int, tuple[str, int]]:
+    """line -> (name, line) for decorated defs and `name = ...` statements of the file."""
+    try:
+        tree = ast.parse(path.read_bytes())
+    except (OSError, SyntaxError, ValueError):
+        return {}
+    found: dict[int, tuple[str, int]] = {}
+    for node in ast.walk(tree):  # breadth first: inner statements overwrite outer ones
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and node.decorator_list:
+            first = min(d.lineno for d in node.decorator_list)
+            for line in range(first, node.lineno + 1):
+                found[line] = (node.name, node.lineno)
+        elif (isinstance(node, ast.Assign) and len(node.targets) == 1
+              and isinstance(node.targets[0], ast.Name)):
+            for line in range(node.lineno, (node.end_lineno or node.lineno) + 1):
+                found[line] = (node.targets[0].id, node.lineno)
+    return found
+
+
+def _note_creation(function: Any, path: Path, tf_dir: str,
+                   statements: dict[int, tuple[str, int]], created: list[Created]) -> None:
+    """Record `function` if the user's file asked for it (not TensorFlow or Keras)."""
+    frame = sys._getframe(2)
+    called = ""  # the TensorFlow function the user's file called
+    while frame is not None and frame.f_code.co_filename.startswith(tf_dir):
+        called = frame.f_code.co_name
+        frame = frame.f_back  # type: ignore[assignment]
+    if frame is None or frame.f_code.co_filename != str(path) or called not in _API:
+        return  # made by TensorFlow itself (tf.saved_model.save, a bound copy for an instance)
+    user_frames = []
+    probe: Any = frame
+    while probe is not None:
+        if probe.f_code.co_filename == str(path):
+            user_frames.append(probe)
+        probe = probe.f_back
+    owner = ""
+    if frame.f_code.co_name != "<module>" and "__qualname__" in frame.f_locals:
+        owner = str(frame.f_locals["__qualname__"])
+    where = statements.get(frame.f_lineno)
+    if where is None and owner == "":
+        where = statements.get(user_frames[-1].f_lineno)
+    python_name = getattr(function.python_function, "__name__", "function")
+    name, line = where or (python_name, user_frames[-1].f_lineno)
+    created.append(Created(function, re.sub(r"\W", "", str(name)) or "function", line, owner,
+                           user_frames[-1].f_lineno))
+
+
+@contextlib.contextmanager
+def _watch_creations(path: Path) -> Iterator[list[Created]]:
+    """Record every tf.function the file creates while the block runs."""
+    import tensorflow as tf
+    from tensorflow.python.eager.polymorphic_function import polymorphic_function
+
+    cls = polymorphic_function.Function
+    original = cls.__dict__["__init__"]
+    tf_dir = str(Path(tf.__file__).parent) + os.sep
+    created: list[Created] = []
+    statements: dict[int, tuple[str, int]] | None = None
+
+    def init(self: Any, *args: Any, **kwargs: Any) -> None:
+        nonlocal statements
+        original(self, *args, **kwargs)
+        if type(self) is not cls:
+            return  # restored from a SavedModel: found through the objects holding them
+        try:
+            if statements is None:
+                statements = _statements(path)
+            _note_creation(self, path, tf_dir, statements, created)
+        except Exception:  # noqa: BLE001, S110 - never break the user's import
+            pass
+
+    cls.__init__ = init
+    try:
+        yield created
+    finally:
+        cls.__init__ = original
+
+
 def load_module(path: Path) -> types.ModuleType:
     """Import the file by its resolved path with its folder on sys.path; errors become
-    SourceFileError."""
+    SourceFileError. Records the tf.functions it creates (see created_functions)."""
     path = check_source(path)
+    _preload()
     name = _module_name(path)
     spec = importlib.util.spec_from_file_location(name, path)
     if spec is None or spec.loader is None:
@@ -97,7 +219,8 @@ def load_module(path: Path) -> types.ModuleType:
     if folder not in sys.path:
         sys.path.insert(0, folder)
     try:
-        spec.loader.exec_module(module)  # the folder stays on sys.path: tracing may import
+        with _watch_creations(path) as created:
+            spec.loader.exec_module(module)  # the folder stays on sys.path: tracing may import
     except KeyboardInterrupt:
         sys.modules.pop(name, None)
         raise
@@ -107,6 +230,7 @@ def load_module(path: Path) -> types.ModuleType:
             f"importing {path.name} failed: {_describe(exc, path)}; "
             "fix the file (run it with python to see the full traceback) or use --debug"
         ) from exc
+    _CREATED[module] = created
     return module
 
 
@@ -164,7 +288,7 @@ def _methods(owner_name: str, obj: Any, path: Path) -> list[Target]:
             if _defined_in(value.python_function, path):
                 seen.add(attr)
                 found.append(Target(f"{owner_name}.{attr}", "method", getattr(obj, attr)))
-    for attr, value in sorted(getattr(obj, "__dict__", {}).items()):
+    for attr, value in sorted(_instance_dict(obj).items()):
         if attr in seen or attr.startswith("_") or not _is_tf_function(value):
             continue
         if _defined_in(value.python_function, path):
@@ -172,9 +296,112 @@ def _methods(owner_name: str, obj: Any, path: Path) -> list[Target]:
     return found
 
 
-def find_targets(module: types.ModuleType, path: Path) -> list[Target]:
-    """Everything drawable that the user's file defines, in the file's order."""
+def _instance_dict(obj: Any) -> dict[str, Any]:
+    """The object's own attributes without running any descriptor or __getattr__ of it."""
+    try:
+        attrs = object.__getattribute__(obj, "__dict__")
+    except (AttributeError, TypeError):
+        return {}
+    return dict(attrs) if isinstance(attrs, dict) else {}
+
+
+def _is_restored(obj: Any) -> bool:
+    from tensorflow.python.saved_model.function_deserialization import RestoredFunction
+
+    return isinstance(obj, RestoredFunction)
+
+
+def _restored(owner_name: str, obj: Any) -> list[Target]:
+    """Functions of an object loaded with tf.saved_model.load."""
+    found = [Target(f"{owner_name}.{attr}", "restored", value)
+             for attr, value in sorted(_instance_dict(obj).items())
+             if not attr.startswith("_") and _is_restored(value)]
+    return found
+
+
+def _fit_function(model: Any) -> Any:
+    """The tf.function Keras' fit() traced (train_function, or the one it wraps), or None."""
+    function = _instance_dict(model).get("train_function")
+    if function is None or _is_tf_function(function):
+        return function
+    cells = [c.cell_contents for c in getattr(function, "__closure__", None) or ()
+             if _cell_filled(c)]
+    candidates = [c for c in cells if _is_tf_function(c)]
+    for preferred in ("multi_step_on_iterator", "one_step_on_iterator"):
+        for candidate in candidates:
+            if getattr(candidate.python_function, "__name__", "") == preferred:
+                return candidate
+    return candidates[0] if candidates else None
+
+
+def _cell_filled(cell: Any) -> bool:
+    try:
+        cell.cell_contents  # noqa: B018 - raises ValueError for an empty cell
+    except ValueError:
+        return False
+    return True
+
+
+def _library_of(fn: Any) -> str:
+    """Where a tf.function the file did not write comes from, for --list."""
+    module = str(getattr(getattr(fn, "python_function", fn), "__module__", "") or "")
+    if module:
+        return f"defined in {module.split('.')[0]} (library)"
+    return "defined outside this file"
+
+
+def _covers(target: Target, created: Created) -> bool:
+    """Whether the target is the created tf.function or an instance's bound copy of it."""
+    if target.obj is created.function:
+        return True
+    cache = getattr(created.function, "_descriptor_cache", None)
+    try:
+        return cache is not None and any(v is target.obj for v in list(cache.values()))
+    except Exception:  # noqa: BLE001 - a weak dictionary changing size
+        return False
+
+
+def _probe(name: str, obj: Any, module: types.ModuleType, path: Path,
+           add: Any, skip: Any) -> None:
+    """Classify one module-level object (may raise: the caller guards it)."""
+    if isinstance(obj, types.ModuleType | type):
+        return
+    if _is_restored(obj):
+        add(Target(name, "restored", obj))
+    elif _is_tf_function(obj):
+        if _defined_in(obj.python_function, path):
+            add(Target(name, "function", obj))
+        else:
+            skip(name, f"skipped: tf.function {_library_of(obj)}")
+    elif _is_graph(obj):
+        add(Target(name, "graph", obj))
+    elif _is_keras_model(obj):
+        if keras_input_specs(obj) is not None:
+            add(Target(name, "keras", obj))
+        else:
+            skip(name, "skipped: Keras model not built yet; call it on data in the file, "
+                       f"or add --call \"{name}(tf.TensorSpec([None, 3], tf.float32))\"")
+        fit = _fit_function(obj)
+        if fit is not None:
+            add(Target(f"{name}.train_function", "keras_fit", fit))
+        elif type(obj).__module__ == module.__name__ and "train_step" in vars(type(obj)):
+            skip(f"{name}.train_function",
+                 f"skipped: its train_step is never trained; call {name}.fit(...) in the file")
+        for method in _methods(name, obj, path):
+            add(method)
+    elif type(obj).__module__ == module.__name__ or _is_tf_module(obj):
+        for method in _methods(name, obj, path):
+            add(method)
+    elif type(obj).__module__.startswith("tensorflow.python.saved_model"):
+        for restored in _restored(name, obj):
+            add(restored)
+
+
+def _discover(module: types.ModuleType, path: Path
+              ) -> tuple[list[Target], list[tuple[str, str]]]:
+    """Targets in the file's order, then the candidates skipped and why."""
     targets: list[Target] = []
+    skipped: list[tuple[str, str]] = []
     seen_ids: set[int] = set()
 
     def add(target: Target) -> None:
@@ -182,26 +409,114 @@ def find_targets(module: types.ModuleType, path: Path) -> list[Target]:
             seen_ids.add(id(target.obj))
             targets.append(target)
 
+    def skip(name: str, why: str) -> None:
+        skipped.append((name, why))
+
     for name, obj in list(vars(module).items()):
-        if name.startswith("__") or isinstance(obj, types.ModuleType | type):
+        if name.startswith("__"):
             continue
-        if _is_tf_function(obj):
-            if _defined_in(obj.python_function, path):
-                add(Target(name, "function", obj))
-        elif _is_graph(obj):
-            add(Target(name, "graph", obj))
-        elif _is_keras_model(obj):
-            if getattr(obj, "built", False) and getattr(obj, "inputs", None):
-                add(Target(name, "keras", obj))
-            for method in _methods(name, obj, path):
-                add(method)
-        elif type(obj).__module__ == module.__name__:
-            for method in _methods(name, obj, path):
-                add(method)
-        elif _is_tf_module(obj):
-            for method in _methods(name, obj, path):
-                add(method)
-    return targets
+        try:
+            _probe(name, obj, module, path, add, skip)
+        except Exception as exc:  # noqa: BLE001 - a proxy object may raise on any probe
+            skip(name, f"skipped: inspecting it raised {type(exc).__name__}")
+    names = {t.name for t in targets}
+    for created in created_functions(module):
+        if any(_covers(t, created) for t in targets):
+            continue
+        name = created.name + f"@{created.line}"
+        if created.owner:
+            skip(f"{created.owner}.{created.name}",
+                 f"skipped: method of {created.owner} (line {created.line}) and the file keeps "
+                 f"no instance of it; name it with -f {created.owner}.{created.name}")
+            continue
+        if name in names:
+            name = f"{name}:{created.call_line}"
+        base, n = name, 2
+        while name in names:
+            name, n = f"{base}~{n}", n + 1
+        names.add(name)
+        add(Target(name, "function", created.function))
+    return targets, skipped
+
+
+def find_targets(module: types.ModuleType, path: Path) -> list[Target]:
+    """Everything drawable that the user's file defines: what module-level names hold, in
+    the file's order, then the tf.functions it created that no name holds any more (shadowed
+    by a later definition of the same name, or never bound), named `f@LINE` in file order."""
+    return _discover(module, path)[0]
+
+
+_KIND_TEXT = {
+    "function": "tf.function", "method": "tf.function method", "graph": "tf.Graph",
+    "keras": "Keras model (forward pass)", "plain": "Python function traced as a tf.function",
+    "keras_fit": "the training function Keras' fit() traced (with the model's train_step)",
+    "restored": "function restored from a SavedModel",
+}
+
+
+def list_candidates(module: types.ModuleType, path: Path) -> list[tuple[str, str]]:
+    """Everything `render` would draw, then everything it skipped, for `--list`.
+
+    Returns (name, description) pairs: first one per target, in the order render draws them,
+    where name is what `-f` accepts (`f`, `f@12` for a shadowed definition, `obj.method`,
+    `model.train_function`) and description says what it is, e.g. "tf.function (line 12)";
+    then one per skipped candidate, whose description starts with "skipped: " and says why
+    (e.g. "skipped: tf.function defined in keras (library)"). Never imports or traces again:
+    the module is the one load_module returned."""
+    targets, skipped = _discover(module, path)
+    lines = {id(c.function): c.line for c in created_functions(module)}
+    result = []
+    for target in targets:
+        text = _KIND_TEXT.get(target.kind, target.kind)
+        line = lines.get(id(target.obj))
+        if line:
+            text += f" (line {line})"
+        if target.kind in ("function", "method", "plain"):
+            needs = _needs_arguments(target.obj)
+            if needs:
+                text += f"; {needs}"
+        result.append((target.name, text))
+    return result + skipped
+
+
+def _needs_arguments(fn: Any) -> str:
+    """A note for --list when tracing needs arguments the file may not have given."""
+    if getattr(fn, "input_signature", None) is not None:
+        return ""
+    try:
+        params = inspect.signature(getattr(fn, "python_function", fn)).parameters.values()
+    except (TypeError, ValueError):
+        return ""
+    required = [p.name for p in params if p.default is inspect.Parameter.empty
+                and p.name != "self" and p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)]
+    if not required:
+        return ""
+    return f"needs --call unless the file calls it (arguments: {', '.join(required)})"
+
+
+def keras_input_specs(model: Any) -> list[Any] | None:
+    """TensorSpecs of a built Keras model's inputs (batch size left open), or None."""
+    import tensorflow as tf
+
+    inputs = None
+    try:
+        inputs = model.inputs
+    except (AttributeError, ValueError):
+        pass
+    if inputs:
+        return [tf.TensorSpec(t.shape, t.dtype, name=getattr(t, "name", None)) for t in inputs]
+    if not _instance_dict(model).get("built", getattr(model, "built", False)):
+        return None
+    shapes = _instance_dict(model).get("_build_shapes_dict") or {}
+    dtype = getattr(model, "input_dtype", None) or "float32"
+    specs = []
+    for shape in shapes.values():
+        if not isinstance(shape, tuple | list) or not all(
+                d is None or isinstance(d, int) for d in shape):
+            return None
+        dims = [None, *shape[1:]] if shape else []
+        specs.append(tf.TensorSpec(dims, dtype))
+    return specs or None
 
 
 def _is_tf_module(obj: Any) -> bool:
@@ -210,10 +525,12 @@ def _is_tf_module(obj: Any) -> bool:
     return isinstance(obj, tf.Module)
 
 
-def select_targets(
-    module: types.ModuleType, path: Path, names: list[str] | None
-) -> list[Target]:
-    """The targets named by the user (any callable, even a plain one), or all of them."""
+def select_targets(module: types.ModuleType, path: Path, names: list[str] | None,
+                   option: str = "--function") -> list[Target]:
+    """The targets named by the user (any callable, even a plain one), or all of them.
+
+    `option` is the command-line option the names came from ("--function" or "--call"),
+    used in error messages."""
     found = find_targets(module, path)
     if not names:
         if not found:
@@ -226,60 +543,103 @@ def select_targets(
     by_name = {t.name: t for t in found}
     chosen: list[Target] = []
     for name in names:
-        target = by_name.get(name) or by_name.get(f"{name}.__call__") or _resolve(module, name)
+        target = (by_name.get(name) or by_name.get(f"{name}.__call__")
+                  or _resolve(module, name, option, sorted(by_name)))
         if target.name != name and target.name != f"{name}.__call__":
             target = Target(name, target.kind, target.obj)
         chosen.append(target)
     return chosen
 
 
-def _resolve(module: types.ModuleType, name: str) -> Target:
+def _resolve(module: types.ModuleType, name: str, option: str, known: list[str]) -> Target:
     """Find `name`, `Class.method` or `obj.method` in the module, even if discovery skipped it."""
     parts = name.split(".")
     if not all(p.isidentifier() for p in parts):
-        raise FunctionNotFoundError(
-            f"--function {name!r} is not a Python name like f or obj.method")
+        raise FunctionNotFoundError(_not_found(module, name, option, known) if "@" in name
+                                    else f"{option} {name!r} is not a Python name like f or "
+                                         "obj.method")
     if parts[0] not in vars(module):
-        raise FunctionNotFoundError(_not_found(module, name))
+        raise FunctionNotFoundError(_not_found(module, name, option, known))
     obj: Any = vars(module)[parts[0]]
-    for i, part in enumerate(parts[1:], start=1):
+    try:
+        for i, part in enumerate(parts[1:], start=1):
+            if isinstance(obj, type):
+                obj = _instance_of(module, obj, ".".join(parts[:i]), option)
+            owner = obj
+            try:
+                obj = getattr(obj, part)
+            except AttributeError:
+                raise FunctionNotFoundError(_no_attribute(owner, parts, i, option)) from None
+            if part == "train_function" and obj is None and _is_keras_model(owner):
+                raise FunctionNotFoundError(
+                    f"{option} {name}: fit() never ran, so there is no training function to "
+                    f"draw; call {'.'.join(parts[:i])}.fit(...) in the file")
+            if part == "train_function" and _is_keras_model(owner):
+                fit = _fit_function(owner)
+                if fit is not None:
+                    return Target(name, "keras_fit", fit)
         if isinstance(obj, type):
-            obj = _instance_of(module, obj, ".".join(parts[:i]))
-        try:
-            obj = getattr(obj, part)
-        except AttributeError:
-            raise FunctionNotFoundError(_not_found(module, name)) from None
-    if isinstance(obj, type):
-        obj = _instance_of(module, obj, name)
+            obj = _instance_of(module, obj, name, option)
+        kind = _kind_of(obj, len(parts))
+    except FunctionNotFoundError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - a hostile object raising on a probe
+        raise FunctionNotFoundError(
+            f"{option} {name}: inspecting it raised {type(exc).__name__}: {exc}") from None
+    if kind is None:
+        raise FunctionNotFoundError(f"{option} {name}: is a {type(obj).__name__}, not a "
+                                    "function, tf.Graph or Keras model")
+    return Target(name, kind, obj)
+
+
+def _kind_of(obj: Any, depth: int) -> str | None:
+    if _is_restored(obj):
+        return "restored"
     if _is_tf_function(obj):
-        return Target(name, "function" if len(parts) == 1 else "method", obj)
+        return "function" if depth == 1 else "method"
     if _is_graph(obj):
-        return Target(name, "graph", obj)
+        return "graph"
     if _is_keras_model(obj):
-        return Target(name, "keras", obj)
-    if callable(obj):
-        return Target(name, "plain", obj)
-    raise FunctionNotFoundError(
-        f"--function {name}: is a {type(obj).__name__}, not a function, tf.Graph or Keras model"
-    )
+        return "keras"
+    return "plain" if callable(obj) else None
 
 
-def _instance_of(module: types.ModuleType, cls: type, name: str) -> Any:
+def _no_attribute(owner: Any, parts: list[str], i: int, option: str) -> str:
+    """`--function Net.aply: Net has no attribute aply; did you mean Net.apply?`"""
+    try:
+        names = [n for n in dir(owner) if not n.startswith("_")] + ["__call__"]
+    except Exception:  # noqa: BLE001 - hostile __dir__
+        names = []
+    prefix = ".".join(parts[:i])
+    text = f"{option} {'.'.join(parts)}: {prefix} has no attribute {parts[i]}"
+    close = difflib.get_close_matches(parts[i], names, n=3)
+    if close:
+        text += "; did you mean " + " or ".join(f"{prefix}.{c}" for c in close) + "?"
+    return text
+
+
+def _instance_of(module: types.ModuleType, cls: type, name: str, option: str) -> Any:
     """A module-level instance of cls, or a new one if cls takes no arguments."""
     for value in vars(module).values():
         if type(value) is cls:
             return value
     try:
         return cls()
-    except Exception as exc:  # noqa: BLE001 - user constructor
+    except KeyboardInterrupt:
+        raise
+    except BaseException as exc:  # noqa: BLE001 - user constructor, sys.exit() included
         raise FunctionNotFoundError(
-            f"--function {name}: the file has no instance of {cls.__name__} and "
+            f"{option} {name}: the file has no instance of {cls.__name__} and "
             f"{cls.__name__}() failed ({type(exc).__name__}); create one at module level "
             "and name it instead, e.g. -f obj.method"
-        ) from exc
+        ) from None
 
 
-def _not_found(module: types.ModuleType, name: str) -> str:
+def _not_found(module: types.ModuleType, name: str, option: str, known: list[str]) -> str:
     public = sorted(n for n in vars(module) if not n.startswith("_"))
-    hint = ", ".join(public[:12]) + (" ..." if len(public) > 12 else "")
-    return f"--function {name}: no such name in the file; names there: {hint or '(none)'}"
+    close = difflib.get_close_matches(name, sorted(set(known) | set(public)), n=3)
+    if close:
+        return f"{option} {name}: no such name in the file; did you mean {' or '.join(close)}?"
+    listed = known or public
+    hint = ", ".join(listed[:12]) + (" ..." if len(listed) > 12 else "")
+    return f"{option} {name}: no such name in the file; names there: {hint or '(none)'}"

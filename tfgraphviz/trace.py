@@ -18,7 +18,7 @@ from tfgraphviz.extract import (
     signature_of,
 )
 from tfgraphviz.instrument import Recording, TraceRecord
-from tfgraphviz.loader import Target
+from tfgraphviz.loader import Target, keras_input_specs
 
 
 @dataclass
@@ -55,9 +55,11 @@ def evaluate_call(spec: CallSpec, namespace: dict[str, Any]) -> tuple[tuple[Any,
     scope = {"tf": tf, "np": np, **namespace, "_tfgv_args": lambda *a, **k: (a, k)}
     try:
         args, kwargs = eval(spec.args_source, scope)  # noqa: S307 - the user's own expression
-    except Exception as exc:  # noqa: BLE001
+    except KeyboardInterrupt:
+        raise
+    except BaseException as exc:  # noqa: BLE001 - sys.exit() in an argument too
         raise CallSpecError(
-            f"--call {spec.text!r}: evaluating the arguments failed: {type(exc).__name__}: {exc}"
+            f"--call {spec.text!r}: evaluating the arguments failed: {_exception_text(exc)}"
         ) from None
     return args, kwargs
 
@@ -86,12 +88,27 @@ def _user_function(fn: Any) -> Any:
     return getattr(original, "__func__", original)
 
 
+def _exception_text(exc: BaseException) -> str:
+    """One line for an exception, saying what a bare SystemExit or GeneratorExit means."""
+    if isinstance(exc, SystemExit):
+        return f"the code called sys.exit({'' if exc.code is None else repr(exc.code)})"
+    text = str(exc).strip().splitlines()
+    return f"{type(exc).__name__}: {text[-1]}" if text else type(exc).__name__
+
+
 def _trace_once(traced: TracedFunction, fn: Any, user_file: Path,
                 args: tuple[Any, ...] = (), kwargs: dict | None = None) -> None:
     try:
         fn.get_concrete_function(*args, **(kwargs or {}))
+    except KeyboardInterrupt:
+        raise
     except Exception as exc:  # noqa: BLE001 - user code may raise anything while tracing
         traced.errors.append(describe_error(exc, user_file))
+    except BaseException as exc:  # noqa: BLE001 - sys.exit(), GeneratorExit: not the end of us
+        where = describe_error(exc, user_file).partition("\n")[2]
+        traced.errors.append(f"tracing stopped: {_exception_text(exc)} (a "
+                             f"{type(exc).__name__} while tracing is an error here)"
+                             + (f"\n{where}" if where else ""))
 
 
 def trace_target(target: Target, calls: list[CallSpec], rec: Recording, user_file: Path,
@@ -104,13 +121,17 @@ def trace_target(target: Target, calls: list[CallSpec], rec: Recording, user_fil
     if target.kind == "graph":
         traced.graphs.append(extract_graph(target.obj, user_file))
         return traced
+    if target.kind == "restored":
+        return _restored(traced, target.obj, rec, user_file, namespace)
+    if target.kind == "keras_fit":
+        return _fit(traced, target.obj, rec, user_file, namespace)
     fn = target.obj
     if target.kind in ("plain", "keras"):
         fn = tf.function(target.obj)
     if target.kind == "keras":
-        specs = [tf.TensorSpec(t.shape, t.dtype, name=getattr(t, "name", None))
-                 for t in target.obj.inputs]
-        _trace_once(traced, fn, user_file, (specs[0] if len(specs) == 1 else specs,))
+        specs = keras_input_specs(target.obj)
+        if specs is not None:
+            _trace_once(traced, fn, user_file, (specs[0] if len(specs) == 1 else specs,))
     elif fn.input_signature is not None or _required_parameters(fn) == []:
         _trace_once(traced, fn, user_file)
     for spec in calls:
@@ -146,3 +167,36 @@ def _collect(traced: TracedFunction, records: list[TraceRecord], rec: Recording,
         if record.concrete is not None and latest.get(signature_of(record.concrete)) is record:
             traced.graphs.append(
                 extract_concrete(record.concrete, rec, user_file, namespace, record.output))
+
+
+def _restored(traced: TracedFunction, fn: Any, rec: Recording, user_file: Path,
+              namespace: dict[str, Any]) -> TracedFunction:
+    """A function loaded with tf.saved_model.load: draw the ConcreteFunctions it came with
+    (who wrote each control edge is unknown: they were traced by another program)."""
+    concretes = getattr(fn, "concrete_functions", None)
+    if concretes is None:
+        concretes = [fn]  # a ConcreteFunction itself, e.g. from loaded.signatures
+    for concrete in concretes:
+        traced.graphs.append(extract_concrete(concrete, rec, user_file, namespace))
+    if not traced.graphs:
+        traced.errors.append("the SavedModel holds no traced signature of this function")
+    return traced
+
+
+def _fit(traced: TracedFunction, fn: Any, rec: Recording, user_file: Path,
+         namespace: dict[str, Any]) -> TracedFunction:
+    """The training function Keras' fit() traced at import (with the model's train_step
+    inside): drawn from those traces, never traced again (its argument is a dataset
+    iterator); no AutoGraph file (it is Keras' own wrapper, not the user's code)."""
+    records = [r for r in rec.traces_of(fn, traced.name) if r.name != "initialize_variables"]
+    traced.trace_count = len(records)
+    traced.trace_outputs = [r.output for r in records]
+    _collect(traced, records, rec, user_file, namespace)
+    if not traced.graphs:
+        failed = [r for r in records if r.error is not None]
+        owner = traced.name.rpartition(".")[0] or "model"
+        traced.errors.append(
+            describe_error(failed[-1].error, user_file) if failed and failed[-1].error
+            else f"fit() traced no training function while the file was imported; call "
+                 f"{owner}.fit(...) in the file (a few samples and epochs=1 are enough)")
+    return traced
