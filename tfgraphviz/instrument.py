@@ -123,16 +123,29 @@ def classify_frame(filename: str, lineno: int, user_files: set[str],
     return "user", f"{Path(filename).name}:{lineno}"
 
 
+_WRAPPERS = ("/tensorflow/python/util/dispatch.py", "/tensorflow/python/util/traceback_utils.py",
+             "/tensorflow/python/autograph/impl/api.py", "/tensorflow/python/util/nest_util.py",
+             "/tensorflow/python/util/nest.py", "/tensorflow/python/util/deprecation.py")
+
+
 def _caller_origin(rec: Recording, roots: tuple[str, ...]) -> Origin:
     """Who asked for a control dependency: the innermost frame outside TensorFlow's plumbing,
-    with AutoGraph-converted code mapped back to the user's source."""
+    with AutoGraph-converted code mapped back to the user's source. For library code, `where`
+    names the library function the user's code called and the user's line that called it."""
     from tensorflow.python.util import tf_stack
 
-    for frame in reversed(tf_stack.extract_stack()):
-        name = frame.filename
-        if not name.endswith(_PLUMBING):
-            return classify_frame(name, frame.lineno, rec.user_files, roots)
-    return "library", ""
+    frames = [f for f in reversed(tf_stack.extract_stack()) if not f.filename.endswith(_PLUMBING)]
+    if not frames:
+        return "library", ""
+    classified = [classify_frame(f.filename, f.lineno, rec.user_files, roots) for f in frames]
+    if classified[0][0] == "user":
+        return classified[0]
+    user = next((i for i, c in enumerate(classified) if c[0] == "user"), None)
+    if user is None:
+        return classified[0]
+    entry = next((classified[i] for i in range(user - 1, -1, -1)
+                  if not frames[i].filename.endswith(_WRAPPERS)), classified[user - 1])
+    return "library", f"{entry[1]}, called from {classified[user][1]}"
 
 
 def _tracing_function() -> Any:
