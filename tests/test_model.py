@@ -89,9 +89,12 @@ def test_user_and_automatic_control_dependencies_told_apart(traced_examples):
     graph = to_networkx(step.graphs[0], "step")
     control = [(graph.nodes[u]["op"], graph.nodes[v]["op"], d["origin"], d["where"])
                for u, v, d in graph.edges(data=True) if d["kind"] == "control"]
-    user = [c for c in control if c[2] != "automatic"]
+    user = [c for c in control if c[2] == "user"]
     auto = [c[:3] for c in control if c[2] == "automatic"]
-    assert user == [("PrintV2", "Identity", "user", "control_deps.py:11")]
+    library = [c for c in control if c[2] == "library"]
+    assert user == [("PrintV2", "Identity", "user", "control_deps.py:13")]
+    assert library and all(c[3].endswith("called from control_deps.py:11") for c in library)
+    assert {c[2] for c in control} == {"user", "library", "automatic"}
     assert ("AssignVariableOp", "AssignAddVariableOp", "automatic") in auto
     assert not any(c[:2] == ("PrintV2", "AssignVariableOp") for c in user)
     assert any(graph.nodes[n]["auto_created"] for n in graph)  # the NoOp ACD adds
