@@ -71,6 +71,7 @@ if ! venv_ok; then
     # Debian ships venv's pip bootstrap (ensurepip) separately, in pythonX.Y-venv.
     rm -rf .venv
     ver=$("$PY" -c 'import sys; print(f"{sys.version_info[0]}.{sys.version_info[1]}")')
+    echo "setup: $PY -m venv failed (Debian ships it in the package python${ver}-venv)"
     apt_install "python${ver}-venv"
     "$PY" -m venv .venv || fail "could not create .venv with $PY (see above)"
   fi
