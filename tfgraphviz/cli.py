@@ -112,22 +112,29 @@ def _render(args: argparse.Namespace, console: Console) -> int:
     """Check every argument (no TensorFlow yet), then import, trace and write."""
     from tfgraphviz.pipeline import execute, list_candidates, plan, positive
 
-    timeout = positive(args.timeout, "--timeout", "60")
-    if args.list:
-        for name, what in list_candidates(args.file):
-            console.say(f"{name}: {what}" if what else name)
-        return 0
     shown = args.output or os.path.join("tfgraphviz-out", Path(args.file).stem)
-    checked = plan(args.file, shown, functions=args.function, formats=args.format,
-                   calls=args.call, layout_timeout=args.layout_timeout, dpi=args.dpi)
+    timeout = positive(args.timeout, "--timeout", "60")
     watchdog = Watchdog(console, timeout, code=2)
-    watchdog.start()
-    if not args.debug:
-        import logging
+    try:
+        if args.list:
+            if args.output or args.function or args.call:
+                console.error("--list takes only FILE: it writes nothing and traces nothing")
+                return 2
+            watchdog.start()
+            for name, what in list_candidates(args.file):
+                console.say(f"{name}: {what}" if what else name)
+            return 0
+        checked = plan(args.file, shown, functions=args.function, formats=args.format,
+                       calls=args.call, layout_timeout=args.layout_timeout, dpi=args.dpi)
+        watchdog.start()
+        if not args.debug:
+            import logging
 
-        logging.getLogger("tensorflow").setLevel(logging.ERROR)
-    result = execute(checked, (lambda _m: None) if args.quiet else console.say,
-                     watchdog.progress)
+            logging.getLogger("tensorflow").setLevel(logging.ERROR)
+        result = execute(checked, (lambda _m: None) if args.quiet else console.say,
+                         watchdog.progress)
+    finally:
+        watchdog.progress("")
     seen: set[str] = set()
     for problem in result.problems:
         if problem.message not in seen:

@@ -193,14 +193,11 @@ def _trace_file(plan: Plan, problems: list[Problem],
     with recording() as rec:
         with captured_output() as import_output:
             module = load_module(path)
-        names = list(plan.functions)
-        if names:
-            names += [s.function for s in call_specs if s.function not in names]
-        targets = select_targets(module, path, names or None)
+        targets = select_targets(module, path, plan.functions or None)
         known = {t.name for t in targets} | {t.name.removesuffix(".__call__") for t in targets}
         for spec in call_specs:
             if spec.function not in known:
-                targets += select_targets(module, path, [spec.function])
+                targets += select_targets(module, path, [spec.function], option="--call")
                 known.add(spec.function)
         for target in targets:
             progress(f"tracing {target.name}")
@@ -342,7 +339,4 @@ def list_candidates(path: str | Path) -> list[tuple[str, str]]:
         import tensorflow  # noqa: F401 - its start-up log lines are noise here
     with recording(), captured_output():
         module = loader.load_module(source)
-    lister = getattr(loader, "list_candidates", None)
-    if lister is None:
-        return [(t.name, t.kind) for t in loader.find_targets(module, source)]
-    return list(lister(module, source))
+        return loader.list_candidates(module, source)
