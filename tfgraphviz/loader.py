@@ -18,7 +18,7 @@ import traceback
 import types
 import weakref
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +32,7 @@ class Target:
     name: str  # how the user names it: "f", "F.__call__", "model"
     kind: str  # "function", "method", "graph", "keras", "plain"
     obj: Any  # tf.function, tf.Graph, Keras model, or plain callable
+    shadowed: bool = False  # no name holds it now: drawn from the traces the import made
 
 
 def _module_name(path: Path) -> str:
@@ -114,11 +115,14 @@ class Created:
     line: int  # the line of the user's file that defines it
     owner: str = ""  # the class whose body created it (a method), else ""
     call_line: int = 0  # the module-level statement that was running
+    bound: list[Any] = field(default_factory=list)  # copies bound to instances (methods)
 
 
 _CREATED: weakref.WeakKeyDictionary[types.ModuleType, list[Created]] = \
     weakref.WeakKeyDictionary()
-_API = frozenset({"", "function", "decorated", "new_func"})  # tf.function and its wrappers
+# TensorFlow files between the user's `tf.function(...)` and Function.__init__
+_API_FILES = frozenset({"polymorphic_function.py", "deprecation.py", "tf_decorator.py",
+                        "dispatch.py", "traceback_utils.py", "tf_export.py"})
 
 
 def created_functions(module: types.ModuleType) -> list[Created]:
@@ -147,14 +151,21 @@ def _statements(path: Path) -> dict[int, tuple[str, int]]:
 
 def _note_creation(function: Any, path: Path, tf_dir: str,
                    statements: dict[int, tuple[str, int]], created: list[Created]) -> None:
-    """Record `function` if the user's file asked for it (not TensorFlow or Keras)."""
+    """Record `function` if the user's file asked for it with tf.function (not TensorFlow,
+    tf.data or Keras making their own), or a copy bound to an instance of its class."""
     frame = sys._getframe(2)
-    called = ""  # the TensorFlow function the user's file called
+    if frame.f_code.co_name == "class_method_to_instance_method":
+        original = frame.f_locals.get("original_function")
+        for entry in created:
+            if entry.function is original:
+                entry.bound.append(function)
+        return
     while frame is not None and frame.f_code.co_filename.startswith(tf_dir):
-        called = frame.f_code.co_name
+        if Path(frame.f_code.co_filename).name not in _API_FILES:
+            return  # made inside TensorFlow (tf.data, tf.saved_model.save, ...)
         frame = frame.f_back  # type: ignore[assignment]
-    if frame is None or frame.f_code.co_filename != str(path) or called not in _API:
-        return  # made by TensorFlow itself (tf.saved_model.save, a bound copy for an instance)
+    if frame is None or frame.f_code.co_filename != str(path):
+        return
     user_frames = []
     probe: Any = frame
     while probe is not None:
@@ -423,20 +434,47 @@ def _discover(module: types.ModuleType, path: Path
     for created in created_functions(module):
         if any(_covers(t, created) for t in targets):
             continue
-        name = created.name + f"@{created.line}"
         if created.owner:
-            skip(f"{created.owner}.{created.name}",
-                 f"skipped: method of {created.owner} (line {created.line}) and the file keeps "
-                 f"no instance of it; name it with -f {created.owner}.{created.name}")
+            method = f"{created.owner}.{created.name}"
+            copies = [b for b in created.bound if not any(t.obj is b for t in targets)
+                      and _instance_alive(b)]
+            if not copies:
+                current = vars(module).get(created.owner)
+                fresh = (isinstance(current, type)
+                         and vars(current).get(created.name) is created.function)
+                skip(method, f"skipped: method of {created.owner} (line {created.line}) and no "
+                             "instance of it is left to draw it with"
+                             + (f"; -f {method} makes one" if fresh else ""))
+            for copy in copies:
+                add(Target(_unique(f"{method}@{created.line}", created, names), "method", copy,
+                           shadowed=True))
             continue
-        if name in names:
-            name = f"{name}:{created.call_line}"
-        base, n = name, 2
-        while name in names:
-            name, n = f"{base}~{n}", n + 1
-        names.add(name)
-        add(Target(name, "function", created.function))
+        name = _unique(f"{created.name}@{created.line}", created, names)
+        add(Target(name, "function", created.function, shadowed=True))
     return targets, skipped
+
+
+def _instance_alive(bound: Any) -> bool:
+    """Whether the instance a method's bound copy belongs to still exists (its variables
+    are gone with it, and its traces cannot be drawn any more)."""
+    try:
+        function = bound.python_function
+        method = getattr(function, "__original_wrapped__", function.__wrapped__)
+        target = method.__self__.weakrefself_target__
+        return target() is not None
+    except Exception:  # noqa: BLE001 - another TensorFlow layout: assume it does
+        return True
+
+
+def _unique(name: str, created: Created, names: set[str]) -> str:
+    """`f@12`, or `f@12:30` (the module-level line that ran) if taken, then `~2`, `~3`..."""
+    if name in names:
+        name = f"{name}:{created.call_line}"
+    base, n = name, 2
+    while name in names:
+        name, n = f"{base}~{n}", n + 1
+    names.add(name)
+    return name
 
 
 def find_targets(module: types.ModuleType, path: Path) -> list[Target]:
@@ -464,19 +502,30 @@ def list_candidates(module: types.ModuleType, path: Path) -> list[tuple[str, str
     (e.g. "skipped: tf.function defined in keras (library)"). Never imports or traces again:
     the module is the one load_module returned."""
     targets, skipped = _discover(module, path)
-    lines = {id(c.function): c.line for c in created_functions(module)}
+    lines = {id(f): c.line for c in created_functions(module) for f in [c.function, *c.bound]}
     result = []
     for target in targets:
         text = _KIND_TEXT.get(target.kind, target.kind)
         line = lines.get(id(target.obj))
         if line:
             text += f" (line {line})"
-        if target.kind in ("function", "method", "plain"):
-            needs = _needs_arguments(target.obj)
-            if needs:
-                text += f"; {needs}"
+        if target.shadowed:
+            text += "; no name holds it now (shadowed or never bound): drawn as the file traced it"
+        if target.kind in ("function", "method", "plain", "keras_fit"):
+            text += _tracing_note(target.obj)
         result.append((target.name, text))
     return result + skipped
+
+
+def _tracing_note(fn: Any) -> str:
+    """`; traced 2 times at import` or `; needs --call (arguments: x)` for --list."""
+    try:
+        count = int(fn.experimental_get_tracing_count())
+    except Exception:  # noqa: BLE001 - a plain callable, or a TensorFlow without the method
+        count = 0
+    if count:
+        return f"; traced {count} time{'s' if count > 1 else ''} at import"
+    return _needs_arguments(fn)
 
 
 def _needs_arguments(fn: Any) -> str:
@@ -491,7 +540,7 @@ def _needs_arguments(fn: Any) -> str:
                 and p.name != "self" and p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)]
     if not required:
         return ""
-    return f"needs --call unless the file calls it (arguments: {', '.join(required)})"
+    return f"; needs --call (arguments: {', '.join(required)})"
 
 
 def keras_input_specs(model: Any) -> list[Any] | None:

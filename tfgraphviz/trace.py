@@ -76,8 +76,12 @@ def _required_parameters(fn: Any) -> list[inspect.Parameter] | None:
 
 def call_hint(target: Target) -> str:
     """The --call option to give for a function whose arguments are unknown."""
-    params = _required_parameters(target.obj) or []
-    args = ", ".join(f"{p.name}=tf.TensorSpec(None, tf.float32)" for p in params)
+    fn = getattr(target.obj, "call", target.obj) if target.kind == "keras" else target.obj
+    params = _required_parameters(fn) or []
+    if target.kind == "keras":  # Keras calls the first argument's batch dimension None
+        args = ", ".join(["tf.TensorSpec([None, 3], tf.float32)"] * len(params[:1]))
+    else:
+        args = ", ".join(f"{p.name}=tf.TensorSpec(None, tf.float32)" for p in params)
     return f"--call \"{target.name}({args})\""
 
 
@@ -132,6 +136,8 @@ def trace_target(target: Target, calls: list[CallSpec], rec: Recording, user_fil
         specs = keras_input_specs(target.obj)
         if specs is not None:
             _trace_once(traced, fn, user_file, (specs[0] if len(specs) == 1 else specs,))
+    elif target.shadowed and rec.traces_of(fn, target.name):
+        pass  # no name holds it now: what the file traced is what it did; globals may differ
     elif fn.input_signature is not None or _required_parameters(fn) == []:
         _trace_once(traced, fn, user_file)
     for spec in calls:
@@ -165,8 +171,12 @@ def _collect(traced: TracedFunction, records: list[TraceRecord], rec: Recording,
             latest[signature_of(record.concrete)] = record
     for record in records:
         if record.concrete is not None and latest.get(signature_of(record.concrete)) is record:
-            traced.graphs.append(
-                extract_concrete(record.concrete, rec, user_file, namespace, record.output))
+            try:
+                traced.graphs.append(
+                    extract_concrete(record.concrete, rec, user_file, namespace, record.output))
+            except Exception as exc:  # noqa: BLE001 - e.g. its variables were deleted since
+                traced.errors.append(f"the trace {signature_of(record.concrete)} cannot be "
+                                     f"drawn: {_exception_text(exc)}")
 
 
 def _restored(traced: TracedFunction, fn: Any, rec: Recording, user_file: Path,
