@@ -1,11 +1,22 @@
-"""Node-link JSON round-trips the model losslessly; GraphML is readable by networkx."""
+"""Node-link JSON round-trips the model losslessly; GraphML is well-formed and readable."""
 
 from __future__ import annotations
 
+import xml.etree.ElementTree as ET
+
 import networkx as nx
 
-from tfgraphviz.export_json import from_json, read_json, to_graphml, to_json, write_json
+from tfgraphviz.export_json import (
+    from_json,
+    read_json,
+    to_graphml,
+    to_json,
+    write_graphml,
+    write_json,
+)
 from tfgraphviz.model import to_networkx
+
+GRAPHML = "{http://graphml.graphdrawing.org/xmlns}"
 
 
 def test_json_round_trip_is_lossless(traced_examples, tmp_path):
@@ -35,3 +46,42 @@ def test_graphml_reads_back(traced_examples, tmp_path):
     assert back.number_of_edges() == graph.number_of_edges()
     some = next(iter(graph.nodes))
     assert back.nodes[some]["op"] == graph.nodes[some]["op"]
+
+
+def test_origin_of_control_edges_in_json_and_graphml(traced_examples):
+    graph = to_networkx(traced_examples["control_deps"].functions["step"].graphs[0], "step")
+    back = from_json(to_json(graph))
+    origins = {d["origin"] for _, _, d in back.edges(data=True) if d["kind"] == "control"}
+    assert origins == {"automatic", "user", "library"}
+    assert not any("auto" in d for _, _, d in back.edges(data=True))
+    root = ET.fromstring(to_graphml(graph))
+    keys = {k.get("attr.name"): k.get("id") for k in root.iter(f"{GRAPHML}key")
+            if k.get("for") == "edge"}
+    values = {d.text for d in root.iter(f"{GRAPHML}data") if d.get("key") == keys["origin"]}
+    assert values == {"automatic", "user", "library"}
+
+
+CONTROL = "\x1b[31mred\x1b[0m nul\x00 bell\x07 \x9b fffe\ufffe ffff\uffff lone\udc80 end"
+
+
+def test_graphml_is_well_formed_with_control_characters(traced_examples, tmp_path):
+    graph = to_networkx(traced_examples["control_deps"].functions["step"].graphs[0], "step")
+    graph.graph["trace_output"] = CONTROL  # what a trace printed
+    some = next(iter(graph.nodes))
+    graph.nodes[some]["source"] = [CONTROL]
+    path = write_graphml(graph, tmp_path / "g.graphml")
+    root = ET.parse(path).getroot()  # raises on malformed XML
+    texts = [d.text or "" for d in root.iter(f"{GRAPHML}data")]
+    shown = [t for t in texts if "red" in t]
+    assert len(shown) == 2  # the graph's trace_output and the node's source list (as JSON)
+    assert all(("\\x1b[31mred" in t or "\\u001b[31mred" in t) and "\\ufffe" in t
+               and "\\udc80" in t for t in shown)
+    back = nx.read_graphml(path, force_multigraph=True)
+    assert back.number_of_edges() == graph.number_of_edges()
+
+
+def test_json_round_trips_text_that_is_not_valid_unicode(traced_examples, tmp_path):
+    graph = to_networkx(traced_examples["control_deps"].functions["step"].graphs[0], "step")
+    graph.graph["trace_output"] = CONTROL
+    again = read_json(write_json(graph, tmp_path / "g.json"))
+    assert again.graph["trace_output"] == CONTROL

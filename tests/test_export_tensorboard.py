@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import socket
 import subprocess
 import sys
@@ -46,6 +47,59 @@ def test_event_file_is_deterministic(traced_examples, tmp_path):
     b = write_tensorboard(graph, tmp_path / "b").read_bytes()
     assert a == b
     assert len(set(tensorboard_names(graph).values())) == graph.number_of_nodes()
+
+
+def test_attributes_are_the_original_attr_value_protos(traced_examples, tmp_path):
+    from tensorboard.compat.proto import types_pb2
+
+    graph = to_networkx(traced_examples["control_deps"].functions["step"].graphs[0], "step")
+    write_tensorboard(graph, tmp_path / "run")
+    nodes = {n.name: n for n in _read_graph_def(tmp_path / "run").node}
+    assert nodes["Identity"].attr["T"].WhichOneof("value") == "type"
+    assert nodes["Identity"].attr["T"].type == types_pb2.DT_FLOAT
+    assert nodes["mul/y"].attr["value"].tensor.float_val == [2.0]
+    assert nodes["PrintV2"].attr["output_stream"].s == b"stderr"
+    guard = next(n for name, n in nodes.items() if name.endswith("AssertGuard"))
+    assert guard.attr["then_branch"].func.name  # a function reference, not a string
+
+
+def test_variables_named_by_python_names(traced_examples, tmp_path):
+    graph = to_networkx(traced_examples["control_deps"].functions["step"].graphs[0], "step")
+    write_tensorboard(graph, tmp_path / "run")
+    nodes = {n.name: n for n in _read_graph_def(tmp_path / "run").node}
+    assert "v" in nodes and "ReadVariableOp/resource" not in nodes
+    assert nodes["v"].attr["_python_variable"].s == b"v"
+    assert nodes["v"].attr["_tf_name"].s == b"ReadVariableOp/resource"
+    assert "v" in nodes["ReadVariableOp"].input
+
+
+def test_control_edge_origins_marked_on_the_destination(traced_examples, tmp_path):
+    graph = to_networkx(traced_examples["control_deps"].functions["step"].graphs[0], "step")
+    write_tensorboard(graph, tmp_path / "run")
+    nodes = {n.name: n for n in _read_graph_def(tmp_path / "run").node}
+    assert list(nodes["Identity"].attr["_control_origins"].list.s) == [
+        b"PrintV2: user (control_deps.py:13)"]
+    assert b"PrintV2: automatic" in nodes["NoOp"].attr["_control_origins"].list.s
+    library = [s for n in nodes.values() for s in n.attr["_control_origins"].list.s
+               if b": library (tensorflow/python/ops/check_ops.py" in s]
+    assert library
+    for node in nodes.values():  # one origin per control input
+        controls = [i for i in node.input if i.startswith("^")]
+        assert len(controls) == len(node.attr["_control_origins"].list.s)
+
+
+def test_hostile_variable_names_stay_valid_and_unique():
+    import networkx as nx
+
+    graph = nx.MultiDiGraph()
+    for i, python_name in enumerate(["..", "", "a b/../c", "add", "add", "_x"]):
+        graph.add_node(f"var{i}", name=f"var{i}", op="Placeholder", kind="variable",
+                       variable=python_name, outputs=[])
+    graph.add_node("add", name="add", op="AddV2", kind="op", variable="", outputs=[])
+    names = tensorboard_names(graph)
+    assert names["add"] == "add"
+    assert len(set(names.values())) == len(names)
+    assert all(re.fullmatch(r"[A-Za-z0-9.][A-Za-z0-9_.\\/>-]*", n) for n in names.values())
 
 
 def _free_port() -> int:

@@ -381,23 +381,26 @@ def title_label(heading: str, note: str) -> str:
 
 
 # ---- the graph -------------------------------------------------------------------------------
-def cluster_label(body: dict[str, Any], caller: dict[str, Any]) -> str:
-    """`cond of while (StatelessWhile)`; a called function by its name; XLA if compiled.
+def cluster_label(body: dict[str, Any], caller: dict[str, Any]) -> tuple[str, str]:
+    """HTML label and tooltip text of a body's cluster: `cond of while (StatelessWhile)`, a
+    called function by its name, and whether XLA compiles it.
 
     A bold run ends with a no-break space instead of the next run starting with one: SVG
     renderers (rsvg, browsers) drop a run's leading space, which ran "cond of" into "condof".
     """
-    by = f"{html(short(caller['name'], 40))} ({html(caller['op'])})"
+    by = f"{short(caller['name'], 40)} ({caller['op']})"
+    function = str(body.get("function", ""))
     if body["role"] == "callee":
-        label = (f"<b>{html(short(body.get('function', '') or 'function', 40))}{NBSP}</b>"
-                 f"function called by {by}")
+        head, rest = short(function or "function", 40), f"function called by {by}"
     else:
-        label = f"<b>{html(body['role'])}{NBSP}</b>of {by}"
-        if body.get("function"):
-            label += f" · {html(short(body['function'], 40))}"
+        head, rest = str(body["role"]), f"of {by}" + (f" · {short(function, 40)}"
+                                                      if function else "")
+    label = f"<b>{html(head)}{NBSP}</b>{html(rest)}"
+    text = f"{head} {rest}"
     if body.get("xla"):
         label += "<br/>" + small("compiled with XLA (jit_compile)")
-    return label
+        text += "\ncompiled with XLA (jit_compile)"
+    return label, text
 
 
 def to_dot(graph: nx.MultiDiGraph, title: str | None = None) -> str:
@@ -419,7 +422,9 @@ def to_dot(graph: nx.MultiDiGraph, title: str | None = None) -> str:
     lines = [
         "digraph G {",
         f'  graph [fontname="{FONT}", fontsize="10", rankdir="TB", compound="true", '
-        f'newrank="true", remincross="false", nodesep="0.25", ranksep="0.35", labelloc="t", labeljust="l", '
+        # remincross=false: the last crossing pass would undo the index order of arguments
+        f'newrank="true", remincross="false", nodesep="0.25", ranksep="0.35", labelloc="t", '
+        f'labeljust="l", '
         f'label=<{title_label(heading, note)}>, tooltip={quoted(heading)}];',
         f'  node [fontname="{FONT}", fontsize="11", height="0.35", margin="0.1,0.04"];',
         f'  edge [fontname="{FONT}", fontsize="8", arrowsize="0.6"];',
@@ -452,12 +457,11 @@ def to_dot(graph: nx.MultiDiGraph, title: str | None = None) -> str:
             if not has_call and members.get(child["id"]):
                 tie_to[id(child)] = (child, f"cluster_{number}")
             lines.append(f"{indent}subgraph cluster_{number} {{")
+            label, tip = cluster_label(child, caller)
             lines.append(
-                f'{indent}  graph [label=<{cluster_label(child, caller)}>, '
-                f'style="rounded,filled", color="#adb5bd", '
+                f'{indent}  graph [label=<{label}>, style="rounded,filled", color="#adb5bd", '
                 f'fillcolor="{CLUSTER_FILLS[depth % len(CLUSTER_FILLS)]}", fontsize="10", '
-                f'tooltip={quoted(where[child["id"]] + ": function " + child.get("function", ""))}'
-                "];")
+                f"tooltip={quoted(tip)}];")
             emit(child["id"], indent + "  ")
             lines.append(f"{indent}}}")
 

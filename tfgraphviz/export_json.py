@@ -3,18 +3,25 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
 import networkx as nx
 
+from tfgraphviz.dot import xml_safe
 from tfgraphviz.fsutil import write_text
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def to_json(graph: nx.MultiDiGraph) -> str:
     """Node-link JSON with sorted keys: identical models give identical text."""
     data = nx.node_link_data(graph, edges="links")
-    return json.dumps(data, indent=1, sort_keys=True, ensure_ascii=False) + "\n"
+    text = json.dumps(data, indent=1, sort_keys=True, ensure_ascii=False) + "\n"
+    # A lone surrogate (user text decoded with surrogateescape) cannot be written as UTF-8:
+    # keep it as a JSON escape, which reads back as the same string.
+    return _SURROGATE.sub(lambda m: f"\\u{ord(m.group(0)):04x}", text)
 
 
 def from_json(text: str) -> nx.MultiDiGraph:
@@ -34,19 +41,24 @@ def read_json(path: Path) -> nx.MultiDiGraph:
 
 
 def _scalar(value: Any) -> Any:
-    if isinstance(value, bool | int | float | str):
+    """A GraphML value: text with every XML-invalid character shown as an escape (`\\x1b`)."""
+    if isinstance(value, bool | int | float):
         return value
-    return json.dumps(value, sort_keys=True, ensure_ascii=False)
+    if not isinstance(value, str):
+        value = json.dumps(value, sort_keys=True, ensure_ascii=False)
+    return xml_safe(value)
 
 
 def to_graphml(graph: nx.MultiDiGraph) -> str:
-    """GraphML; lists and dicts become JSON strings since GraphML holds scalars only."""
+    """GraphML; lists and dicts become JSON strings since GraphML holds scalars only, and
+    characters XML cannot carry (control characters a trace printed, U+FFFE, ...) escapes."""
     flat = nx.MultiDiGraph()
     flat.graph.update({k: _scalar(v) for k, v in graph.graph.items()})
     for node, data in graph.nodes(data=True):
-        flat.add_node(node, **{k: _scalar(v) for k, v in data.items()})
+        flat.add_node(_scalar(node), **{k: _scalar(v) for k, v in data.items()})
     for u, v, key, data in graph.edges(keys=True, data=True):
-        flat.add_edge(u, v, key=key, **{k: _scalar(val) for k, val in data.items()})
+        flat.add_edge(_scalar(u), _scalar(v), key=_scalar(key),
+                      **{k: _scalar(val) for k, val in data.items()})
     return "\n".join(nx.generate_graphml(flat)) + "\n"
 
 
