@@ -31,7 +31,10 @@ def test_render_writes_every_requested_format(tmp_path):
     assert fn["name"] == "step" and fn["trace_count"] == 1 and fn["errors"] == []
     (cf,) = fn["concrete_functions"]
     assert cf["signature"] == "(x: float32[])"
-    assert cf["edges"]["control"] == cf["edges"]["auto_control"] + 1
+    edges = cf["edges"]
+    assert edges["user_control"] == 1 and edges["library_control"] > 0
+    assert edges["control"] == sum(edges[f"{o}_control"] for o in ("auto", "user", "library",
+                                                                     "unknown"))
     assert set(cf["files"]) == {"dot", "svg", "png", "pdf", "json", "graphml", "tensorboard"}
     assert "step input: 3" in manifest["import_output"]  # tf.print ran at import, eagerly
 
@@ -258,3 +261,17 @@ def test_traces_caused_by_another_function_are_not_counted(tmp_path):
     outer = next(f for f in manifests[0]["functions"] if f["name"] == "outer")
     assert outer["concrete_functions"][0]["bodies"] == ["StatefulPartitionedCall::callee"] or \
         outer["concrete_functions"][0]["bodies"] == ["PartitionedCall::callee"]
+
+
+def test_list_prints_every_candidate_and_writes_nothing(tmp_path):
+    result = run_cli("render", str(DATA / "mixed.py"), "--list", cwd=tmp_path)
+    assert result.code == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert [ln.split(":")[0] for ln in lines[:3]] == ["broken", "fine", "net.apply"]
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_help_lists_the_new_options():
+    result = run_cli("render", "--help")
+    for option in ("--dpi", "--timeout", "--list"):
+        assert option in result.stdout, option

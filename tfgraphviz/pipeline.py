@@ -163,11 +163,15 @@ def _export(graph: Any, stem: str, plan: Plan, problems: list[Problem],
 
 
 def _edge_counts(graph: Any) -> dict[str, int]:
-    counts = {"data": 0, "control": 0, "auto_control": 0, "call": 0, "return": 0}
+    """Edges by kind, and control edges by origin (`auto_control` = automatic)."""
+    counts = {"data": 0, "control": 0, "call": 0, "return": 0, "auto_control": 0,
+              "user_control": 0, "library_control": 0, "unknown_control": 0}
     for _, _, d in graph.edges(data=True):
         counts[d["kind"]] = counts.get(d["kind"], 0) + 1
-        if d["kind"] == "control" and (d.get("origin") == "automatic" or d.get("auto")):
-            counts["auto_control"] += 1
+        if d["kind"] == "control":
+            origin = d.get("origin", "unknown")
+            key = "auto_control" if origin == "automatic" else f"{origin}_control"
+            counts[key] = counts.get(key, 0) + 1
     return counts
 
 
