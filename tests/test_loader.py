@@ -101,3 +101,63 @@ def test_check_source_accepts_bom_and_coding_and_resolves(tmp_path):
     module = load_module(latin)
     assert module.s == "\xe9"
     assert module.__file__ == str(latin.resolve())
+
+
+def test_every_created_tf_function_is_found_with_stable_names():
+    from tfgraphviz.loader import created_functions
+
+    path = DATA / "discover_shadowed.py"
+    module = load_module(path)
+    assert [(c.name, c.line) for c in created_functions(module)] == [
+        ("f", 7), ("f", 15), ("square", 23), ("square", 25), ("lambda", 26), ("f", 30)]
+    targets = find_targets(module, path)
+    names = [t.name for t in targets]
+    assert names == ["f", "square", "f@7", "f@15", "square@23", "lambda@26"]
+    assert [t.shadowed for t in targets] == [False, False, True, True, True, True]
+    (chosen,) = select_targets(module, path, ["f@15"])
+    assert chosen.obj is created_functions(module)[1].function
+
+
+def test_list_candidates_says_what_each_is_and_why_skipped():
+    from tfgraphviz.loader import list_candidates
+
+    path = DATA / "discover_subclassed.py"
+    listed = dict(list_candidates(load_module(path), path))
+    assert listed["net"] == "Keras model (forward pass)"
+    assert listed["unbuilt"].startswith("skipped: Keras model not built yet")
+    assert "call net.fit(...) in the file" in listed["net.train_function"]
+    path = DATA / "discover_shadowed.py"
+    listed = dict(list_candidates(load_module(path), path))
+    assert listed["f@15"].startswith("tf.function (line 15); no name holds it now")
+    assert listed["f@15"].endswith("traced 1 time at import")
+    assert listed["square"] == "tf.function (line 25); needs --call (arguments: x)"
+
+
+def test_restored_methods_of_vanished_instances_are_listed_as_skipped():
+    from tfgraphviz.loader import list_candidates
+
+    path = DATA / "discover_restored.py"
+    listed = dict(list_candidates(load_module(path), path))
+    assert listed["loaded.apply"] == "function restored from a SavedModel"
+    assert listed["Scale.apply"].startswith("skipped: method of Scale (line 14)")
+
+
+def test_hostile_module_objects_are_skipped_not_fatal():
+    from tfgraphviz.loader import list_candidates
+
+    path = DATA / "discover_localproxy.py"
+    module = load_module(path)
+    assert [t.name for t in find_targets(module, path)] == ["double"]
+    assert ("request", "skipped: inspecting it raised RuntimeError") in \
+        list_candidates(module, path)
+    with pytest.raises(FunctionNotFoundError, match="request.x: inspecting it raised"):
+        select_targets(module, path, ["request.x"])
+
+
+def test_bad_names_are_reported_under_the_option_given():
+    path = DATA / "discover_shadowed.py"
+    module = load_module(path)
+    with pytest.raises(FunctionNotFoundError, match=r"^--call g: no such name"):
+        select_targets(module, path, ["g"], option="--call")
+    with pytest.raises(FunctionNotFoundError, match=r"did you mean f@15"):
+        select_targets(module, path, ["f@16"])

@@ -1,0 +1,113 @@
+"""Finding and tracing what users wrote: shadowed tf.functions, Keras fit(), SavedModels,
+hostile module objects and files, programs that exit while being traced."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from .conftest import DATA, assert_clean_error, run_cli
+
+
+def _manifest(out: Path) -> dict:
+    return json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+
+
+def _functions(out: Path) -> dict[str, dict]:
+    return {f["name"]: f for f in _manifest(out)["functions"]}
+
+
+def test_shadowed_tf_functions_are_all_drawn(tmp_path):
+    result = run_cli("render", str(DATA / "discover_shadowed.py"), "-o", str(tmp_path),
+                     "--format", "json")
+    functions = _functions(tmp_path)
+    # before: only the last binding of each name (f, square) was found
+    assert set(functions) == {"f", "f@7", "f@15", "square@23", "square", "lambda@26"}
+    assert functions["f@15"]["trace_count"] == 1 and functions["f@15"]["autograph"]
+    while_graph = (tmp_path / functions["f@15"]["concrete_functions"][0]["files"]["json"])
+    assert '"While"' in while_graph.read_text() or '"StatelessWhile"' in while_graph.read_text()
+    assert "square: needs example arguments" in result.stderr  # the last one was never called
+    assert result.code == 1 and "internal error" not in result.stderr
+
+
+def test_shadowed_function_selected_by_name(tmp_path):
+    result = run_cli("render", str(DATA / "discover_shadowed.py"), "-o", str(tmp_path),
+                     "--format", "json", "-f", "f@7", "-f", "square@23")
+    assert result.code == 0, result.stderr
+    functions = _functions(tmp_path)
+    assert set(functions) == {"f@7", "square@23"}
+    assert functions["f@7"]["concrete_functions"][0]["signature"] == "(x: float32[])"
+
+
+def test_keras_fit_draws_the_training_function_with_train_step(tmp_path):
+    result = run_cli("render", str(DATA / "discover_keras_fit.py"), "-o", str(tmp_path),
+                     "--format", "json")
+    assert result.code == 0, result.stderr
+    fit = _functions(tmp_path)["model.train_function"]
+    assert fit["kind"] == "keras_fit" and fit["autograph"] is None and not fit["errors"]
+    (cf,) = fit["concrete_functions"]
+    text = (tmp_path / cf["files"]["json"]).read_text(encoding="utf-8")
+    assert "discover_keras_fit.py:21 in train_step" in text  # the user's gradient line
+    graph = json.loads(text)["graph"]
+    assert [b["function"] for b in graph["bodies"]] == ["one_step_on_data"]
+
+
+def test_subclassed_keras_models(tmp_path):
+    result = run_cli("render", str(DATA / "discover_subclassed.py"), "-o", str(tmp_path),
+                     "--format", "json", "-f", "net", "-f", "unbuilt")
+    assert result.code == 1 and "internal error" not in result.stderr, result.stderr  # was 70
+    functions = _functions(tmp_path)
+    assert functions["net"]["concrete_functions"][0]["signature"].endswith(": float32[?,3])")
+    assert 'add --call "unbuilt(tf.TensorSpec(' in result.stderr
+    typo = run_cli("render", str(DATA / "discover_subclassed.py"), "-o", str(tmp_path / "t"),
+                   "-f", "Net.cal")
+    assert_clean_error(typo, 2, "--function Net.cal", "did you mean Net.call?")
+
+
+def test_fit_never_called_says_so(tmp_path):
+    result = run_cli("render", str(DATA / "discover_subclassed.py"), "-o", str(tmp_path),
+                     "-f", "net.train_function")
+    assert_clean_error(result, 2, "call net.fit(...) in the file")
+
+
+def test_functions_restored_from_a_saved_model(tmp_path):
+    result = run_cli("render", str(DATA / "discover_restored.py"), "-o", str(tmp_path),
+                     "--format", "json")
+    assert result.code == 0, result.stderr  # was exit 1 with "defines no tf.function"
+    restored = _functions(tmp_path)["loaded.apply"]
+    assert restored["kind"] == "restored"
+    assert restored["concrete_functions"][0]["signature"] == "(x: float32[?])"
+
+
+def test_local_proxy_at_module_level_is_no_internal_error(tmp_path):
+    result = run_cli("render", str(DATA / "discover_localproxy.py"), "-o", str(tmp_path),
+                     "--format", "json")
+    assert result.code in (0, 1) and "internal error" not in result.stderr, result.stderr
+    assert "double" in _functions(tmp_path)
+
+
+def test_user_files_named_like_packages_do_not_replace_them(tmp_path):
+    model = DATA / "discover_shadow_pkg" / "model.py"
+    result = run_cli("render", str(model), "-o", str(tmp_path / "out"),
+                     "--format", "dot,svg,json,tensorboard", cwd=tmp_path)
+    assert result.code == 0, result.stderr
+    assert (tmp_path / "out" / "step.svg").is_file()
+    assert any((tmp_path / "out" / "tensorboard" / "step").iterdir())
+
+
+def test_sys_exit_and_generator_exit_while_tracing_are_tracing_errors(tmp_path):
+    result = run_cli("render", str(DATA / "discover_exit.py"), "-o", str(tmp_path),
+                     "--format", "json", "--call", "exits_on(5)")
+    assert result.code == 1, result.stderr  # was exit 0 with no files
+    assert "quits: tracing stopped: the code called sys.exit(3)" in result.stderr
+    assert "exits_on: tracing stopped: the code called sys.exit(5)" in result.stderr
+    assert "generator_exit: tracing stopped: GeneratorExit" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert "fine" in _functions(tmp_path)
+
+
+def test_sys_exit_in_call_arguments(tmp_path):
+    result = run_cli("render", str(DATA / "discover_exit.py"), "-o", str(tmp_path),
+                     "-f", "fine", "--call", "takes(stop(4))")
+    assert result.code == 2, result.stderr
+    assert "evaluating the arguments failed: the code called sys.exit(4)" in result.stderr
