@@ -448,6 +448,13 @@ def to_dot(graph: nx.MultiDiGraph, title: str | None = None) -> str:
             if len(ordered) > 1:
                 lines.append(f'{indent}{{rank="same"; {"; ".join(ordered)};}}')
                 lines.append(f'{indent}{" -> ".join(ordered)} [style="invis"];')
+        if body and boundary["arg"]:  # arguments on top, even those the body does not use
+            first = min(boundary["arg"])[1]
+            for node in members[body]:
+                data = graph.nodes[node]
+                if data["kind"] not in ("arg", "ret") and not any(
+                        graph.nodes[u].get("body") == body for u in graph.predecessors(node)):
+                    lines.append(f'{indent}{first} -> {ids[node]} [style="invis"];')
         for child in children.get(body, []):
             caller = graph.nodes[child["caller"]]
             depth = int(child.get("depth", 1))
