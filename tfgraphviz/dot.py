@@ -265,6 +265,7 @@ LEGEND_TEXT = {
     "auto_created": "op added by automatic\ncontrol dependencies",
     "unknown_rank": "[*]: rank unknown\n?: size unknown",
 }
+LEGEND_ROWS = 6
 NODE_SAMPLES: dict[str, tuple[dict[str, Any], str]] = {  # sample node data, glyph text
     "placeholder": ({"kind": "placeholder"}, "x"),
     "arg": ({"kind": "arg"}, "arg"),
@@ -290,6 +291,8 @@ def legend_keys(graph: nx.MultiDiGraph) -> list[str]:
                  "call" if d["kind"] in ("call", "return") else d["kind"])
         if d["kind"] == "data" and d.get("shape") == "?":
             used.add("unknown_rank")
+    if graph.graph.get("bodies"):
+        used.add("call")  # also the style of an op's tie to a body whose arguments are unknown
     for _, d in graph.nodes(data=True):
         used.add("stateful" if d["kind"] == "op" and d.get("stateful") else d["kind"])
         used.update(k for k in ("function_output", "auto_created") if d.get(k))
@@ -335,10 +338,14 @@ def legend_lines(keys: list[str]) -> list[str]:
              'fontsize="9", tooltip="what the styles mean"];',
              '    node [fontsize="9"];']
     rows: list[list[str]] = []
+    columns = 1 if len(keys) <= LEGEND_ROWS else 2  # a long legend would be taller than most
     for i, key in enumerate(keys):
         entry, ids = _legend_entry(i, key)
         lines += entry
-        rows.append(ids)
+        if i % columns == 0:
+            rows.append(ids)
+        else:
+            rows[-1] += ids
     for a, b in zip(rows, rows[1:], strict=False):  # one row under the other
         lines.append(f'    {a[0]} -> {b[0]} [style="invis"];')
     for row in rows:  # and left to right within a row
