@@ -62,7 +62,8 @@ def _dot_ids(source: str) -> dict[str, str]:
 @pytest.mark.parametrize(("example", "function"), GOLDEN_CASES)
 def test_golden_dot(traced_examples, update_golden, example, function):
     fn = traced_examples[example].functions[function]
-    source = to_dot(to_networkx(fn.graphs[0], function))
+    kind = "tf.Graph" if fn.kind == "graph" else "tf.function"
+    source = to_dot(to_networkx(fn.graphs[0], function, kind))
     golden = GOLDEN / f"{example}.{function}.dot"
     if update_golden or not golden.exists():
         golden.write_text(source, encoding="utf-8")
