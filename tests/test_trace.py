@@ -111,3 +111,17 @@ def test_sys_exit_in_call_arguments(tmp_path):
                      "-f", "fine", "--call", "takes(stop(4))")
     assert result.code == 2, result.stderr
     assert "evaluating the arguments failed: the code called sys.exit(4)" in result.stderr
+
+
+def test_relative_path_with_dotdot_gives_the_same_output(tmp_path):
+    absolute = DATA / "discover_shadowed.py"
+    relative = Path("..") / DATA.name / absolute.name
+    first = run_cli("render", str(absolute), "-o", str(tmp_path / "a"), "--format", "dot",
+                    "-f", "f@15")
+    second = run_cli("render", str(relative), "-o", str(tmp_path / "b"), "--format", "dot",
+                     "-f", "f@15", cwd=DATA.parent / "golden")
+    assert first.code == second.code == 0, (first.stderr, second.stderr)
+    name = _functions(tmp_path / "a")["f@15"]["concrete_functions"][0]["files"]["dot"]
+    dot = (tmp_path / "a" / name).read_bytes()
+    assert dot == (tmp_path / "b" / name).read_bytes()
+    assert b"discover_shadowed.py:16" in dot  # the source line of the while loop is kept
