@@ -103,9 +103,9 @@ def describe(data: dict[str, Any]) -> str:
     """How a tooltip names a node: `mul (Mul)`, `argument 0 'x'`, `result 1 'identity_1'`."""
     if data["kind"] in ("arg", "ret"):
         words = "argument" if data["kind"] == "arg" else "result"
-        return f"{words} {_index(data)} '{short(data.get('arg_name') or data['name'], 48)}'"
+        return f"{words} {_index(data)} '{short(data.get('arg_name') or data['name'], 80)}'"
     name = data.get("variable") or data["name"]
-    return f"{short(name, 48)} ({data['op']})"
+    return f"{short(name, 80)} ({data['op']})"
 
 
 def node_label(data: dict[str, Any]) -> str:
