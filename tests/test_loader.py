@@ -131,6 +131,9 @@ def test_list_candidates_says_what_each_is_and_why_skipped():
     assert listed["f@15"].startswith("tf.function (line 15); no name holds it now")
     assert listed["f@15"].endswith("traced 1 time at import")
     assert listed["square"] == "tf.function (line 25); needs --call (arguments: x)"
+    path = EXAMPLES / "article_eager.py"
+    listed = dict(list_candidates(load_module(path), path))
+    assert listed["f"].startswith("skipped: plain Python function; -f f traces it")
 
 
 def test_restored_methods_of_vanished_instances_are_listed_as_skipped():

@@ -377,6 +377,11 @@ def _probe(name: str, obj: Any, module: types.ModuleType, path: Path,
     """Classify one module-level object (may raise: the caller guards it)."""
     if isinstance(obj, types.ModuleType | type):
         return
+    if isinstance(obj, types.FunctionType):
+        if _defined_in(obj, path):
+            skip(name, f"skipped: plain Python function; -f {name} traces it as if decorated "
+                       "with @tf.function")
+        return
     if _is_restored(obj):
         add(Target(name, "restored", obj))
     elif _is_tf_function(obj):
