@@ -357,11 +357,13 @@ def legend_lines(keys: list[str]) -> list[str]:
 
 # ---- heading and note ------------------------------------------------------------------------
 def heading_of(graph: nx.MultiDiGraph) -> str:
-    """`f(x: float32[2])` for a tf.function, `g (tf.Graph)` for a tf.Graph."""
-    name = str(graph.graph.get("name", ""))
-    if graph.graph.get("kind") == "tf.Graph":
+    """`f(x: float32[2])` for a tf.function, `g (tf.Graph)` for a tf.Graph, and the kind in
+    parentheses for anything else (`model.train_function(...) (Keras fit() training function)`)."""
+    name, kind = str(graph.graph.get("name", "")), str(graph.graph.get("kind", ""))
+    if kind == "tf.Graph":
         return f"{name} (tf.Graph)"
-    return name + str(graph.graph.get("signature", ""))
+    heading = name + str(graph.graph.get("signature", ""))
+    return heading if kind in ("", "tf.function") else f"{heading} ({kind})"
 
 
 def wrap(text: str, width: int = NOTE_WIDTH) -> list[str]:

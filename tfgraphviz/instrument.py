@@ -200,6 +200,7 @@ def recording(user_files: Iterable[Path] = ()) -> Iterator[Recording]:
             concrete = orig_create(function_type, type_context, func_graph, options)
             record.concrete = concrete
             record.graph = concrete.graph
+            rec._keep.extend(concrete.graph.variables)  # drawable even if the file drops them
             name = concrete.name  # the FunctionDef name callers use, e.g. __inference_f_12
             rec.graphs_by_name[name.decode() if isinstance(name, bytes) else str(name)] = \
                 concrete.graph

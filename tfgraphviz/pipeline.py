@@ -219,13 +219,15 @@ def _trace_file(plan: Plan, problems: list[Problem],
     return entries, import_output[0]
 
 
-def _heading(traced: Any, signature: str) -> str:
-    return f"{traced.name} (tf.Graph)" if traced.kind == "graph" else traced.name + signature
+# what a target's drawing says it is (model.graph["kind"]), by loader.Target.kind
+MODEL_KINDS = {"graph": "tf.Graph", "keras_fit": "Keras fit() training function",
+               "restored": "restored from a SavedModel"}
 
 
 def _write_function(traced: Any, plan: Plan, problems: list[Problem],
                     say: Callable[[str], None]) -> dict[str, Any]:
     """Write the files of one function's ConcreteFunctions; return its manifest entry."""
+    from tfgraphviz.dot import heading_of
     from tfgraphviz.model import to_networkx
 
     stem = file_stem(traced.name)
@@ -241,8 +243,7 @@ def _write_function(traced: Any, plan: Plan, problems: list[Problem],
     concrete = []
     for i, tg in enumerate(traced.graphs):
         cf_stem = stem if len(traced.graphs) == 1 else f"{stem}.{i}"
-        graph = to_networkx(tg, traced.name, "tf.Graph" if traced.kind == "graph"
-                            else "tf.function")
+        graph = to_networkx(tg, traced.name, MODEL_KINDS.get(traced.kind, "tf.function"))
         if traced.errors:
             graph.graph["note"] = ("a trace that succeeded before tracing failed: "
                                    + traced.errors[0])
@@ -252,7 +253,7 @@ def _write_function(traced: Any, plan: Plan, problems: list[Problem],
             "files": files, "nodes": graph.number_of_nodes(), "edges": _edge_counts(graph),
             "bodies": [b["id"] for b in graph.graph["bodies"]],
         })
-        say(f"  {_heading(traced, tg.signature)} -> {', '.join(files.values())}")
+        say(f"  {heading_of(graph)} -> {', '.join(files.values())}")
     return {
         "name": traced.name, "kind": traced.kind, "trace_count": traced.trace_count,
         "trace_outputs": [_clean_output(t) for t in traced.trace_outputs],

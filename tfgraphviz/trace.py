@@ -123,7 +123,7 @@ def trace_target(target: Target, calls: list[CallSpec], rec: Recording, user_fil
     traced = TracedFunction(target.name, target.kind)
     rec.phase = target.name
     if target.kind == "graph":
-        traced.graphs.append(extract_graph(target.obj, user_file))
+        traced.graphs.append(extract_graph(target.obj, user_file, rec))
         return traced
     if target.kind == "restored":
         return _restored(traced, target.obj, rec, user_file, namespace)
