@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from tfgraphviz.discover import find_targets, select_targets
 from tfgraphviz.errors import FunctionNotFoundError, NoFunctionsError, SourceFileError
-from tfgraphviz.loader import find_targets, load_module, select_targets
+from tfgraphviz.loader import load_module
 
 from .conftest import DATA, EXAMPLES
 
@@ -119,7 +120,7 @@ def test_every_created_tf_function_is_found_with_stable_names():
 
 
 def test_list_candidates_says_what_each_is_and_why_skipped():
-    from tfgraphviz.loader import list_candidates
+    from tfgraphviz.discover import list_candidates
 
     path = DATA / "discover_subclassed.py"
     listed = dict(list_candidates(load_module(path), path))
@@ -137,7 +138,7 @@ def test_list_candidates_says_what_each_is_and_why_skipped():
 
 
 def test_restored_methods_of_vanished_instances_are_listed_as_skipped():
-    from tfgraphviz.loader import list_candidates
+    from tfgraphviz.discover import list_candidates
 
     path = DATA / "discover_restored.py"
     listed = dict(list_candidates(load_module(path), path))
@@ -146,7 +147,7 @@ def test_restored_methods_of_vanished_instances_are_listed_as_skipped():
 
 
 def test_hostile_module_objects_are_skipped_not_fatal():
-    from tfgraphviz.loader import list_candidates
+    from tfgraphviz.discover import list_candidates
 
     path = DATA / "discover_localproxy.py"
     module = load_module(path)

@@ -188,8 +188,9 @@ def _failed(target: Any, exc: BaseException, source: Path) -> Any:
 def _trace_file(plan: Plan, problems: list[Problem],
                 progress: Callable[[str], None]) -> tuple[list[Any], str]:
     """Import the file and trace the chosen targets; return them and the import's output."""
+    from tfgraphviz.discover import select_targets
     from tfgraphviz.instrument import captured_output, recording
-    from tfgraphviz.loader import load_module, select_targets
+    from tfgraphviz.loader import load_module
     from tfgraphviz.trace import trace_target
 
     path, call_specs = plan.source, plan.calls
@@ -219,7 +220,7 @@ def _trace_file(plan: Plan, problems: list[Problem],
     return entries, import_output[0]
 
 
-# what a target's drawing says it is (model.graph["kind"]), by loader.Target.kind
+# what a target's drawing says it is (model.graph["kind"]), by discover.Target.kind
 MODEL_KINDS = {"graph": "tf.Graph", "keras_fit": "Keras fit() training function",
                "restored": "restored from a SavedModel"}
 
@@ -336,7 +337,7 @@ def render(path: str | Path, output_dir: str | Path, *, functions: Sequence[str]
 
 def list_candidates(path: str | Path) -> list[tuple[str, str]]:
     """Every candidate of the file, with what it is or why it is skipped (imports the file)."""
-    from tfgraphviz import loader
+    from tfgraphviz import discover, loader
     from tfgraphviz.instrument import captured_output, recording
 
     source = loader.check_source(Path(path))
@@ -344,4 +345,4 @@ def list_candidates(path: str | Path) -> list[tuple[str, str]]:
         import tensorflow  # noqa: F401 - its start-up log lines are noise here
     with recording(), captured_output():
         module = loader.load_module(source)
-        return loader.list_candidates(module, source)
+        return discover.list_candidates(module, source)

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from tfgraphviz.discover import Target, keras_input_specs
 from tfgraphviz.errors import CallSpecError
 from tfgraphviz.extract import (
     TracedFunction,
@@ -18,7 +19,6 @@ from tfgraphviz.extract import (
     signature_of,
 )
 from tfgraphviz.instrument import Recording, TraceRecord
-from tfgraphviz.loader import Target, keras_input_specs
 
 
 @dataclass
