@@ -106,11 +106,18 @@ def replace_folder(fresh: Path, target: Path, scratch: Path) -> None:
     shutil.rmtree(old, ignore_errors=True)
 
 
+def scratch_folder(out: Path) -> tempfile.TemporaryDirectory[str]:
+    """A temporary folder beside `out`: the same file system, and the same depth, so paths that
+    the manifest records relative to its folder come out as they would in `out`."""
+    out.parent.mkdir(parents=True, exist_ok=True)
+    return tempfile.TemporaryDirectory(dir=out.parent, prefix=f".{out.name}.render-")
+
+
 def regenerate(out: Path, names: list[str]) -> list[str]:
     """Render each example beside `out`, then swap it in only when it rendered as expected."""
     out.mkdir(parents=True, exist_ok=True)
     problems = []
-    with tempfile.TemporaryDirectory(dir=out, prefix=".render-") as tmp:
+    with scratch_folder(out) as tmp:
         scratch = Path(tmp)
         for name in names:
             fresh = scratch / name
@@ -141,7 +148,7 @@ def differences(expected: Path, actual: Path) -> list[str]:
 def check(out: Path, names: list[str]) -> list[str]:
     """Render into a temporary folder and list how it differs from `out`."""
     problems = []
-    with tempfile.TemporaryDirectory() as tmp:
+    with scratch_folder(out) as tmp:
         fresh = Path(tmp)
         for name in names:
             problem = render_one(name, GALLERY[name], fresh / name)

@@ -3,6 +3,7 @@ scripts/render_gallery.py never costs the committed files when a render cannot b
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -67,7 +68,7 @@ def test_a_failed_render_leaves_that_example_untouched(gallery_copy: Path,
     assert proc.returncode == 1, proc.stderr
     assert "control_deps: outputs left as they were" in proc.stderr
     assert tree(gallery_copy) == before
-    assert not [p for p in gallery_copy.iterdir() if p.name.startswith(".")]
+    assert [p.name for p in gallery_copy.parent.iterdir() if p.name.startswith(".")] == []
 
 
 def test_a_good_render_replaces_the_folder_and_says_why_it_exits_1(gallery_copy: Path) -> None:
@@ -80,7 +81,11 @@ def test_a_good_render_replaces_the_folder_and_says_why_it_exits_1(gallery_copy:
             " on a non-first call and fails — the lesson)") in proc.stdout
     assert (folder / "f.svg").is_file() and (folder / "manifest.json").is_file()
     assert not (folder / "stale.svg").exists()
-    assert not [p for p in gallery_copy.iterdir() if p.name.startswith(".")]
+    manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    if "source_path" in manifest:  # relative to the folder: still right after the swap
+        example = ROOT / "tfgraphviz" / "examples" / "article_variable_fails.py"
+        assert (folder / manifest["source_path"]).resolve() == example.resolve()
+    assert [p.name for p in gallery_copy.parent.iterdir() if p.name.startswith(".")] == []
 
 
 @pytest.mark.slow
