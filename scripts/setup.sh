@@ -32,7 +32,17 @@ apt_install() {
 
 # --- Graphviz: dot must really lay out a graph, not only be on PATH ---------------------------
 dot_works() { printf 'digraph { a -> b }' | dot -Tsvg >/dev/null 2>&1; }
-if ! command -v dot >/dev/null; then apt_install graphviz; fi
+# rsvg-convert (librsvg2-bin) only serves a test that checks the SVGs with a second renderer.
+rsvg=(); command -v rsvg-convert >/dev/null || rsvg=(librsvg2-bin)
+if ! command -v dot >/dev/null; then
+  apt_install graphviz "${rsvg[@]}"
+elif [ ${#rsvg[@]} -gt 0 ]; then
+  if command -v apt-get >/dev/null && { [ "$(id -u)" = 0 ] || [ -n "$SUDO" ]; }; then
+    apt_install "${rsvg[@]}"
+  else
+    echo "setup: rsvg-convert not found (package librsvg2-bin): the test that uses it is skipped"
+  fi
+fi
 hash -r
 command -v dot >/dev/null || fail "Graphviz's dot is still not on PATH after installing graphviz"
 if ! dot_works; then
