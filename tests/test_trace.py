@@ -125,3 +125,30 @@ def test_relative_path_with_dotdot_gives_the_same_output(tmp_path):
     dot = (tmp_path / "a" / name).read_bytes()
     assert dot == (tmp_path / "b" / name).read_bytes()
     assert b"discover_shadowed.py:16" in dot  # the source line of the while loop is kept
+
+
+def test_suggested_call_for_a_shadowed_function_is_accepted(tmp_path):
+    first = run_cli("render", str(DATA / "trial_pitfalls.py"), "-o", str(tmp_path / "a"),
+                    "--format", "json", "-f", "step@8")
+    hint = '--call "step@8(x=tf.TensorSpec(None, tf.float32))"'
+    assert hint in first.stderr
+    again = run_cli("render", str(DATA / "trial_pitfalls.py"), "-o", str(tmp_path / "b"),
+                    "--format", "json", "-f", "step@8", "--call", hint.split(" ", 1)[1][1:-1])
+    assert again.code == 0, again.stderr
+    (cf,) = _functions(tmp_path / "b")["step@8"]["concrete_functions"]
+    assert cf["signature"] == "(x: float32[*])"
+
+
+def test_variable_pitfall_caught_by_the_file_is_still_reported(tmp_path):
+    result = run_cli("render", str(DATA / "trial_pitfalls.py"), "-o", str(tmp_path),
+                     "--format", "json", "-f", "make")
+    assert_clean_error(result, 1, "make: ValueError: tf.function only supports singleton",
+                       "at trial_pitfalls.py:22: v = tf.Variable(1.0)")
+    make = _functions(tmp_path)["make"]
+    assert make["errors"] and make["concrete_functions"]  # the first trace is still drawn
+
+
+def test_import_error_keeps_the_first_line_of_a_long_message(tmp_path):
+    result = run_cli("render", str(DATA / "trial_import_error.py"), "-o", str(tmp_path))
+    assert_clean_error(result, 2, "Binding inputs to tf.function failed",
+                       "trial_import_error.py:11")

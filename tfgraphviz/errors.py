@@ -57,3 +57,19 @@ class UnsupportedTensorFlowError(TfGraphvizError):
 
 class OutputError(TfGraphvizError):
     """The output folder cannot be written."""
+
+
+def exception_text(exc: BaseException) -> str:
+    """`Type: message` on one line for any exception a user's code raised.
+
+    TensorFlow's tracing errors read "in user code: File ... Type: message": their last line
+    is the message. Other multi-line messages keep every line (their first line is often the
+    cause), joined by spaces. A bare SystemExit says what it is."""
+    if isinstance(exc, SystemExit):
+        return f"the code called sys.exit({'' if exc.code is None else repr(exc.code)})"
+    name = type(exc).__name__
+    lines = [line.strip() for line in str(exc).strip().splitlines() if line.strip()]
+    if not lines:
+        return name
+    text = lines[-1] if lines[0].startswith("in user code:") else " ".join(lines)
+    return text if text.startswith(name) else f"{name}: {text}"

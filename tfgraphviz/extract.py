@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from tfgraphviz.errors import exception_text
 from tfgraphviz.instrument import AutoDeps, Origin, Recording
 
 MAIN = ""  # key of the top-level graph in TracedGraph's per-function tables
@@ -229,11 +230,8 @@ def extract_graph(graph: Any, user_file: Path, rec: Recording | None = None) -> 
 def describe_error(exc: BaseException, user_file: Path) -> str:
     """The whole error message on one line, then `  at file.py:LINE: source line` (the line
     of the user's file that caused it) when one is known."""
-    text = str(exc).strip()
-    lines = [ln.strip() for ln in text.splitlines() if ln.strip()]
-    message = lines[-1] if lines else ""
-    if not message.startswith(type(exc).__name__):
-        message = f"{type(exc).__name__}: {message}"
+    lines = [ln.strip() for ln in str(exc).strip().splitlines() if ln.strip()]
+    message = exception_text(exc)
     where = ""
     pattern = re.compile(r'File "([^"]+)", line (\d+), in (\S+)')
     for i, line in enumerate(lines):

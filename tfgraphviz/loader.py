@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from tfgraphviz.errors import SourceFileError
+from tfgraphviz.errors import SourceFileError, exception_text
 
 
 def _module_name(path: Path) -> str:
@@ -236,10 +236,7 @@ def load_module(path: Path) -> types.ModuleType:
 
 def _describe(exc: BaseException, path: Path) -> str:
     """`Type: message (file.py:LINE)` with the deepest frame of the user's file."""
-    message = str(exc).strip().splitlines()
-    last = message[-1].strip() if message else ""
-    text = last if last.startswith(type(exc).__name__) else type(exc).__name__ + (
-        f": {last}" if last else "")
+    text = exception_text(exc)
     where = ""
     resolved = str(path.resolve())
     for frame in traceback.extract_tb(exc.__traceback__):

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from tfgraphviz.discover import Target, keras_input_specs
-from tfgraphviz.errors import CallSpecError
+from tfgraphviz.errors import CallSpecError, exception_text
 from tfgraphviz.extract import (
     TracedFunction,
     describe_error,
@@ -30,21 +30,27 @@ class CallSpec:
     args_source: str
 
 
+# a target name: `f`, `obj.method`, or a shadowed definition `f@12`, `f@12:30`, `f@12~2`
+_CALL_NAME = re.compile(r"\s*([A-Za-z_][\w.]*(?:@\d+(?::\d+)?(?:~\d+)?)?)\s*\(")
+
+
 def parse_call(text: str) -> CallSpec:
-    """Split `f(tf.TensorSpec([None], tf.float32), n=3)` into a name and arguments."""
+    """Split `f(tf.TensorSpec([None], tf.float32), n=3)` (or `f@12(...)`) into a name and
+    arguments."""
+    match = _CALL_NAME.match(text)
+    if match is None:
+        raise CallSpecError(f"--call {text!r}: write it as a call of a name like f, obj.method "
+                            "or f@12, e.g. --call 'f(tf.ones([2]))'")
+    name = match.group(1)
     try:
-        tree = ast.parse(text.strip(), mode="eval")
+        tree = ast.parse("_tfgv_args(" + text[match.end():].strip(), mode="eval")
     except SyntaxError as exc:
         raise CallSpecError(f"--call {text!r}: not a Python call expression ({exc.msg})") from None
     call = tree.body
-    if not isinstance(call, ast.Call):
+    if not (isinstance(call, ast.Call) and isinstance(call.func, ast.Name)
+            and call.func.id == "_tfgv_args"):
         raise CallSpecError(f"--call {text!r}: write it as a call, e.g. --call 'f(tf.ones([2]))'")
-    name = ast.unparse(call.func)
-    if not re.fullmatch(r"[A-Za-z_][\w.]*", name):
-        raise CallSpecError(f"--call {text!r}: the function must be a name like f or obj.method")
-    holder = ast.Call(func=ast.Name("_tfgv_args", ast.Load()), args=call.args,
-                      keywords=call.keywords)
-    return CallSpec(text, name, ast.unparse(holder))
+    return CallSpec(text, name.rstrip("."), ast.unparse(call))
 
 
 def evaluate_call(spec: CallSpec, namespace: dict[str, Any]) -> tuple[tuple[Any, ...], dict]:
@@ -59,7 +65,7 @@ def evaluate_call(spec: CallSpec, namespace: dict[str, Any]) -> tuple[tuple[Any,
         raise
     except BaseException as exc:  # noqa: BLE001 - sys.exit() in an argument too
         raise CallSpecError(
-            f"--call {spec.text!r}: evaluating the arguments failed: {_exception_text(exc)}"
+            f"--call {spec.text!r}: evaluating the arguments failed: {exception_text(exc)}"
         ) from None
     return args, kwargs
 
@@ -92,14 +98,6 @@ def _user_function(fn: Any) -> Any:
     return getattr(original, "__func__", original)
 
 
-def _exception_text(exc: BaseException) -> str:
-    """One line for an exception, saying what a bare SystemExit or GeneratorExit means."""
-    if isinstance(exc, SystemExit):
-        return f"the code called sys.exit({'' if exc.code is None else repr(exc.code)})"
-    text = str(exc).strip().splitlines()
-    return f"{type(exc).__name__}: {text[-1]}" if text else type(exc).__name__
-
-
 def _trace_once(traced: TracedFunction, fn: Any, user_file: Path,
                 args: tuple[Any, ...] = (), kwargs: dict | None = None) -> None:
     try:
@@ -110,7 +108,7 @@ def _trace_once(traced: TracedFunction, fn: Any, user_file: Path,
         traced.errors.append(describe_error(exc, user_file))
     except BaseException as exc:  # noqa: BLE001 - sys.exit(), GeneratorExit: not the end of us
         where = describe_error(exc, user_file).partition("\n")[2]
-        traced.errors.append(f"tracing stopped: {_exception_text(exc)} (a "
+        traced.errors.append(f"tracing stopped: {exception_text(exc)} (a "
                              f"{type(exc).__name__} while tracing is an error here)"
                              + (f"\n{where}" if where else ""))
 
@@ -153,10 +151,11 @@ def trace_target(target: Target, calls: list[CallSpec], rec: Recording, user_fil
     traced.trace_count = len(records)
     traced.trace_outputs = [r.output for r in records]
     _collect(traced, records, rec, user_file, namespace)
-    if not traced.graphs and not traced.errors:
-        failed = [r for r in records if r.error is not None]
-        if failed:
-            traced.errors.append(describe_error(failed[-1].error, user_file))  # type: ignore
+    for record in records:  # failures of the file's own calls too, even if it caught them
+        if record.error is not None:
+            error = describe_error(record.error, user_file)
+            if error not in traced.errors:
+                traced.errors.append(error)
     if not traced.graphs and not traced.errors:
         traced.needs_call = call_hint(target)
     return traced
@@ -176,7 +175,7 @@ def _collect(traced: TracedFunction, records: list[TraceRecord], rec: Recording,
                     extract_concrete(record.concrete, rec, user_file, namespace, record.output))
             except Exception as exc:  # noqa: BLE001 - e.g. its variables were deleted since
                 traced.errors.append(f"the trace {signature_of(record.concrete)} cannot be "
-                                     f"drawn: {_exception_text(exc)}")
+                                     f"drawn: {exception_text(exc)}")
 
 
 def _restored(traced: TracedFunction, fn: Any, rec: Recording, user_file: Path,
