@@ -50,6 +50,9 @@ def test_keras_fit_draws_the_training_function_with_train_step(tmp_path):
     assert "discover_keras_fit.py:21 in train_step" in text  # the user's gradient line
     graph = json.loads(text)["graph"]
     assert [b["function"] for b in graph["bodies"]] == ["one_step_on_data"]
+    assert graph["kind"] == "Keras fit() training function"
+    test = _functions(tmp_path)["model.test_function"]  # evaluate() ran at import too
+    assert test["kind"] == "keras_evaluate" and test["concrete_functions"]
 
 
 def test_subclassed_keras_models(tmp_path):

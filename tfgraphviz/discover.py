@@ -96,9 +96,17 @@ def _restored(owner_name: str, obj: Any) -> list[Target]:
     return found
 
 
-def _fit_function(model: Any) -> Any:
-    """The tf.function Keras' fit() traced (train_function, or the one it wraps), or None."""
-    function = _instance_dict(model).get("train_function")
+# Keras' step functions: model attribute -> (target kind, the method that traces it, the
+# model's method it runs)
+KERAS_STEPS = {"train_function": ("keras_fit", "fit", "train_step"),
+               "test_function": ("keras_evaluate", "evaluate", "test_step"),
+               "predict_function": ("keras_predict", "predict", "predict_step")}
+
+
+def _fit_function(model: Any, attr: str = "train_function") -> Any:
+    """The tf.function Keras' fit() (evaluate(), predict()) traced: `attr`, or the tf.function
+    it wraps; None when it never ran."""
+    function = _instance_dict(model).get(attr)
     if function is None or _is_tf_function(function):
         return function
     cells = [c.cell_contents for c in getattr(function, "__closure__", None) or ()
@@ -161,14 +169,18 @@ def _probe(name: str, obj: Any, module: types.ModuleType, path: Path,
         if keras_input_specs(obj) is not None:
             add(Target(name, "keras", obj))
         else:
-            skip(name, "skipped: Keras model not built yet; call it on data in the file, "
-                       f"or add --call \"{name}(tf.TensorSpec([None, 3], tf.float32))\"")
-        fit = _fit_function(obj)
-        if fit is not None:
-            add(Target(f"{name}.train_function", "keras_fit", fit))
-        elif type(obj).__module__ == module.__name__ and "train_step" in vars(type(obj)):
-            skip(f"{name}.train_function",
-                 f"skipped: its train_step is never trained; call {name}.fit(...) in the file")
+            built = _instance_dict(obj).get("built", False)
+            state = ("built, but Keras kept no record of its input shapes" if built else
+                     "not built yet")
+            skip(name, f"skipped: Keras model {state}; draw it with -f {name} --call "
+                       f"\"{name}(tf.TensorSpec([None, 3], tf.float32))\" (your input shape)")
+        for attr, (step_kind, runner, step) in KERAS_STEPS.items():
+            fit = _fit_function(obj, attr)
+            if fit is not None:
+                add(Target(f"{name}.{attr}", step_kind, fit))
+            elif type(obj).__module__ == module.__name__ and step in vars(type(obj)):
+                skip(f"{name}.{attr}", f"skipped: its {step} never ran; call "
+                                       f"{name}.{runner}(...) in the file")
         for method in _methods(name, obj, path):
             add(method)
     elif type(obj).__module__ == module.__name__ or _is_tf_module(obj):
@@ -259,6 +271,8 @@ _KIND_TEXT = {
     "function": "tf.function", "method": "tf.function method", "graph": "tf.Graph",
     "keras": "Keras model (forward pass)", "plain": "Python function traced as a tf.function",
     "keras_fit": "the training function Keras' fit() traced (with the model's train_step)",
+    "keras_evaluate": "the function Keras' evaluate() traced (with the model's test_step)",
+    "keras_predict": "the function Keras' predict() traced (with the model's predict_step)",
     "restored": "function restored from a SavedModel",
 }
 
@@ -282,7 +296,7 @@ def list_candidates(module: types.ModuleType, path: Path) -> list[tuple[str, str
             text += f" (line {line})"
         if target.shadowed:
             text += "; no name holds it now (shadowed or never bound): drawn as the file traced it"
-        if target.kind in ("function", "method", "plain", "keras_fit"):
+        if target.kind in ("function", "method", "plain") or target.kind.startswith("keras_"):
             text += _tracing_note(target.obj)
         result.append((target.name, text))
     return result + skipped
@@ -390,14 +404,15 @@ def _resolve(module: types.ModuleType, name: str, option: str, known: list[str])
                 obj = getattr(obj, part)
             except AttributeError:
                 raise FunctionNotFoundError(_no_attribute(owner, parts, i, option)) from None
-            if part == "train_function" and obj is None and _is_keras_model(owner):
-                raise FunctionNotFoundError(
-                    f"{option} {name}: fit() never ran, so there is no training function to "
-                    f"draw; call {'.'.join(parts[:i])}.fit(...) in the file")
-            if part == "train_function" and _is_keras_model(owner):
-                fit = _fit_function(owner)
+            if part in KERAS_STEPS and _is_keras_model(owner):
+                step_kind, runner, _ = KERAS_STEPS[part]
+                fit = _fit_function(owner, part)
                 if fit is not None:
-                    return Target(name, "keras_fit", fit)
+                    return Target(name, step_kind, fit)
+                if obj is None:
+                    raise FunctionNotFoundError(
+                        f"{option} {name}: {runner}() never ran, so there is no function to "
+                        f"draw; call {'.'.join(parts[:i])}.{runner}(...) in the file")
         if isinstance(obj, type):
             obj = _instance_of(module, obj, name, option)
         kind = _kind_of(obj, len(parts))

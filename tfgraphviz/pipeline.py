@@ -222,6 +222,8 @@ def _trace_file(plan: Plan, problems: list[Problem],
 
 # what a target's drawing says it is (model.graph["kind"]), by discover.Target.kind
 MODEL_KINDS = {"graph": "tf.Graph", "keras_fit": "Keras fit() training function",
+               "keras_evaluate": "Keras evaluate() test function",
+               "keras_predict": "Keras predict() function",
                "restored": "restored from a SavedModel"}
 
 

@@ -125,7 +125,7 @@ def trace_target(target: Target, calls: list[CallSpec], rec: Recording, user_fil
         return traced
     if target.kind == "restored":
         return _restored(traced, target.obj, rec, user_file, namespace)
-    if target.kind == "keras_fit":
+    if target.kind in ("keras_fit", "keras_evaluate", "keras_predict"):
         return _fit(traced, target.obj, rec, user_file, namespace)
     fn = target.obj
     if target.kind in ("plain", "keras"):
@@ -194,9 +194,9 @@ def _restored(traced: TracedFunction, fn: Any, rec: Recording, user_file: Path,
 
 def _fit(traced: TracedFunction, fn: Any, rec: Recording, user_file: Path,
          namespace: dict[str, Any]) -> TracedFunction:
-    """The training function Keras' fit() traced at import (with the model's train_step
-    inside): drawn from those traces, never traced again (its argument is a dataset
-    iterator); no AutoGraph file (it is Keras' own wrapper, not the user's code)."""
+    """The function Keras' fit() (evaluate(), predict()) traced at import (with the model's
+    train_step, test_step, predict_step inside): drawn from those traces, never traced again
+    (its argument is a dataset iterator); no AutoGraph file (Keras' own wrapper)."""
     records = [r for r in rec.traces_of(fn, traced.name) if r.name != "initialize_variables"]
     traced.trace_count = len(records)
     traced.trace_outputs = [r.output for r in records]
@@ -206,6 +206,7 @@ def _fit(traced: TracedFunction, fn: Any, rec: Recording, user_file: Path,
         owner = traced.name.rpartition(".")[0] or "model"
         traced.errors.append(
             describe_error(failed[-1].error, user_file) if failed and failed[-1].error
-            else f"fit() traced no training function while the file was imported; call "
-                 f"{owner}.fit(...) in the file (a few samples and epochs=1 are enough)")
+            else f"Keras traced no step function while the file was imported; call "
+                 f"{owner}.fit(...) (or evaluate/predict) in the file (a few samples and "
+                 "epochs=1 are enough)")
     return traced

@@ -32,3 +32,4 @@ model = CustomModel()
 model.compile(optimizer="sgd", loss="mse", metrics=["mae"])
 model.fit(np.ones((8, 3), "float32"), np.ones((8, 1), "float32"), batch_size=4, epochs=1,
           verbose=0)
+model.evaluate(np.ones((4, 3), "float32"), np.ones((4, 1), "float32"), verbose=0)
