@@ -443,3 +443,20 @@ def test_tracing_error_keeps_the_whole_message():
     message = "tf.function only supports singleton tf.Variables " + "x" * 400 + " the end."
     text = describe_error(ValueError(message), Path("model.py"))
     assert text.startswith("ValueError: tf.function only") and text.endswith("the end.")
+
+
+def test_keras_variables_named_by_their_public_python_path():
+    import keras
+
+    from tfgraphviz.extract import _variable_names
+
+    train_acc = keras.metrics.SparseCategoricalAccuracy()
+    val_acc = keras.metrics.SparseCategoricalAccuracy()
+    layer = keras.layers.Dense(2)
+    layer.build((None, 3))
+    wanted = {id(v.value) for v in [*train_acc.variables, *val_acc.variables, layer.kernel]}
+    names = _variable_names({"train_acc": train_acc, "val_acc": val_acc, "layer": layer},
+                            wanted)
+    assert names[id(train_acc.variables[0].value)].startswith("train_acc.")
+    assert names[id(val_acc.variables[0].value)].startswith("val_acc.")
+    assert names[id(layer.kernel.value)].endswith("/kernel")  # hidden attribute: Keras path

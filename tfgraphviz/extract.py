@@ -171,6 +171,9 @@ def _variable_names(namespace: dict[str, Any], wanted: set[int]) -> dict[int, st
             inner = getattr(obj, "_value", None)
             if isinstance(inner, tf.Variable) and isinstance(getattr(obj, "path", None), str):
                 keras.setdefault(id(inner), obj.path)  # a Keras Variable wrapping a tf.Variable
+                if not hidden:  # reachable by a public Python path: `train_acc.total`
+                    public.setdefault(id(inner), path)
+                continue
             if isinstance(obj, list | tuple):
                 if len(obj) < 100:
                     frontier.extend((f"{path}[{i}]", v, depth + 1, hidden)
