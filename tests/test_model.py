@@ -460,3 +460,12 @@ def test_keras_variables_named_by_their_public_python_path():
     assert names[id(train_acc.variables[0].value)].startswith("train_acc.")
     assert names[id(val_acc.variables[0].value)].startswith("val_acc.")
     assert names[id(layer.kernel.value)].endswith("/kernel")  # hidden attribute: Keras path
+
+
+def test_body_argument_labels_drop_the_callers_prefix(traced_examples):
+    fn = traced_examples["loops_and_conds"].functions["collatz_steps"]
+    graph = to_networkx(fn.graphs[0], "collatz_steps")
+    args = [d for _, d in graph.nodes(data=True) if d["kind"] == "arg" and d["body"]]
+    assert any(d["arg_name"].startswith("while_while_") for d in args)  # TensorFlow's name
+    assert not any(d["label"].startswith("while_while_") for d in args)  # what is drawn
+    assert all(d["arg_name"].endswith(d["label"]) for d in args)

@@ -128,7 +128,8 @@ def node_label(data: dict[str, Any]) -> str:
         text += f" · {short(extra, 20)}" if extra else ""
         if kind == "arg" and data.get("feeds"):
             text += f" ← {short(data['feeds'], 20)}"
-        return f"<b>{html(short(data.get('arg_name') or name, 24))}</b><br/>" + small(html(text))
+        label = data.get("label") or data.get("arg_name") or name
+        return f"<b>{html(short(label, 24))}</b><br/>" + small(html(text))
     if kind == "placeholder":
         return f"<b>{html(short(name))}</b>" + ("<br/>" + small(html(first)) if first else "")
     if kind == "const":

@@ -127,7 +127,7 @@ class _Builder:
             kind=kind, body=body, depth=depth, scope="", device="", outputs=outputs,
             stateful=False, attrs={"index": str(index)}, attr_values={}, variable="",
             auto_created=False, control_output=False, source=[], index=index,
-            arg_name=self.clean(name), feeds="")
+            arg_name=self.clean(name), label=self.clean(name), feeds="")
 
     def control_origin(self, scope_key: str, dst: str, src: str) -> tuple[str, str]:
         """(origin, where) of the control edge src -> dst: automatic, user, library, unknown."""
@@ -215,6 +215,9 @@ class _Builder:
             self.add_boundary(ret_id, out.name, "ret", prefix, depth, i, [])
             src_id, src_out = resolve(fdef.ret[out.name])
             self.add_data_edge(src_id, src_out, ret_id, 0)
+        boundary = [arg_id(prefix, i) for i in range(len(sig.input_arg))]
+        self.shorten_labels(boundary + [result_id(prefix, i) for i in range(len(sig.output_arg))],
+                            caller)
         for name in sorted(fdef.control_ret.values()):
             node_id = self.node_id(prefix, name)
             if node_id in self.graph:
@@ -269,7 +272,7 @@ class _Builder:
             fed = ""
             if source is not None:
                 src = self.graph.nodes[source[0]]
-                fed = src.get("variable") or src.get("arg_name") or src["name"]
+                fed = src.get("variable") or src.get("label") or src["name"]
                 if source[1]["src_output"]:
                     fed += f":{source[1]['src_output']}"
                 if src.get("variable"):
@@ -282,6 +285,15 @@ class _Builder:
             for i, out in enumerate(sig.output_arg):
                 self.graph.add_edge(result_id(prefix, i), caller_id, kind="return",
                                     role=role, output_index=i, result_name=self.clean(out.name))
+
+    def shorten_labels(self, node_ids: list[str], caller: str) -> None:
+        """Labels of a body's arguments and results without the prefix TensorFlow derives from
+        the caller's name (`while_placeholder` -> `placeholder` in the body of `while`)."""
+        head = self.graph.nodes[caller]["name"].replace("/", "_") + "_"
+        for node_id in node_ids:
+            node = self.graph.nodes[node_id]
+            if node["label"].startswith(head) and len(node["label"]) > len(head):
+                node["label"] = node["label"][len(head):]
 
     def compiled_with_xla(self, caller_id: str, fdef: Any) -> bool:
         """True for a function compiled with XLA (tf.function(jit_compile=True))."""
