@@ -85,9 +85,9 @@ def short(text: str, limit: int = 32) -> str:
 
 
 def _type_text(spec: dict[str, Any]) -> str:
-    """`float32[2,?]`; a scalar is just `float32`, an unknown rank `float32[*]`."""
+    """`float32[2,?]`; a scalar `float32[]` (as in signatures), an unknown rank `float32[*]`."""
     shape = spec.get("shape", "?")
-    return str(spec.get("dtype", "?")) + {"[]": "", "?": "[*]"}.get(shape, shape)
+    return str(spec.get("dtype", "?")) + ("[*]" if shape == "?" else shape)
 
 
 def small(text: str) -> str:
