@@ -469,3 +469,20 @@ def test_body_argument_labels_drop_the_callers_prefix(traced_examples):
     assert any(d["arg_name"].startswith("while_while_") for d in args)  # TensorFlow's name
     assert not any(d["label"].startswith("while_while_") for d in args)  # what is drawn
     assert all(d["arg_name"].endswith(d["label"]) for d in args)
+
+
+def test_ops_nothing_uses_are_marked_unused():
+    import tensorflow as tf
+
+    from tfgraphviz import to_dot
+    from tfgraphviz import to_networkx as model_of
+
+    @tf.function
+    def f(x):
+        tf.constant([32], name="leftover")  # created while tracing, never used
+        return x * 2
+
+    graph = model_of(f, tf.TensorSpec([], tf.float32))
+    unused = {d["name"] for _, d in graph.nodes(data=True) if d["unused"]}
+    assert unused == {"leftover"}
+    assert "nothing uses its output" in to_dot(graph)

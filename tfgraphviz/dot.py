@@ -171,6 +171,8 @@ def node_tooltip(data: dict[str, Any], where: str = "") -> str:
         lines.append("added by automatic control dependencies")
     if data.get("function_output"):
         lines.append("its output is a result of the function")
+    if data.get("unused"):
+        lines.append("unused: nothing uses its output (left over from tracing)")
     if data["kind"] not in ("arg", "ret"):
         lines += [f"{k} = {_attr_value_text(data, k, v)}"
                   for k, v in data.get("attrs", {}).items()]
@@ -197,6 +199,8 @@ def node_style(data: dict[str, Any]) -> dict[str, str]:
                      penwidth="1.5")
     if data.get("function_output"):
         style["peripheries"] = "2"
+    if data.get("unused"):
+        style.update(style=style["style"] + ",dashed", color="#adb5bd", fontcolor="#868e96")
     return style
 
 
@@ -264,6 +268,7 @@ LEGEND_TEXT = {
     "variable": "tf.Variable\n(its Python name)",
     "function_output": "op whose output\nthe function returns",
     "auto_created": "op added by automatic\ncontrol dependencies",
+    "unused": "nothing uses its output\n(not needed for the results)",
     "unknown_rank": "[*]: rank unknown\n?: size unknown",
 }
 LEGEND_ROWS = 6
@@ -276,6 +281,7 @@ NODE_SAMPLES: dict[str, tuple[dict[str, Any], str]] = {  # sample node data, gly
     "variable": ({"kind": "variable"}, "var"),
     "function_output": ({"kind": "op", "function_output": True}, "op"),
     "auto_created": ({"kind": "op", "auto_created": True}, "NoOp"),
+    "unused": ({"kind": "op", "unused": True}, "op"),
 }
 EDGE_SAMPLES: dict[str, dict[str, Any]] = {
     "data": {"kind": "data", "src_output": 0, "dst_input": 0},
@@ -296,7 +302,7 @@ def legend_keys(graph: nx.MultiDiGraph) -> list[str]:
         used.add("call")  # also the style of an op's tie to a body whose arguments are unknown
     for _, d in graph.nodes(data=True):
         used.add("stateful" if d["kind"] == "op" and d.get("stateful") else d["kind"])
-        used.update(k for k in ("function_output", "auto_created") if d.get(k))
+        used.update(k for k in ("function_output", "auto_created", "unused") if d.get(k))
     return [key for key in LEGEND_TEXT if key in used]
 
 

@@ -309,6 +309,10 @@ def to_networkx(traced: TracedGraph, name: str = "", kind: str = "tf.function"
     builder = _Builder(traced)
     builder.build_main()
     graph = builder.graph
+    for node, data in graph.nodes(data=True):  # left over from tracing: nothing needs it
+        data["unused"] = (graph.out_degree(node) == 0 and data["kind"] != "ret"
+                          and not data["stateful"] and not data["control_output"]
+                          and not data.get("function_output"))
     graph.graph.update(name=name, kind=kind, signature=traced.signature,
                        bodies=builder.bodies, trace_output=traced.trace_output,
                        auto_deps_known=traced.auto_deps_known)
