@@ -48,7 +48,7 @@ def test_manifest_keeps_trace_time_print(tmp_path):
 
 
 def test_python_m_and_console_script_agree(tmp_path):
-    exe = shutil.which("tfgraphviz")
+    exe = shutil.which("tfgraphviz", path=str(Path(sys.executable).parent))
     if exe is None:
         pytest.skip("the console script is not installed (pip install -e .)")
     import subprocess
