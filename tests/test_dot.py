@@ -12,20 +12,10 @@ from typing import Any
 import networkx as nx
 import pytest
 
-from tfgraphviz.dot import (
-    ORIGINS,
-    edge_style,
-    heading_of,
-    html,
-    legend_keys,
-    node_style,
-    quoted,
-    short,
-    to_dot,
-    wrap,
-    xml_safe,
-)
+from tfgraphviz.dot import heading_of, to_dot, wrap
+from tfgraphviz.legend import legend_keys
 from tfgraphviz.model import to_networkx
+from tfgraphviz.style import ORIGINS, edge_style, html, node_style, quoted, short, xml_safe
 
 from .conftest import GOLDEN
 

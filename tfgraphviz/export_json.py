@@ -9,7 +9,7 @@ from typing import Any
 
 import networkx as nx
 
-from tfgraphviz.dot import xml_safe
+from tfgraphviz.style import xml_safe
 from tfgraphviz.fsutil import write_text
 
 _SURROGATE = re.compile("[\ud800-\udfff]")

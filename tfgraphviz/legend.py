@@ -1,0 +1,127 @@
+"""The legend: real Graphviz nodes and edges in the graph's own styles, only the entries the
+graph uses."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import networkx as nx
+
+from tfgraphviz.style import (
+    ORIGINS,
+    attr_list,
+    edge_style,
+    html,
+    node_style,
+    origin_of,
+    quoted,
+    small,
+)
+
+LEGEND_TEXT = {
+    "data": "data: a tensor,\nlabelled dtype[shape]",
+    "control:automatic": "control dependency added\nautomatically by tf.function",
+    "control:user": "control dependency\nwritten by the user",
+    "control:library": "control dependency added by\nTensorFlow/Keras/library code",
+    "control:unknown": "control dependency,\nwho added it is not known",
+    "call": "caller input → body argument,\nbody result → caller output",
+    "placeholder": "input of the function",
+    "arg": "body argument: name, index,\n← what the caller passes",
+    "ret": "body result",
+    "const": "constant (its value)",
+    "stateful": "stateful op\n(kept in program order)",
+    "variable": "tf.Variable\n(its Python name)",
+    "function_output": "op whose output\nthe function returns",
+    "auto_created": "op added by automatic\ncontrol dependencies",
+    "unused": "nothing uses its output\n(not needed for the results)",
+    "unknown_rank": "[*]: rank unknown\n?: size unknown",
+}
+LEGEND_ROWS = 6
+NODE_SAMPLES: dict[str, tuple[dict[str, Any], str]] = {  # sample node data, glyph text
+    "placeholder": ({"kind": "placeholder"}, "x"),
+    "arg": ({"kind": "arg"}, "arg"),
+    "ret": ({"kind": "ret"}, "result"),
+    "const": ({"kind": "const"}, "2."),
+    "stateful": ({"kind": "op", "stateful": True}, "op"),
+    "variable": ({"kind": "variable"}, "var"),
+    "function_output": ({"kind": "op", "function_output": True}, "op"),
+    "auto_created": ({"kind": "op", "auto_created": True}, "NoOp"),
+    "unused": ({"kind": "op", "unused": True}, "op"),
+}
+EDGE_SAMPLES: dict[str, dict[str, Any]] = {
+    "data": {"kind": "data", "src_output": 0, "dst_input": 0},
+    "call": {"kind": "call", "role": "body", "caller_input": 0, "arg_index": 0},
+    **{f"control:{o}": {"kind": "control", "origin": o} for o in ORIGINS},
+}
+
+
+def legend_keys(graph: nx.MultiDiGraph) -> list[str]:
+    """The legend entries this graph uses, in legend order."""
+    used: set[str] = set()
+    for _, _, d in graph.edges(data=True):
+        used.add(f"control:{origin_of(d)}" if d["kind"] == "control" else
+                 "call" if d["kind"] in ("call", "return") else d["kind"])
+        if d["kind"] == "data" and d.get("shape") == "?":
+            used.add("unknown_rank")
+    if graph.graph.get("bodies"):
+        used.add("call")  # also the style of an op's tie to a body whose arguments are unknown
+    for _, d in graph.nodes(data=True):
+        used.add("stateful" if d["kind"] == "op" and d.get("stateful") else d["kind"])
+        used.update(k for k in ("function_output", "auto_created", "unused") if d.get(k))
+    return [key for key in LEGEND_TEXT if key in used]
+
+
+def _legend_entry(i: int, key: str) -> tuple[list[str], list[str]]:
+    """DOT lines of one legend entry (its glyph drawn like the graph draws it) and its nodes."""
+    text = LEGEND_TEXT[key]
+    tip = quoted(text.replace("\n", " "))
+    if key in NODE_SAMPLES:
+        data, glyph = NODE_SAMPLES[key]
+        label = small(glyph) if key == "const" else html(glyph)
+        style = {**node_style(data), "label": f"<{label}>", "tooltip": tip}
+        lines = [f"    l{i}a [{attr_list(style)}];"]
+        ids = [f"l{i}a"]
+    elif key == "unknown_rank":
+        lines = [f'    l{i}a [shape="plaintext", label="float32[*]", fontsize="8", '
+                 f'fontcolor="#495057", tooltip={tip}];']
+        ids = [f"l{i}a"]
+    else:
+        style = {k: v for k, v in edge_style(EDGE_SAMPLES[key]).items()
+                 if k not in ("label", "labeltooltip")}
+        style["tooltip"] = tip
+        point = 'shape="point", style="invis", width="0.05"'
+        lines = [f"    l{i}a [{point}];", f"    l{i}b [{point}];",
+                 f"    l{i}a -> l{i}b [{attr_list(style)}];"]
+        ids = [f"l{i}a", f"l{i}b"]
+    width = ' width="150"'
+    cell = "".join(f'{html(line)}<br align="left"/>' for line in text.split("\n"))
+    lines.append(f'    l{i}t [shape="plaintext", margin="0.02", tooltip={tip}, label=<<table '
+                 f'border="0" cellpadding="0"><tr><td align="left" balign="left"{width}>{cell}'
+                 "</td></tr></table>>];")
+    return lines, [*ids, f"l{i}t"]
+
+
+def legend_lines(keys: list[str]) -> list[str]:
+    """A legend cluster: real nodes and edges drawn in the graph's own styles."""
+    if not keys:
+        return []
+    lines = ["  subgraph cluster_legend {",
+             '    graph [label=<<b>legend</b>>, style="rounded", color="#dee2e6", '
+             'fontsize="9", tooltip="what the styles mean"];',
+             '    node [fontsize="9"];']
+    rows: list[list[str]] = []
+    columns = 1 if len(keys) <= LEGEND_ROWS else 2  # a long legend would be taller than most
+    for i, key in enumerate(keys):
+        entry, ids = _legend_entry(i, key)
+        lines += entry
+        if i % columns == 0:
+            rows.append(ids)
+        else:
+            rows[-1] += ids
+    for a, b in zip(rows, rows[1:], strict=False):  # one row under the other
+        lines.append(f'    {a[0]} -> {b[0]} [style="invis"];')
+    for row in rows:  # and left to right within a row
+        lines.append(f'    {{rank="same"; {"; ".join(row)};}}')
+        lines.append(f'    {" -> ".join(row)} [style="invis"];')
+    lines.append("  }")
+    return lines

@@ -1,0 +1,253 @@
+"""How each node and edge of the model looks in DOT: escaping, labels, tooltips, colours and
+line styles."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+FONT = "Helvetica"
+COLORS = {
+    "data": "#404040",
+    "call": "#7b3fa0",
+    "op": "#ffffff",
+    "stateful": "#ffd8a8",
+    "variable": "#fff3bf",
+    "placeholder": "#d0ebff",
+    "arg": "#d0ebff",
+    "ret": "#d3f9d8",
+    "const": "#f1f3f5",
+    "note": "#c92a2a",
+}
+# Control edges by who added them: (colour, line style, pen width, words for tooltips/legend).
+ORIGINS: dict[str, tuple[str, str, str, str]] = {
+    "automatic": ("#e8590c", "dashed", "1.2",
+                  "automatic control dependency (added by tf.function to keep program order)"),
+    "user": ("#1f5fbf", "bold,dashed", "2.2",
+             "control dependency written by the user (tf.control_dependencies)"),
+    "library": ("#2b8a3e", "dotted", "1.8",
+                "control dependency added by library code (TensorFlow, Keras, ...)"),
+    "unknown": ("#868e96", "dashed", "1", "control dependency of unknown origin (traced "
+                "before tfgraphviz was asked: who added it was not recorded)"),
+}
+CLUSTER_FILLS = ["#f8f9fa", "#eef2f7", "#e7edf5", "#e0e8f3"]
+NOTE_WIDTH = 96
+NBSP = "&#160;"  # a space Graphviz keeps at the end of a text run
+
+
+def _xml_invalid() -> re.Pattern[str]:
+    """Characters XML 1.0 cannot carry or discourages (C0/C1 controls, surrogates, U+FFFE...)."""
+    planes = "".join(chr(p << 16 | 0xFFFE) + chr(p << 16 | 0xFFFF) for p in range(1, 17))
+    return re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x84\x86-\x9f\ud800-\udfff"
+                      "\ufdd0-\ufdef\ufffe\uffff" + planes + "]")
+
+
+XML_INVALID = _xml_invalid()
+
+
+def xml_safe(text: str) -> str:
+    """`text` with every character XML cannot carry shown as a visible escape (`\\x07`)."""
+    def escape(match: re.Match[str]) -> str:
+        code = ord(match.group(0))
+        return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}" if code < 0x10000 \
+            else f"\\U{code:08x}"
+    return XML_INVALID.sub(escape, text)
+
+
+def html(text: str) -> str:
+    """Escape user text for a DOT HTML-like label."""
+    text = xml_safe(text)
+    for raw, escaped in (("&", "&amp;"), ("<", "&lt;"), (">", "&gt;"), ('"', "&quot;")):
+        text = text.replace(raw, escaped)
+    return text.replace("\r", "").replace("\n", "<br/>")
+
+
+def quoted(text: str) -> str:
+    """A DOT double-quoted string whose escapes (\\N, \\G, ...) cannot be triggered by users."""
+    text = xml_safe(text).replace("\\", "\\\\").replace('"', '\\"')
+    return '"' + text.replace("\r", "").replace("\n", "\\n") + '"'
+
+
+def short(text: str, limit: int = 32) -> str:
+    """`text` shortened in the middle (`very_long_pre…_suffix`) to at most `limit` characters."""
+    if len(text) <= limit:
+        return text
+    tail = (limit - 1) // 2
+    return text[: limit - 1 - tail] + "…" + text[len(text) - tail:]
+
+
+def _type_text(spec: dict[str, Any]) -> str:
+    """`float32[2,?]`; a scalar `float32[]` (as in signatures), an unknown rank `float32[*]`."""
+    shape = spec.get("shape", "?")
+    return str(spec.get("dtype", "?")) + ("[*]" if shape == "?" else shape)
+
+
+def small(text: str) -> str:
+    """A second, smaller line of a label (already escaped); nothing for empty text."""
+    return f'<font point-size="9" color="#495057">{text}</font>' if text else ""
+
+
+def index_text(data: dict[str, Any]) -> str:
+    return str(data.get("index", data.get("attrs", {}).get("index", "")))
+
+
+def describe(data: dict[str, Any]) -> str:
+    """How a tooltip names a node: `mul (Mul)`, `argument 0 'x'`, `result 1 'identity_1'`."""
+    if data["kind"] in ("arg", "ret"):
+        words = "argument" if data["kind"] == "arg" else "result"
+        return f"{words} {index_text(data)} '{short(data.get('arg_name') or data['name'], 80)}'"
+    name = data.get("variable") or data["name"]
+    return f"{short(name, 80)} ({data['op']})"
+
+
+def node_label(data: dict[str, Any]) -> str:
+    """HTML-like label: op type in bold, then its name, value, type or Python name."""
+    kind, op, name = data["kind"], data["op"], data["name"]
+    outputs = data.get("outputs", [])
+    first = _type_text(outputs[0]) if outputs else ""
+    if kind == "variable":
+        title = data.get("variable") or name
+        if op != "Placeholder":
+            what = f"tf.Variable · {html(op)}"
+        elif data["variable"] == name:
+            what = "tf.Variable argument"
+        else:
+            what = "captured tf.Variable"
+        return f"<b>{html(short(title))}</b><br/>" + small(what)
+    if kind in ("arg", "ret"):
+        extra = data.get("variable") or first
+        text = f"{'arg' if kind == 'arg' else 'result'} {index_text(data)}"
+        text += f" · {short(extra, 20)}" if extra else ""
+        if kind == "arg" and data.get("feeds"):
+            text += f" ← {short(data['feeds'], 20)}"
+        label = data.get("label") or data.get("arg_name") or name
+        return f"<b>{html(short(label, 24))}</b><br/>" + small(html(text))
+    if kind == "placeholder":
+        return f"<b>{html(short(name))}</b>" + ("<br/>" + small(html(first)) if first else "")
+    if kind == "const":
+        value = data["attrs"].get("value", "")
+        value = value.split(" ", 1)[1] if " " in value else value
+        return small(html(short(value, 24))) or html(op)
+    label = f"<b>{html(op)}</b>"
+    base = name.rpartition("/")[2]
+    if data.get("auto_created"):
+        label += "<br/>" + small("added automatically")
+    elif base != op:
+        label += "<br/>" + small(html(short(name)))
+    return label
+
+
+def _attr_value_text(data: dict[str, Any], key: str, text: str) -> str:
+    """An attribute's text, with an unknown-rank shape shown as `[*]`."""
+    value = data.get("attr_values", {}).get(key, {})
+    if isinstance(value, dict) and value.get("shape", {}).get("unknown_rank"):
+        return "[*]"
+    return text
+
+
+def node_tooltip(data: dict[str, Any], where: str = "") -> str:
+    if data["kind"] in ("arg", "ret"):
+        lines = [describe(data) + (f" of the {where}" if where else "")]
+        if data.get("feeds"):
+            lines.append(f"receives: {data['feeds']}")
+    else:
+        lines = [f"{data['name']} ({data['op']})" + (f" in the {where}" if where else "")]
+    if data.get("variable"):
+        lines.append(f"Python variable: {data['variable']}")
+    if data.get("device"):
+        lines.append(f"device: {data['device']}")
+    lines += [f"output {i}: {_type_text(o)}" for i, o in enumerate(data.get("outputs", []))]
+    if data.get("stateful"):
+        lines.append("stateful op (kept in program order)")
+    if data.get("auto_created"):
+        lines.append("added by automatic control dependencies")
+    if data.get("function_output"):
+        lines.append("its output is a result of the function")
+    if data.get("unused"):
+        lines.append("unused: nothing uses its output (left over from tracing)")
+    if data["kind"] not in ("arg", "ret"):
+        lines += [f"{k} = {_attr_value_text(data, k, v)}"
+                  for k, v in data.get("attrs", {}).items()]
+    lines += [f"source: {s}" for s in data.get("source", [])]
+    return "\n".join(lines)
+
+
+def node_style(data: dict[str, Any]) -> dict[str, str]:
+    kind = data["kind"]
+    style = {"shape": "box", "style": "rounded,filled", "fillcolor": COLORS["op"],
+             "color": "#868e96"}
+    if kind == "variable":
+        style.update(shape="cylinder", style="filled", fillcolor=COLORS["variable"],
+                     color="#e67700", penwidth="1.5")
+    elif kind in ("placeholder", "arg", "ret"):
+        style.update(shape="ellipse", style="filled", fillcolor=COLORS[kind])
+    elif kind == "const":
+        style.update(style="rounded,filled", fillcolor=COLORS["const"], color="#ced4da",
+                     fontsize="9", height="0.3", margin="0.05,0.02")
+    elif data.get("stateful"):
+        style.update(fillcolor=COLORS["stateful"], color="#d9480f", penwidth="2")
+    if data.get("auto_created"):
+        style.update(style="rounded,filled,dashed", color=ORIGINS["automatic"][0],
+                     penwidth="1.5")
+    if data.get("function_output"):
+        style["peripheries"] = "2"
+    if data.get("unused"):
+        style.update(style=style["style"] + ",dashed", color="#adb5bd", fontcolor="#868e96")
+    return style
+
+
+def origin_of(data: dict[str, Any]) -> str:
+    origin = data.get("origin", "unknown")
+    return origin if origin in ORIGINS else "unknown"
+
+
+def edge_style(data: dict[str, Any], src: dict[str, Any] | None = None,
+               dst: dict[str, Any] | None = None) -> dict[str, str]:
+    """Line style, colour, label and tooltips of one edge of the model."""
+    kind = data["kind"]
+    ends = f"{describe(src)} → {describe(dst)}" if src is not None and dst is not None else ""
+    if kind == "data":
+        label = _type_text(data)
+        tip = quoted(f"{ends}\noutput {data['src_output']} → input {data['dst_input']}: "
+                     f"{label}".strip())
+        return {"color": COLORS["data"], "label": quoted(label), "fontcolor": "#495057",
+                "tooltip": tip, "labeltooltip": tip}
+    if kind == "control":
+        color, line, width, words = ORIGINS[origin_of(data)]
+        where = data.get("where", "")
+        text = words + (f", entered at {where}" if where else "") + (f"\n{ends}" if ends else "")
+        return {"style": line, "color": color, "arrowhead": "odot", "penwidth": width,
+                "tooltip": quoted(text)}
+    caller = describe(src if kind == "call" else dst) if src and dst else "the caller"
+    if kind == "call":
+        arg = data.get("arg_name") or f"arg {data['arg_index']}"
+        given = data.get("input_name", "")
+        label = f"in {data['caller_input']}"
+        tip = quoted(f"{caller} input {data['caller_input']}"
+                     + (f" ({given})" if given else "")
+                     + f" → argument {data['arg_index']} '{arg}' of its {data['role']} body")
+    else:
+        result = data.get("result_name", "")
+        label = f"out {data['output_index']}"
+        tip = quoted(f"result {data['output_index']}" + (f" '{result}'" if result else "")
+                     + f" of the {data['role']} body → output {data['output_index']} of "
+                     f"{caller}")
+    return {"style": "dotted", "color": COLORS["call"], "arrowhead": "empty",
+            "label": quoted(label), "fontcolor": COLORS["call"], "tooltip": tip,
+            "labeltooltip": tip}
+
+
+def tie_style(role: str, cluster: str) -> dict[str, str]:
+    """An edge from an op to the cluster of a body it runs (when no arguments are mapped)."""
+    return {"style": "dotted", "color": COLORS["call"], "arrowhead": "empty", "lhead": cluster,
+            "tooltip": quoted(f"runs its {role} body (which input feeds which argument is "
+                              "not known)")}
+
+def attr_list(attrs: dict[str, str]) -> str:
+    parts = []
+    for key in sorted(attrs):
+        value = attrs[key]
+        if not (value.startswith('"') or value.startswith("<")):
+            value = f'"{value}"'
+        parts.append(f"{key}={value}")
+    return ", ".join(parts)
