@@ -9,8 +9,8 @@ from typing import Any
 
 import networkx as nx
 
-from tfgraphviz.style import xml_safe
 from tfgraphviz.fsutil import write_text
+from tfgraphviz.style import xml_safe
 
 _SURROGATE = re.compile("[\ud800-\udfff]")
 
