@@ -35,6 +35,11 @@ LEGEND_TEXT = {
     "auto_created": "op added by automatic\ncontrol dependencies",
     "unused": "nothing uses its output\n(not needed for the results)",
     "unknown_rank": "[*]: rank unknown\n?: size unknown",
+    "scope": "collapsed name scope or body:\nits op count and contents",
+    "folded": "×N identical blocks\nfolded into one",
+    "merged": "×N edges merged\n(count, shapes)",
+    "absorbed": "op with constants, reads,\nIdentity folded into it",
+    "link": "click a box to open it",
 }
 LEGEND_ROWS = 6
 NODE_SAMPLES: dict[str, tuple[dict[str, Any], str]] = {  # sample node data, glyph text
@@ -47,11 +52,15 @@ NODE_SAMPLES: dict[str, tuple[dict[str, Any], str]] = {  # sample node data, gly
     "function_output": ({"kind": "op", "function_output": True}, "op"),
     "auto_created": ({"kind": "op", "auto_created": True}, "NoOp"),
     "unused": ({"kind": "op", "unused": True}, "op"),
+    "scope": ({"kind": "scope"}, "scope"),
+    "folded": ({"kind": "scope", "folded": 3}, "block ×3"),
+    "absorbed": ({"kind": "op"}, "op"),
 }
 EDGE_SAMPLES: dict[str, dict[str, Any]] = {
     "data": {"kind": "data", "src_output": 0, "dst_input": 0},
     "call": {"kind": "call", "role": "body", "caller_input": 0, "arg_index": 0},
     **{f"control:{o}": {"kind": "control", "origin": o} for o in ORIGINS},
+    "merged": {"kind": "data", "count": 2, "shapes": []},
 }
 
 
@@ -68,6 +77,14 @@ def legend_keys(graph: nx.MultiDiGraph) -> list[str]:
     for _, d in graph.nodes(data=True):
         used.add("stateful" if d["kind"] == "op" and d.get("stateful") else d["kind"])
         used.update(k for k in ("function_output", "auto_created", "unused") if d.get(k))
+        if int(d.get("folded", 1)) > 1:
+            used.add("folded")
+        if d.get("absorbed"):
+            used.add("absorbed")
+        if d.get("link"):
+            used.add("link")
+    if any(int(d.get("count", 1)) > 1 for _, _, d in graph.edges(data=True)):
+        used.add("merged")
     return [key for key in LEGEND_TEXT if key in used]
 
 
@@ -78,17 +95,22 @@ def _legend_entry(i: int, key: str) -> tuple[list[str], list[str]]:
     if key in NODE_SAMPLES:
         data, glyph = NODE_SAMPLES[key]
         label = small(glyph) if key == "const" else html(glyph)
+        if key == "absorbed":
+            label += "<br/>" + small("+ const 2.")
         style = {**node_style(data), "label": f"<{label}>", "tooltip": tip}
         lines = [f"    l{i}a [{attr_list(style)}];"]
         ids = [f"l{i}a"]
-    elif key == "unknown_rank":
-        lines = [f'    l{i}a [shape="plaintext", label="float32[*]", fontsize="8", '
+    elif key in ("unknown_rank", "link"):
+        glyph = "float32[*]" if key == "unknown_rank" else "⇲"
+        lines = [f'    l{i}a [shape="plaintext", label={quoted(glyph)}, fontsize="8", '
                  f'fontcolor="#495057", tooltip={tip}];']
         ids = [f"l{i}a"]
     else:
         style = {k: v for k, v in edge_style(EDGE_SAMPLES[key]).items()
                  if k not in ("label", "labeltooltip")}
         style["tooltip"] = tip
+        if key == "merged":
+            style["label"] = quoted("×N")
         point = 'shape="point", style="invis", width="0.05"'
         lines = [f"    l{i}a [{point}];", f"    l{i}b [{point}];",
                  f"    l{i}a -> l{i}b [{attr_list(style)}];"]

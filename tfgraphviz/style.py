@@ -18,7 +18,11 @@ COLORS = {
     "ret": "#d3f9d8",
     "const": "#f1f3f5",
     "note": "#c92a2a",
+    "scope": "#e7f5ff",
+    "folded": "#d0ebff",
 }
+CONTAINS_WORDS = {"stateful": "stateful", "variable": "variables", "control_flow": "control flow",
+                  "print": "print", "assert": "assert"}
 # Control edges by who added them: (colour, line style, pen width, words for tooltips/legend).
 ORIGINS: dict[str, tuple[str, str, str, str]] = {
     "automatic": ("#e8590c", "dashed", "1.2",
@@ -100,8 +104,42 @@ def describe(data: dict[str, Any]) -> str:
     return f"{short(name, 80)} ({data['op']})"
 
 
+def scope_label(data: dict[str, Any]) -> str:
+    """A collapsed scope: its last name part in bold, ×N when folded, the op count and what it
+    contains."""
+    path = str(data.get("scope_path") or data["name"])
+    label = f"<b>{html(short(path.rpartition('/')[2], 32))}</b>"
+    folded = int(data.get("folded", 1))
+    if folded > 1:
+        last = str(data.get("fold_members", [""])[-1]).rpartition("/")[2]
+        label += f' … <b>{html(short(last, 24))}</b> <font color="{COLORS["note"]}"><b>×{folded}' \
+                 "</b></font>"
+    count = int(data.get("op_count", 0))
+    text = f"{count} ops" + (f" ({count // folded} each)" if folded > 1 else "")
+    flags = [CONTAINS_WORDS.get(f, f) for f in data.get("contains", [])]
+    return label + "<br/>" + small(html(" · ".join([text, *flags])))
+
+
+def absorbed_text(data: dict[str, Any], limit: int = 2) -> str:
+    """`+ const 0.5, read v` (then `+3 more`) for what noise folding put into an op."""
+    absorbed = list(data.get("absorbed", []))
+    if not absorbed:
+        return ""
+    text = "+ " + ", ".join(absorbed[:limit])
+    return text + (f" +{len(absorbed) - limit} more" if len(absorbed) > limit else "")
+
+
 def node_label(data: dict[str, Any]) -> str:
-    """HTML-like label: op type in bold, then its name, value, type or Python name."""
+    """HTML-like label: op type in bold, then its name, value, type or Python name; a collapsed
+    scope by its name, op count and contents."""
+    if data["kind"] == "scope":
+        return scope_label(data)
+    extra = absorbed_text(data)
+    label = _node_label(data)
+    return label + ("<br/>" + small(html(short(extra, 40))) if extra else "")
+
+
+def _node_label(data: dict[str, Any]) -> str:
     kind, op, name = data["kind"], data["op"], data["name"]
     outputs = data.get("outputs", [])
     first = _type_text(outputs[0]) if outputs else ""
@@ -145,7 +183,32 @@ def _attr_value_text(data: dict[str, Any], key: str, text: str) -> str:
     return text
 
 
+def scope_tooltip(data: dict[str, Any], where: str = "") -> str:
+    """What a collapsed scope holds: path, op count, contents, op types, folded blocks."""
+    count = int(data.get("op_count", 0))
+    lines = [f"scope {data.get('scope_path') or data['name']}" + (f" in the {where}" if where
+                                                                 else ""),
+             f"collapsed: {count} ops, {data.get('members', 0)} entries one level down"]
+    if data.get("contains"):
+        lines.append("contains: " + ", ".join(CONTAINS_WORDS.get(f, f)
+                                              for f in data["contains"]))
+    folded = int(data.get("folded", 1))
+    if folded > 1:
+        lines.append(f"×{folded} identical blocks (same ops and wiring) folded into one:")
+        lines += [f"  {m}" for m in data.get("fold_members", [])]
+    types = list(data.get("op_types", []))
+    if types:
+        lines.append("ops: " + ", ".join(types[:12]) + (" …" if len(types) > 12 else ""))
+    if data.get("function_output"):
+        lines.append("holds an op whose output is a result of the function")
+    if data.get("link"):
+        lines.append("click to open it drawn in full")
+    return "\n".join(lines)
+
+
 def node_tooltip(data: dict[str, Any], where: str = "") -> str:
+    if data["kind"] == "scope":
+        return scope_tooltip(data, where)
     if data["kind"] in ("arg", "ret"):
         lines = [describe(data) + (f" of the {where}" if where else "")]
         if data.get("feeds"):
@@ -169,6 +232,10 @@ def node_tooltip(data: dict[str, Any], where: str = "") -> str:
         lines += [f"{k} = {_attr_value_text(data, k, v)}"
                   for k, v in data.get("attrs", {}).items()]
     lines += [f"source: {s}" for s in data.get("source", [])]
+    if data.get("absorbed"):
+        lines.append("folded into it (noise): " + ", ".join(data["absorbed"]))
+    if data.get("link"):
+        lines.append("click to open it drawn in full")
     return "\n".join(lines)
 
 
@@ -184,6 +251,11 @@ def node_style(data: dict[str, Any]) -> dict[str, str]:
     elif kind == "const":
         style.update(style="rounded,filled", fillcolor=COLORS["const"], color="#ced4da",
                      fontsize="9", height="0.3", margin="0.05,0.02")
+    elif kind == "scope":
+        style.update(shape="box3d", style="filled", fillcolor=COLORS["scope"], color="#1c7ed6",
+                     margin="0.15,0.06")
+        if int(data.get("folded", 1)) > 1:
+            style.update(fillcolor=COLORS["folded"], penwidth="2")
     elif data.get("stateful"):
         style.update(fillcolor=COLORS["stateful"], color="#d9480f", penwidth="2")
     if data.get("auto_created"):
@@ -193,6 +265,8 @@ def node_style(data: dict[str, Any]) -> dict[str, str]:
         style["peripheries"] = "2"
     if data.get("unused"):
         style.update(style=style["style"] + ",dashed", color="#adb5bd", fontcolor="#868e96")
+    if data.get("link"):  # drill-down: the SVG node is a link, opened in the whole window
+        style.update(URL=quoted(str(data["link"])), target="_top")
     return style
 
 
@@ -206,6 +280,8 @@ def edge_style(data: dict[str, Any], src: dict[str, Any] | None = None,
     """Line style, colour, label and tooltips of one edge of the model."""
     kind = data["kind"]
     ends = f"{describe(src)} → {describe(dst)}" if src is not None and dst is not None else ""
+    if int(data.get("count", 1)) > 1:
+        return merged_style(data, ends)
     if kind == "data":
         label = _type_text(data)
         tip = quoted(f"{ends}\noutput {data['src_output']} → input {data['dst_input']}: "
@@ -234,6 +310,41 @@ def edge_style(data: dict[str, Any], src: dict[str, Any] | None = None,
                      f"{caller}")
     return {"style": "dotted", "color": COLORS["call"], "arrowhead": "empty",
             "label": quoted(label), "fontcolor": COLORS["call"], "tooltip": tip,
+            "labeltooltip": tip}
+
+
+def merged_text(data: dict[str, Any]) -> str:
+    """`×12 float32[?,64]`, `×3 float32[2,4] +1 shape`: a merged edge's label."""
+    shapes = list(data.get("shapes", []))
+    text = f"×{data.get('count', 1)}"
+    if shapes:
+        text += f" {shapes[0]}" + (f" +{len(shapes) - 1} shape" + ("s" if len(shapes) > 2
+                                                                    else "")
+                                   if len(shapes) > 1 else "")
+    return text
+
+
+def merged_style(data: dict[str, Any], ends: str) -> dict[str, str]:
+    """Several model edges drawn as one: a thicker line labelled with the count and shapes."""
+    kind = data["kind"]
+    count = int(data.get("count", 1))
+    what = {"data": "tensors", "control": "control dependencies", "call": "arguments passed",
+            "return": "results returned"}.get(kind, "edges")
+    lines = [f"{count} {what} merged" + (f": {ends}" if ends else "")]
+    if data.get("shapes"):
+        lines.append("shapes: " + ", ".join(data["shapes"]))
+    width = "1.5" if count < 10 else "2.5"
+    if kind == "control":
+        color, line, _, words = ORIGINS[origin_of(data)]
+        lines.append(words + (f", entered at {data['where']}" if data.get("where") else ""))
+        style = {"style": line, "color": color, "arrowhead": "odot"}
+    elif kind == "data":
+        style = {"color": COLORS["data"], "fontcolor": "#495057"}
+    else:
+        style = {"style": "dotted", "color": COLORS["call"], "arrowhead": "empty",
+                 "fontcolor": COLORS["call"]}
+    tip = quoted("\n".join(lines))
+    return {**style, "penwidth": width, "label": quoted(merged_text(data)), "tooltip": tip,
             "labeltooltip": tip}
 
 

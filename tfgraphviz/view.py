@@ -1,0 +1,402 @@
+"""Views of the model (what is drawn): name scopes and bodies collapsed below a depth, runs of
+identical blocks folded ×N, noise folded into the op it feeds."""
+
+from __future__ import annotations
+
+import fnmatch
+import re
+from collections import Counter
+from collections.abc import Iterable
+from typing import Any
+
+import networkx as nx
+
+from tfgraphviz.errors import InputError
+from tfgraphviz.fold import absorb_noise, fold_runs
+
+MAX_NODES = 100  # a readable picture: at most this many visible nodes ...
+MAX_WIDTH = 12  # ... and at most this many side by side (legible at ~900 px)
+GROUP_LIMIT = 12  # a scope with more children gets virtual groups by name prefix (conv2_*)
+CROWDED = 40  # "auto" leaves closed a scope with more children than this (ungroupable)
+CONTROL_FLOW = {"While", "StatelessWhile", "If", "StatelessIf", "Case", "StatelessCase"}
+UNIQUIFIER = re.compile(r"(_\d+)+$")
+
+Path = tuple[str, ...]
+Scope = tuple[str, Path]  # (the body it is drawn in, its path)
+
+
+def scope_id(body: str, path: Path) -> str:
+    """Node id of a collapsed scope; ':' after 'scope' cannot start a TensorFlow op name."""
+    return f"scope:{body}::{'/'.join(path)}"
+
+
+class Hierarchy:
+    """Every op's place in the tree of name scopes, bodies (under their caller) and virtual
+    groups of siblings sharing a name prefix (`conv2_*` for conv2_block1_..., conv2_block2_...)."""
+
+    def __init__(self, graph: nx.MultiDiGraph, keep: list[str]) -> None:
+        self.graph = graph
+        raw = self._raw_paths(keep)
+        self.paths = self._grouped(raw, keep)
+        self.where: dict[Path, str] = {}  # container -> the body it is drawn in
+        roots = {self._final(raw_root): body for body, raw_root in self._body_roots.items()}
+        for node in keep:
+            path, body = self.paths[node], ""
+            for k in range(1, len(path) + 1):
+                prefix = path[:k]
+                self.where.setdefault(prefix, body)
+                body = roots.get(prefix, body)
+        self.levels = max((len(p) for p in self.paths.values()), default=0)
+        self.signatures: dict[Any, Any] = {}
+        kids: dict[Path, set[Any]] = {}
+        for node in keep:
+            path = self.paths[node]
+            for k in range(len(path)):
+                kids.setdefault(path[:k], set()).add(path[k])
+            kids.setdefault(path, set()).add(node)
+        self.kids = {p: len(k) for p, k in kids.items()}
+
+    # raw paths: scopes of op names, bodies below their caller
+    def _raw_paths(self, keep: list[str]) -> dict[str, Path]:
+        graph = self.graph
+        scopes: set[tuple[str, str]] = set()
+        for node in keep:
+            data = graph.nodes[node]
+            scope = data["scope"]
+            while scope:
+                if (data["body"], scope) in scopes:
+                    break
+                scopes.add((data["body"], scope))
+                scope = scope.rpartition("/")[0]
+        self._body_roots: dict[str, Path] = {}
+        paths: dict[str, Path] = {}
+
+        def place(node: str) -> Path:
+            if node in paths:
+                return paths[node]
+            data = graph.nodes[node]
+            body = data.get("body", "")
+            text = data["scope"]
+            if data["kind"] not in ("arg", "ret") and (body, data["name"]) in scopes:
+                text = data["name"]  # `while` goes with `while/...`, `Mean` with `Mean/...`
+            head: Path = ()
+            if body:
+                head = self._body_roots.get(body, ())
+                caller = graph.nodes[self._callers[body]]["name"] if body in self._callers \
+                    else ""
+                if caller and (text == caller or text.startswith(caller + "/")):
+                    text = text[len(caller) + 1:]
+            paths[node] = head + tuple(s for s in text.split("/") if s)
+            return paths[node]
+
+        self._callers = {b["id"]: b["caller"] for b in graph.graph.get("bodies", [])
+                         if b["caller"] in graph}
+        for body in graph.graph.get("bodies", []):
+            caller = body["caller"]
+            if caller not in graph:
+                continue
+            base = graph.nodes[caller]["name"].rpartition("/")[2]
+            self._body_roots[body["id"]] = place(caller) + (f"{base}:{body['role']}",)
+        for node in keep:
+            place(node)
+        return paths
+
+    # virtual groups of many siblings
+    def _grouped(self, raw: dict[str, Path], keep: list[str]) -> dict[str, Path]:
+        items: dict[Path, dict[Any, list[str] | None]] = {}
+        for node in keep:
+            path = raw[node]
+            for k in range(len(path)):
+                kids = items.setdefault(path[:k], {})
+                if ("seg", path[k]) in kids:
+                    continue
+                kids[("seg", path[k])] = _tokens(path[k])
+            data = self.graph.nodes[node]
+            items.setdefault(path, {})[("op", node)] = None if data["kind"] in ("arg", "ret") \
+                else _tokens(data["name"].rpartition("/")[2])
+        self._virtual = {p: _groups(list(kids.items())) for p, kids in items.items()}
+        self._memo: dict[Path, Path] = {(): ()}
+        return {node: self._final(raw[node]) + self._virtual[raw[node]].get(("op", node), ())
+                for node in keep}
+
+    def _final(self, raw: Path) -> Path:
+        if raw not in self._memo:
+            parent = raw[:-1]
+            self._memo[raw] = (self._final(parent)
+                               + self._virtual.get(parent, {}).get(("seg", raw[-1]), ())
+                               + (raw[-1],))
+        return self._memo[raw]
+
+    def opened(self, patterns: Iterable[str]) -> set[Path]:
+        """Containers whose path (with or without the virtual groups) matches a pattern, and
+        their ancestors."""
+        patterns = list(patterns)
+        result: set[Path] = set()
+        if not patterns:
+            return result
+        for path in sorted(self.where):
+            texts = ("/".join(path), "/".join(s for s in path if not s.endswith("*")))
+            if any(fnmatch.fnmatchcase(t, p) for t in texts for p in patterns):
+                result.update(path[:k] for k in range(1, len(path) + 1))
+        return result
+
+
+def _tokens(name: str) -> list[str] | None:
+    """`conv2_block1_1_conv_1` -> [conv2, block1, 1, conv]; a body (`while:body`) never groups."""
+    if ":" in name:
+        return None
+    return [t for t in UNIQUIFIER.sub("", name).split("_") if t] or [name]
+
+
+def _groups(items: list[tuple[Any, list[str] | None]], k: int = 0) -> dict[Any, Path]:
+    """{item: virtual group path} for a scope with more than GROUP_LIMIT children."""
+    if len(items) <= GROUP_LIMIT:
+        return {}
+    buckets: dict[Any, list[tuple[Any, list[str] | None]]] = {}
+    for item, tokens in items:
+        key = tuple(tokens[:k + 1]) if tokens is not None and len(tokens) > k else ("", item)
+        buckets.setdefault(key, []).append((item, tokens))
+    if len(buckets) == 1:  # all share this token: look one further without adding a level
+        if all(t is not None and len(t) > k + 1 for _, t in items):
+            return _groups(items, k + 1)
+        return {}
+    out: dict[Any, Path] = {}
+    for key, bucket in buckets.items():
+        if len(bucket) < 2 or len(bucket) == len(items):
+            continue
+        inner = _groups(bucket, k + 1)
+        for item, _ in bucket:
+            out[item] = ("_".join(key) + "*",) + inner.get(item, ())
+    return out
+
+
+# ---- assignment: which visible node shows each op ---------------------------------------------
+class Assignment:
+    """For one depth: the visible node (an op id, or a Scope) of every model node."""
+
+    def __init__(self, hier: Hierarchy, keep: list[str], absorbed: dict[str, str],
+                 depth: int | None, opened: set[Path], fold: bool,
+                 crowded: set[Path] | frozenset[Path] = frozenset()) -> None:
+        self.hier = hier
+        vis: dict[str, Any] = {}
+        limit = depth if depth is not None else hier.levels + 1
+        for node in keep:
+            path = hier.paths[node]
+            k = 1
+            while k <= len(path) and (path[:k] in opened
+                                      or (k < limit and path[:k] not in crowded)):
+                k += 1
+            vis[node] = node if k > len(path) else (hier.where[path[:k]], path[:k])
+        for node, target in absorbed.items():
+            vis[node] = vis[target]
+        self.members: dict[Any, list[str]] = {}
+        for node in hier.graph.nodes:
+            if isinstance(vis[node], tuple):
+                self.members.setdefault(vis[node], []).append(node)
+        self.runs: dict[Scope, list[Scope]] = {}
+        if fold and len(self.members) > 1:
+            scopes = {s: ((s[0], s[1][:-1]), m) for s, m in self.members.items()}
+            runs = fold_runs(hier.graph, dict(scopes), (
+                (a, b) for a, b in self.links(vis) if isinstance(a, tuple)
+                and isinstance(b, tuple)), hier.signatures)
+            self.runs = {first: list(run) for first, run in runs.items()}  # type: ignore
+            remap = {member: first for first, run in self.runs.items() for member in run}
+            vis = {n: remap.get(v, v) if isinstance(v, tuple) else v for n, v in vis.items()}
+            for first, run in self.runs.items():
+                self.members[first] = [n for member in run for n in self.members[member]]
+                for member in run[1:]:
+                    del self.members[member]
+        self.visible = vis
+
+    def links(self, vis: dict[str, Any] | None = None) -> set[tuple[Any, Any]]:
+        vis = vis if vis is not None else self.visible
+        return {(vis[u], vis[v]) for u, v in self.hier.graph.edges() if vis[u] != vis[v]}
+
+    def size(self) -> int:
+        return len(set(self.visible.values()))
+
+    def width(self) -> int:
+        """Nodes in the widest layer of a longest-path layering (cycles broken in order),
+        sources moved down next to what they feed, as `dot` ranks them."""
+        nodes = sorted(set(self.visible.values()), key=repr)
+        succ: dict[Any, list[Any]] = {n: [] for n in nodes}
+        indeg = dict.fromkeys(nodes, 0)
+        for a, b in sorted(self.links(), key=repr):
+            succ[a].append(b)
+            indeg[b] += 1
+        sources = [n for n in nodes if indeg[n] == 0]
+        layer = dict.fromkeys(nodes, 0)
+        ready = list(reversed(sources))
+        done: set[Any] = set()
+        while len(done) < len(nodes):
+            if not ready:  # a cycle between collapsed scopes: break it at the first node
+                ready = [next(n for n in nodes if n not in done)]
+            node = ready.pop()
+            if node in done:
+                continue
+            done.add(node)
+            for nxt in succ[node]:
+                layer[nxt] = max(layer[nxt], layer[node] + 1)
+                indeg[nxt] -= 1
+                if indeg[nxt] == 0 and nxt not in done:
+                    ready.append(nxt)
+        for node in sources:
+            if succ[node]:
+                layer[node] = min(layer[b] for b in succ[node]) - 1
+        return max(Counter(layer.values()).values(), default=0)
+
+    def readable(self) -> bool:
+        return self.size() <= MAX_NODES and self.width() <= MAX_WIDTH
+
+
+# ---- the view graph --------------------------------------------------------------------------
+def _type_text(data: dict[str, Any]) -> str:
+    shape = data.get("shape", "?")
+    return str(data.get("dtype", "?")) + ("[*]" if shape == "?" else str(shape))
+
+
+def _contains(datas: list[dict[str, Any]]) -> list[str]:
+    flags = set()
+    for d in datas:
+        if d["kind"] == "variable":
+            flags.add("variable")
+        elif d.get("stateful"):
+            flags.add("stateful")
+        if d["op"] in CONTROL_FLOW:
+            flags.add("control_flow")
+        if d["op"] in ("PrintV2", "Print"):
+            flags.add("print")
+        if d["op"] == "Assert":
+            flags.add("assert")
+    return sorted(flags)
+
+
+def _scope_node(graph: nx.MultiDiGraph, scope: Scope, members: list[str],
+                run: list[Scope], hier: Hierarchy, depths: dict[str, int]) -> dict[str, Any]:
+    body, path = scope
+    datas = [graph.nodes[m] for m in members]
+    text = "/".join(path)
+    kids = {hier.paths[m][:len(path) + 1] if m in hier.paths and len(hier.paths[m]) > len(path)
+            else m for m in members}
+    ops = Counter(d["op"] for d in datas if d["kind"] not in ("arg", "ret"))
+    return {
+        "name": text, "op": f"{len(members)} ops", "kind": "scope", "body": body,
+        "depth": depths.get(body, 0), "scope": "/".join(path[:-1]), "scope_path": text,
+        "op_count": len(members), "contains": _contains(datas),
+        "members": len([k for k in kids if not isinstance(k, str) or k in hier.paths]),
+        "link": "", "folded": len(run), "fold_members": ["/".join(s[1]) for s in run],
+        "op_types": [f"{op} ×{n}" for op, n in sorted(ops.items(), key=lambda i: (-i[1], i[0]))],
+        "level": len(path), "device": "", "outputs": [], "stateful": any(
+            d.get("stateful") for d in datas), "attrs": {}, "attr_values": {}, "variable": "",
+        "auto_created": False, "control_output": False, "source": [], "unused": False,
+        "function_output": any(d.get("function_output") for d in datas),
+    }
+
+
+def _edges(graph: nx.MultiDiGraph, ids: dict[str, str], scope_nodes: set[str],
+           out: nx.MultiDiGraph) -> None:
+    """Model edges between different visible nodes; merged per pair and kind (per origin for
+    control edges) when an end is a collapsed scope."""
+    merged: dict[tuple[str, ...], dict[str, Any]] = {}
+    order: list[tuple[str, ...]] = []
+    for u, v, data in graph.edges(data=True):
+        a, b = ids[u], ids[v]
+        if a == b:
+            continue
+        kind = data["kind"]
+        if a not in scope_nodes and b not in scope_nodes:
+            key: tuple[str, ...] = (a, b, kind, str(len(order)))  # drawn one by one
+        else:
+            key = (a, b, kind, data.get("origin", "") if kind == "control" else "")
+        if key not in merged:
+            merged[key] = {**data, "count": 0, "shapes": set(), "wheres": set()}
+            order.append(key)
+        entry = merged[key]
+        entry["count"] += 1
+        if kind == "data":
+            entry["shapes"].add(_type_text(data))
+        if kind == "control":
+            entry["wheres"].add(data.get("where", ""))
+    for key in order:
+        entry = merged[key]
+        wheres = entry.pop("wheres")
+        entry["shapes"] = sorted(entry["shapes"])
+        if entry["kind"] == "control":
+            entry["where"] = next(iter(wheres)) if len(wheres) == 1 else ""
+        out.add_edge(key[0], key[1], **entry)
+
+
+def view(graph: nx.MultiDiGraph, depth: int | str = "auto", expand: Iterable[str] = (),
+         fold: bool = True, noise: bool | None = None) -> nx.MultiDiGraph:
+    """What is drawn for `graph`: name scopes below `depth` (an int, "all", or "auto": the
+    deepest level that stays readable) collapsed into one node each, except those matching an
+    `expand` glob; runs of identical sibling scopes folded into one node ×N; constants,
+    Identity chains and single-use variable reads folded into the op they feed (`noise`, on
+    by default unless depth is "all"). The model itself is not changed."""
+    if not (depth in ("auto", "all") or (isinstance(depth, int) and not isinstance(depth, bool)
+                                         and depth >= 1)):
+        raise InputError(f"depth must be a whole number from 1, 'auto' or 'all', not {depth!r}")
+    patterns = sorted(set(expand))
+    noise_on = depth != "all" if noise is None else bool(noise)
+    absorbed, texts = absorb_noise(graph) if noise_on else ({}, {})
+    keep = [n for n in graph.nodes if n not in absorbed]
+    hier = Hierarchy(graph, keep)
+    opened = hier.opened(patterns)
+    crowded: set[Path] = set()
+    chosen: int | None
+    if depth == "all":
+        chosen = None
+    elif depth != "auto":
+        chosen = int(depth)
+    else:
+        chosen, crowded = _auto_depth(hier, keep, absorbed, opened, fold)
+    assign = Assignment(hier, keep, absorbed, chosen, opened, fold, crowded)
+    return _build(graph, hier, assign, texts, {
+        "depth": "all" if chosen is None else chosen, "requested_depth": depth,
+        "expand": patterns, "fold": bool(fold), "noise": noise_on})
+
+
+def _auto_depth(hier: Hierarchy, keep: list[str], absorbed: dict[str, str], opened: set[Path],
+                fold: bool) -> tuple[int | None, set[Path]]:
+    """(None: everything when every op fits, else the deepest level (at least 1) whose
+    picture stays readable; the crowded scopes left closed)."""
+    crowded = {p for p, n in hier.kids.items() if n > CROWDED and p}
+    if len(keep) <= MAX_NODES:  # every op fits: small graphs are drawn whole
+        return None, set()
+    best = 1
+    for level in range(2, hier.levels + 2):
+        if not Assignment(hier, keep, absorbed, level, opened, fold, crowded).readable():
+            break
+        best = level
+    return best, crowded
+
+
+def _build(graph: nx.MultiDiGraph, hier: Hierarchy, assign: Assignment,
+           texts: dict[str, list[str]], settings: dict[str, Any]) -> nx.MultiDiGraph:
+    out = nx.MultiDiGraph()
+    depths = {b["id"]: int(b.get("depth", 1)) for b in graph.graph.get("bodies", [])}
+    ids: dict[str, str] = {}
+    scope_nodes: set[str] = set()
+    for node in graph.nodes:
+        target = assign.visible[node]
+        if not isinstance(target, tuple):
+            ids[node] = target
+            if target == node:
+                data = dict(graph.nodes[node])
+                if node in texts:
+                    data["absorbed"] = texts[node]
+                out.add_node(node, **data)
+            continue
+        key = scope_id(*target)
+        ids[node] = key
+        if key not in scope_nodes:
+            scope_nodes.add(key)
+            run = assign.runs.get(target, [target])
+            out.add_node(key, **_scope_node(graph, target, assign.members[target], run, hier,
+                                            depths))
+    _edges(graph, ids, scope_nodes, out)
+    used = {d.get("body", "") for _, d in out.nodes(data=True)}
+    out.graph.update(graph.graph)
+    out.graph["bodies"] = [b for b in graph.graph.get("bodies", []) if b["id"] in used]
+    out.graph["view"] = {**settings, "visible_nodes": out.number_of_nodes()}
+    return out
