@@ -66,6 +66,7 @@ def __getattr__(name: str) -> Any:
         "from_json": "tfgraphviz.export_json", "write_json": "tfgraphviz.export_json",
         "read_json": "tfgraphviz.export_json", "write_graphml": "tfgraphviz.export_json",
         "write_tensorboard": "tfgraphviz.export_tensorboard", "errors": "tfgraphviz.errors",
+        "view": "tfgraphviz.view",
     }
     if name not in homes:
         raise AttributeError(f"module 'tfgraphviz' has no attribute {name!r}")
