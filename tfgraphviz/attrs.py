@@ -9,13 +9,21 @@ MAX_TEXT = 120
 HIDDEN = {"_output_shapes"}  # carried elsewhere in the model
 
 
+_DTYPE_NAMES: dict[int, str] = {}
+
+
 def dtype_name(enum: int) -> str:
+    name = _DTYPE_NAMES.get(enum)
+    if name is not None:
+        return name
     from tensorflow.python.framework import dtypes
 
     try:
-        return str(dtypes.as_dtype(enum).name)
+        name = str(dtypes.as_dtype(enum).name)
     except (TypeError, ValueError):
-        return f"dtype{enum}"
+        name = f"dtype{enum}"
+    _DTYPE_NAMES[enum] = name
+    return name
 
 
 def shape_text(shape: Any) -> str:
@@ -110,20 +118,57 @@ def _rename_functions(value: Any, rename: Callable[[str], str]) -> Any:
     return value
 
 
+def _big_tensor(value: Any) -> bool:
+    return bool(value.WhichOneof("value") == "tensor"
+                and value.tensor.ByteSize() > MAX_TENSOR_BYTES)
+
+
+def value_json(value: Any, rename: Callable[[str], str]) -> Any:
+    """One AttrValue's JSON form ({"type": "DT_FLOAT"}), function names made stable; a
+    constant over MAX_TENSOR_BYTES keeps only its dtype and shape."""
+    from google.protobuf import json_format
+
+    if _big_tensor(value):
+        original = value
+        value = type(value)()
+        value.tensor.dtype = original.tensor.dtype
+        value.tensor.tensor_shape.CopyFrom(original.tensor.tensor_shape)
+    data = json_format.MessageToDict(value, preserving_proto_field_name=True)
+    return _rename_functions(data, rename)
+
+
 def attr_json(attr_map: Any, rename: Callable[[str], str]) -> dict[str, Any]:
     """Every attribute as the AttrValue proto's JSON form ({"type": "DT_FLOAT"}), lossless but
     for constants over MAX_TENSOR_BYTES (their dtype and shape are kept)."""
-    from google.protobuf import json_format
+    return {key: value_json(attr_map[key], rename) for key in sorted(attr_map)
+            if key not in HIDDEN}
 
-    result: dict[str, Any] = {}
-    for key in sorted(attr_map):
-        if key in HIDDEN:
-            continue
-        value = attr_map[key]
-        if value.WhichOneof("value") == "tensor" and value.tensor.ByteSize() > MAX_TENSOR_BYTES:
-            value = type(value)()
-            value.tensor.dtype = attr_map[key].tensor.dtype
-            value.tensor.tensor_shape.CopyFrom(attr_map[key].tensor.tensor_shape)
-        data = json_format.MessageToDict(value, preserving_proto_field_name=True)
-        result[key] = _rename_functions(data, rename)
-    return result
+
+class Summarizer:
+    """`summarize` and `attr_json` of many NodeDefs, each distinct AttrValue worked out once
+    (a graph repeats the same dtypes, strides and small constants thousands of times). The
+    JSON forms are shared between the nodes that have the same value: treat them as
+    read-only."""
+
+    def __init__(self, rename: Callable[[str], str]) -> None:
+        self.rename = rename
+        self.cache: dict[bytes, tuple[str, Any]] = {}
+
+    def one(self, value: Any) -> tuple[str, Any]:
+        if _big_tensor(value):  # not worth a copy of its bytes as a key
+            return attr_text(value, self.rename), value_json(value, self.rename)
+        raw = value.SerializeToString(deterministic=True)
+        done = self.cache.get(raw)
+        if done is None:
+            done = self.cache[raw] = (attr_text(value, self.rename),
+                                      value_json(value, self.rename))
+        return done
+
+    def __call__(self, attr_map: Any) -> tuple[dict[str, str], dict[str, Any]]:
+        """(summarize(attr_map), attr_json(attr_map))."""
+        texts: dict[str, str] = {}
+        values: dict[str, Any] = {}
+        for key in sorted(attr_map):
+            if key not in HIDDEN:
+                texts[key], values[key] = self.one(attr_map[key])
+        return texts, values

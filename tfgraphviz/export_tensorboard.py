@@ -10,6 +10,7 @@ from typing import Any
 
 import networkx as nx
 
+from tfgraphviz.extract import paused_gc
 from tfgraphviz.fsutil import write_bytes
 from tfgraphviz.model import SEP
 
@@ -126,7 +127,8 @@ def write_tensorboard(graph: nx.MultiDiGraph, logdir: Path) -> Path:
     writer = RecordWriter(buffer)
     writer.write(event_pb2.Event(wall_time=0.0, file_version="brain.Event:2")
                  .SerializeToString())
-    graph_def = to_graph_def(graph)
+    with paused_gc():
+        graph_def = to_graph_def(graph)
     writer.write(event_pb2.Event(wall_time=0.0, step=0,
                                  graph_def=graph_def.SerializeToString(deterministic=True))
                  .SerializeToString())

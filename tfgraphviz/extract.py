@@ -3,9 +3,12 @@ variable names, signature and error text."""
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import re
 import types
 from collections import deque
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -113,6 +116,7 @@ def signature_of(concrete: Any) -> str:
 
 
 def _user_frames(op: Any, user_file: Path, resolved: str) -> list[str]:
+    """Frames of the user's file in the op's creation stack."""
     frames = []
     try:
         stack = op.traceback
@@ -124,13 +128,63 @@ def _user_frames(op: Any, user_file: Path, resolved: str) -> list[str]:
     return frames
 
 
+def _shape_of(tensor: Any) -> str:
+    """`_shape_text(tensor.shape)` without building a TensorShape when the C shape suffices."""
+    if getattr(tensor, "_shape_val", None) is None:
+        try:
+            dims, unknown = tensor._shape  # (dims with None or -1 unknown, unknown rank)
+        except Exception:  # noqa: BLE001 - not a graph tensor: the public way
+            return _shape_text(tensor.shape)
+        if unknown:
+            return "?"
+        return "[" + ",".join("?" if d is None or d < 0 else str(d) for d in dims) + "]"
+    return _shape_text(tensor.shape)
+
+
+# TensorFlow's user frames leave out files whose path holds one of these (but for paths
+# holding "keras" or "test.py"): a user file there needs its whole stack walked.
+_TF_INTERNAL = ("tensorflow/python", "tensorflow\\python")
+
+
 def _op_table(graph: Any, user_file: Path) -> dict[str, OpInfo]:
+    """Outputs and user frames of every op. Each distinct stack of TensorFlow's user frames
+    (its own frames dropped, in C++) is walked once: ops made by the same lines along the same
+    calls share one walk."""
     table = {}
     resolved = str(user_file.resolve())
-    for op in graph.get_operations():
-        outputs = [(t.dtype.name, _shape_text(t.shape)) for t in op.outputs]
-        table[op.name] = OpInfo(outputs, _user_frames(op, user_file, resolved))
+    name = user_file.name
+    whole = any(part in resolved for part in _TF_INTERNAL)
+    walked: dict[Any, list[str]] = {}
+    with paused_gc():
+        for op in graph.get_operations():
+            outputs = [(t.dtype.name, _shape_of(t)) for t in op.outputs]
+            try:
+                stack = op.traceback
+                if not whole:
+                    stack = stack.get_user_frames()
+                frames = walked.get(stack)
+            except Exception:  # noqa: BLE001 - ops imported from protos have none
+                table[op.name] = OpInfo(outputs, _user_frames(op, user_file, resolved))
+                continue
+            if frames is None:
+                frames = walked[stack] = [
+                    f"{name}:{frame.lineno} in {frame.name}" for frame in stack
+                    if frame.filename == resolved and frame.name != "<module>"]
+            table[op.name] = OpInfo(outputs, frames)
     return table
+
+
+@contextlib.contextmanager
+def paused_gc() -> Iterator[None]:
+    """No cyclic garbage collection while building big acyclic structures: its passes over
+    every live object would make the build quadratic-ish; collection resumes afterwards."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 _SCALARS = (type(None), bool, int, float, complex, str, bytes, bytearray, memoryview)

@@ -7,8 +7,8 @@ from typing import Any
 
 import networkx as nx
 
-from tfgraphviz.attrs import attr_json, dtype_name, shape_text, summarize
-from tfgraphviz.extract import MAIN, OpInfo, TracedGraph
+from tfgraphviz.attrs import Summarizer, dtype_name, shape_text
+from tfgraphviz.extract import MAIN, OpInfo, TracedGraph, paused_gc
 from tfgraphviz.instrument import AutoDeps
 
 SEP = "::"  # joins a body's path to its node names; never part of a TensorFlow name
@@ -48,6 +48,10 @@ class _Builder:
         self._lib_pattern = re.compile("|".join(map(re.escape, names))) if names else None
         self.graph = nx.MultiDiGraph()
         self.bodies: list[dict[str, Any]] = []
+        self.summarize = Summarizer(self.clean)
+        self.outputs: dict[str, list[dict[str, str]]] = {}  # node id -> its outputs
+        self.keys: dict[tuple[str, str], int] = {}  # edges added so far per (src, dst)
+        self._op_defs: dict[str, Any] = {}  # op type -> (OpDef or None, attr defaults)
 
     def clean(self, text: str) -> str:
         """Replace numbered library names inside any string by their stable names."""
@@ -56,18 +60,33 @@ class _Builder:
         return self._lib_pattern.sub(lambda m: stable_function_name(m.group(0)), text)
 
     # ---- outputs of a NodeDef ------------------------------------------------------------
+    def op_def(self, op: str) -> tuple[Any, dict[str, Any]]:
+        """The registered OpDef of an op type (None if unknown) and its attribute defaults."""
+        known = self._op_defs.get(op)
+        if known is None:
+            from tensorflow.python.framework import op_def_registry
+
+            op_def = op_def_registry.get(op)
+            defaults = {} if op_def is None else {
+                a.name: a.default_value for a in op_def.attr if a.HasField("default_value")}
+            known = self._op_defs[op] = (op_def, defaults)
+        return known
+
+    def stateful(self, node: Any) -> bool:
+        if node.op in self.library:
+            return bool(self.library[node.op].signature.is_stateful)
+        op_def = self.op_def(node.op)[0]
+        return bool(op_def is not None and op_def.is_stateful)
+
     def output_layout(self, node: Any) -> tuple[dict[str, int], list[str], bool]:
         """Start index of each output arg, the flat output dtypes, and statefulness."""
         if node.op in self.library:
             sig = self.library[node.op].signature
             by_arg = {a.name: i for i, a in enumerate(sig.output_arg)}
             return by_arg, [dtype_name(a.type) for a in sig.output_arg], sig.is_stateful
-        from tensorflow.python.framework import op_def_registry
-
-        op_def = op_def_registry.get(node.op)
+        op_def, defaults = self.op_def(node.op)
         if op_def is None:
             return {}, [], False
-        defaults = {a.name: a.default_value for a in op_def.attr if a.HasField("default_value")}
 
         def attr(name: str) -> Any:
             return node.attr[name] if name in node.attr else defaults.get(name)
@@ -89,13 +108,15 @@ class _Builder:
     # ---- nodes ---------------------------------------------------------------------------
     def add_op(self, node_id: str, node: Any, scope_key: str, body: str, depth: int) -> None:
         info: OpInfo | None = self.traced.op_info.get(scope_key, {}).get(node.name)
-        _, dtypes, stateful = self.output_layout(node)
         if info is not None:
+            stateful = self.stateful(node)
             outputs = [{"dtype": d, "shape": s} for d, s in info.outputs]
         else:
+            _, dtypes, stateful = self.output_layout(node)
             outputs = [{"dtype": d, "shape": "?"} for d in dtypes]
+        self.outputs[node_id] = outputs
         auto: AutoDeps = self.traced.auto_deps.get(scope_key, AutoDeps())
-        attrs = summarize(node.attr, self.clean)
+        attrs, attr_values = self.summarize(node.attr)
         kind = "op"
         variable = ""
         if node.op == "Const":
@@ -113,7 +134,7 @@ class _Builder:
         self.graph.add_node(
             node_id, name=node.name, op=node.op, kind=kind, body=body, depth=depth,
             scope=node.name.rpartition("/")[0], device=node.device, outputs=outputs,
-            stateful=bool(stateful), attrs=attrs, attr_values=attr_json(node.attr, self.clean),
+            stateful=bool(stateful), attrs=attrs, attr_values=attr_values,
             variable=variable,
             auto_created=node.name in auto.ops, control_output=False,
             source=list(info.source) if info is not None else [],
@@ -122,6 +143,7 @@ class _Builder:
     def add_boundary(self, node_id: str, name: str, kind: str, body: str, depth: int,
                      index: int, outputs: list[dict[str, str]]) -> None:
         """An argument (`arg`) or result (`ret`) node of a body."""
+        self.outputs[node_id] = outputs
         self.graph.add_node(
             node_id, name=self.clean(name), op="_Arg" if kind == "arg" else "_Retval",
             kind=kind, body=body, depth=depth, scope="", device="", outputs=outputs,
@@ -148,18 +170,26 @@ class _Builder:
             if raw.startswith("^"):
                 src = raw[1:]
                 origin, where = self.control_origin(scope_key, node.name, src)
-                self.graph.add_edge(self.node_id(prefix, src), node_id, kind="control",
-                                    origin=origin, where=where)
+                self.edge(self.node_id(prefix, src), node_id, kind="control", origin=origin,
+                          where=where)
                 continue
             src_id, out = resolve(raw)
             self.add_data_edge(src_id, out, node_id, data_index)
             data_index += 1
 
     def add_data_edge(self, src_id: str, out: int, dst_id: str, dst_input: int) -> None:
-        outputs = self.graph.nodes[src_id].get("outputs", []) if src_id in self.graph else []
+        outputs = self.outputs.get(src_id, [])
         spec = outputs[out] if out < len(outputs) else {"dtype": "?", "shape": "?"}
-        self.graph.add_edge(src_id, dst_id, kind="data", src_output=out, dst_input=dst_input,
-                            dtype=spec["dtype"], shape=spec["shape"])
+        self.edge(src_id, dst_id, kind="data", src_output=out, dst_input=dst_input,
+                  dtype=spec["dtype"], shape=spec["shape"])
+
+    def edge(self, src_id: str, dst_id: str, **attrs: Any) -> None:
+        """add_edge with the key networkx would pick (0, 1, ... per pair: no edge is ever
+        removed while building), counted here instead of probed."""
+        pair = (src_id, dst_id)
+        key = self.keys.get(pair, 0)
+        self.keys[pair] = key + 1
+        self.graph.add_edge(src_id, dst_id, key, **attrs)
 
     @staticmethod
     def node_id(prefix: str, name: str) -> str:
@@ -278,13 +308,12 @@ class _Builder:
                 if src.get("variable"):
                     self.graph.nodes[target]["variable"] = src["variable"]
             self.graph.nodes[target]["feeds"] = fed
-            self.graph.add_edge(caller_id, target, kind="call", role=role,
-                                caller_input=caller_input, arg_index=i,
-                                arg_name=self.clean(arg.name), input_name=fed)
+            self.edge(caller_id, target, kind="call", role=role, caller_input=caller_input,
+                      arg_index=i, arg_name=self.clean(arg.name), input_name=fed)
         if role in RETURNS_TO_CALLER:
             for i, out in enumerate(sig.output_arg):
-                self.graph.add_edge(result_id(prefix, i), caller_id, kind="return",
-                                    role=role, output_index=i, result_name=self.clean(out.name))
+                self.edge(result_id(prefix, i), caller_id, kind="return", role=role,
+                          output_index=i, result_name=self.clean(out.name))
 
     def shorten_labels(self, node_ids: list[str], caller: str) -> None:
         """Labels of a body's arguments and results without the prefix TensorFlow derives from
@@ -307,10 +336,12 @@ def to_networkx(traced: TracedGraph, name: str = "", kind: str = "tf.function"
                 ) -> nx.MultiDiGraph:
     """The model of one traced graph: a MultiDiGraph with bodies nested under their callers."""
     builder = _Builder(traced)
-    builder.build_main()
+    with paused_gc():
+        builder.build_main()
     graph = builder.graph
+    used = {node for node, successors in graph.adjacency() if successors}
     for node, data in graph.nodes(data=True):  # left over from tracing: nothing needs it
-        data["unused"] = (graph.out_degree(node) == 0 and data["kind"] != "ret"
+        data["unused"] = (node not in used and data["kind"] != "ret"
                           and not data["stateful"] and not data["control_output"]
                           and not data.get("function_output"))
     graph.graph.update(name=name, kind=kind, signature=traced.signature,
