@@ -1,14 +1,19 @@
-"""Run Graphviz's `dot` (the only place that does) to lay out DOT as SVG, PNG or PDF."""
+"""Run Graphviz (the only place that does) to lay out DOT as SVG, PNG or PDF: `dot` with
+settings chosen from the size of the graph, else our layered layout drawn by `neato -n2`."""
 
 from __future__ import annotations
 
 import ctypes
 import os
+import re
 import shutil
 import signal
 import subprocess
 import sys
+import time
+import warnings
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 import networkx as nx
@@ -61,10 +66,13 @@ def kill_running() -> None:
 
 
 def run_dot(source: str, fmt: str, timeout: float = DEFAULT_TIMEOUT,
-            dpi: float | None = None) -> bytes:
-    """Lay out DOT source with `dot -T<fmt>` (at `dpi` for bitmaps), killed after `timeout`
-    seconds, and when tfgraphviz itself dies."""
-    args = [dot_executable(), f"-T{fmt}", *([f"-Gdpi={dpi:g}"] if dpi else [])]
+            dpi: float | None = None, options: tuple[str, ...] = ()) -> bytes:
+    """Lay out DOT source with `dot -T<fmt>` (at `dpi` for bitmaps; more command-line
+    `options` such as `-Gsplines=line`), killed after `timeout` seconds, and when tfgraphviz
+    itself dies."""
+    if timeout <= 0:
+        raise LayoutTimeoutError("Graphviz did not finish the layout within 0 s")
+    args = [dot_executable(), f"-T{fmt}", *([f"-Gdpi={dpi:g}"] if dpi else []), *options]
     try:
         proc = subprocess.Popen(args, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                 stderr=subprocess.PIPE, preexec_fn=_die_with_parent())
@@ -105,7 +113,10 @@ def graphviz_version() -> str:
 def _write(graph: nx.MultiDiGraph | str, path: Path, fmt: str, timeout: float,
            dpi: float | None = None) -> Path:
     source = graph if isinstance(graph, str) else to_dot(graph)
-    return write_bytes(path, run_dot(source, fmt, timeout, dpi))
+    data, notes = render(source, fmt, timeout, dpi)
+    for note in notes:
+        warnings.warn(note, RuntimeWarning, stacklevel=3)
+    return write_bytes(path, data)
 
 
 def write_svg(graph: nx.MultiDiGraph | str, path: Path,
@@ -124,3 +135,137 @@ def write_pdf(graph: nx.MultiDiGraph | str, path: Path,
               timeout: float = DEFAULT_TIMEOUT) -> Path:
     """Lay out a model (or DOT source) and write it as PDF."""
     return _write(graph, path, "pdf", timeout)
+
+
+# ---- strategies ------------------------------------------------------------------------------
+TUNED = ("-Gmclimit=0.1", "-Gnslimit=1", "-Gnslimit1=1", "-Gsearchsize=10")
+SMALL = (150, 300, 16)  # nodes, edges, fan-out: Graphviz's own settings
+MEDIUM = (800, 1500)  # nodes, edges: limited crossing/rank passes, labels beside the edges
+LARGE = (2500, 4000)  # nodes, edges: also straight edges, no edge labels (tooltips keep them)
+_EDGE_LABEL = re.compile(r'(?<=[\[ ])label="(?:[^"\\]|\\.)*"(?:, )?')
+_STATEMENT = re.compile(r'^\s*([A-Za-z_]\w*|"(?:[^"\\]|\\.)*")\s*(->|\[)', re.M)
+
+
+@dataclass(frozen=True)
+class Size:
+    """What decides the strategy: node and edge statements, and the largest fan-out."""
+    nodes: int
+    edges: int
+    fan_out: int
+
+
+@dataclass(frozen=True)
+class Strategy:
+    """One way to lay out: a name for messages, and a function of (source, fmt, timeout,
+    dpi) giving the image."""
+    name: str
+    run: Callable[[str, str, float, float | None], bytes]
+
+
+def measure(source: str) -> Size:
+    """Count node and edge statements of DOT text written one statement per line."""
+    nodes = 0
+    tails: dict[str, int] = {}
+    for match in _STATEMENT.finditer(source):
+        if match.group(2) == "[":
+            nodes += 1
+        else:
+            tails[match.group(1)] = tails.get(match.group(1), 0) + 1
+    return Size(nodes, sum(tails.values()), max(tails.values(), default=0))
+
+
+def edge_labels_as_xlabels(source: str) -> str:
+    """Edge labels placed after the layout (`xlabel`), so they do not take ranks."""
+    return "\n".join(_EDGE_LABEL.sub(lambda m: "x" + m.group(0), line) if "->" in line
+                     else line for line in source.split("\n"))
+
+
+def without_edge_labels(source: str) -> str:
+    """Edge labels dropped (tfgraphviz's edge tooltips say the same)."""
+    return "\n".join(_EDGE_LABEL.sub("", line) if "->" in line else line
+                     for line in source.split("\n"))
+
+
+def _dot(options: tuple[str, ...], edit: Callable[[str], str] | None = None) -> Callable[
+        [str, str, float, float | None], bytes]:
+    def run(source: str, fmt: str, timeout: float, dpi: float | None) -> bytes:
+        return run_dot(edit(source) if edit else source, fmt, timeout, dpi, options)
+    return run
+
+
+def _layered(straight: bool) -> Callable[[str, str, float, float | None], bytes]:
+    def run(source: str, fmt: str, timeout: float, dpi: float | None) -> bytes:
+        from tfgraphviz.layered import positioned
+
+        start = time.monotonic()
+        try:
+            text = positioned(source, straight=straight)
+        except (ValueError, KeyError, IndexError, RecursionError) as exc:
+            raise LayoutError(f"the layered layout failed ({type(exc).__name__})") from None
+        left = timeout - (time.monotonic() - start)
+        if left <= 0:
+            raise LayoutTimeoutError(f"the layered layout did not finish within {timeout:g} s")
+        return run_dot(text, fmt, left, dpi, ("-Kneato", "-n2"))
+    return run
+
+
+LAYERED = Strategy("tfgraphviz's layered layout", _layered(False))
+STRAIGHT = Strategy("the layered layout with straight edges", _layered(True))
+
+
+def strategies(size: Size) -> list[Strategy]:
+    """The strategies to try, best first, for a graph of this size."""
+    if size.nodes <= SMALL[0] and size.edges <= SMALL[1] and size.fan_out <= SMALL[2]:
+        first = Strategy("dot", _dot(()))
+    elif size.nodes <= MEDIUM[0] and size.edges <= MEDIUM[1]:
+        first = Strategy("dot (limited passes)",
+                         _dot((*TUNED, "-Gsplines=polyline"), edge_labels_as_xlabels))
+    elif size.nodes <= LARGE[0] and size.edges <= LARGE[1]:
+        first = Strategy("dot (limited passes, straight edges)",
+                         _dot((*TUNED, "-Gsplines=line"), without_edge_labels))
+    else:
+        return [LAYERED, STRAIGHT]
+    return [first, LAYERED, STRAIGHT]
+
+
+@dataclass(frozen=True)
+class Layout:
+    """A finished layout: the image, the strategy that made it, and one line per fallback."""
+    data: bytes
+    strategy: str
+    warnings: list[str]
+
+
+def lay_out(source: str, fmt: str, timeout: float = DEFAULT_TIMEOUT,
+            dpi: float | None = None) -> Layout:
+    """Try each strategy in turn within `timeout` seconds in total: the first gets half of
+    the budget, the next up to 90% of it (80% when `dot` is not tried), the last what
+    remains. Raises the first failure when none succeeds (LayoutTimeoutError when the
+    budget ran out)."""
+    start = time.monotonic()
+    chain = strategies(measure(source))
+    shares = [0.5, 0.9, 1.0] if len(chain) == 3 else [0.8, 1.0]
+    notes: list[str] = []
+    first: LayoutError | None = None
+    for i, strategy in enumerate(chain):
+        left = timeout * shares[i] - (time.monotonic() - start)
+        try:
+            return Layout(strategy.run(source, fmt, left, dpi), strategy.name, notes)
+        except LayoutError as exc:
+            first = first or exc
+            if i + 1 < len(chain):
+                why = (f"did not finish within {max(left, 0):.3g} s"
+                       if isinstance(exc, LayoutTimeoutError) else f"failed ({exc})")
+                notes.append(f"{strategy.name} {why}; drawn with {chain[i + 1].name} "
+                             "instead (edge labels only in tooltips)")
+    if isinstance(first, LayoutTimeoutError) or first is None:
+        raise LayoutTimeoutError(f"Graphviz did not finish the layout within {timeout:g} s")
+    raise first
+
+
+def render(dot_source: str, fmt: str, timeout: float = DEFAULT_TIMEOUT,
+           dpi: float | None = None) -> tuple[bytes, list[str]]:
+    """The image of DOT source in `fmt` (svg, png, pdf) laid out within `timeout` seconds by
+    the best strategy that finishes, and one warning line per strategy that did not."""
+    done = lay_out(dot_source, fmt, timeout, dpi)
+    return done.data, done.warnings

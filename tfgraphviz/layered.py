@@ -1,0 +1,342 @@
+"""Our own layered (Sugiyama) layout: layers by longest path, barycenter ordering, compact x
+coordinates, clusters laid out recursively as boxes; positions for `neato -n2`."""
+
+from __future__ import annotations
+
+from collections import deque
+from dataclasses import dataclass, field
+
+from tfgraphviz.dotsource import DotGraph
+
+NODESEP = 18.0  # points between neighbours in a layer
+DUMMYSEP = 6.0  # points beside an edge's bend point
+RANKSEP = 30.0  # points between layers
+PAD = 8.0  # points inside a cluster's border
+SWEEPS = 4
+DUMMY_CAP = 100_000  # bend points at most, over all levels
+ROW_WIDTH = 3600.0  # points a layer may take (50 inches) before blocks move down a layer
+LONGEST = 40  # layers an edge may span and still get bend points; longer ones are straight
+
+Point = tuple[float, float]
+
+
+@dataclass
+class Box:
+    """One cluster level laid out: size and positions relative to its top-left (y down)."""
+    width: float
+    height: float
+    nodes: dict[str, Point] = field(default_factory=dict)
+    clusters: dict[str, tuple[float, float, float, float]] = field(default_factory=dict)
+    routes: dict[int, list[Point]] = field(default_factory=dict)
+
+
+@dataclass
+class _Level:
+    """The graph of one cluster level: blocks (items side by side) and edges between them."""
+    blocks: list[list[str]]  # item names: node ids, or cluster names for child clusters
+    sizes: dict[str, tuple[float, float]]
+    edges: list[tuple[int, int, int]]  # (edge index, tail block, head block)
+    boxes: set[str]  # the items that are child clusters
+
+
+def chains(graph: DotGraph) -> dict[str, tuple[str, ...]]:
+    """Each node's clusters from the root down (the root "" excluded)."""
+    memo: dict[str, tuple[str, ...]] = {"": ()}
+
+    def of(cluster: str) -> tuple[str, ...]:
+        if cluster not in memo:
+            memo[cluster] = (*of(graph.clusters[cluster].parent), cluster)
+        return memo[cluster]
+
+    return {name: of(node.cluster) for name, node in graph.nodes.items()}
+
+
+def layout(graph: DotGraph, bends: int = DUMMY_CAP) -> Box:
+    """Lay out the whole graph with at most `bends` bend points in all; a Box whose
+    coordinates are absolute (y down)."""
+    chain = chains(graph)
+    by_level: dict[str, list[tuple[int, str, str]]] = {}
+    for index, edge in enumerate(graph.edges):
+        a, b = chain[edge.tail], chain[edge.head]
+        common = 0
+        while common < min(len(a), len(b)) and a[common] == b[common]:
+            common += 1
+        level = a[common - 1] if common else ""
+        tail = a[common] if common < len(a) else edge.tail
+        head = b[common] if common < len(b) else edge.head
+        if tail != head:
+            by_level.setdefault(level, []).append((index, tail, head))
+    budget = [bends]
+    return _lay_out(graph, "", by_level, budget)
+
+
+def _lay_out(graph: DotGraph, name: str, by_level: dict[str, list[tuple[int, str, str]]],
+             budget: list[int]) -> Box:
+    cluster = graph.clusters[name]
+    inner = {child: _lay_out(graph, child, by_level, budget) for child in cluster.children}
+    sizes: dict[str, tuple[float, float]] = {
+        n: (graph.nodes[n].width, graph.nodes[n].height) for n in cluster.nodes}
+    for child, box in inner.items():
+        label = graph.clusters[child]
+        sizes[child] = (max(box.width, label.label_width) + 2 * PAD,
+                        box.height + 2 * PAD + label.label_height)
+    block_of: dict[str, int] = {}
+    blocks: list[list[str]] = []
+    for group in graph.ranks:
+        members = [m for m in group if m in sizes and m not in block_of]
+        if len(members) == len(group) and members:
+            for m in members:
+                block_of[m] = len(blocks)
+            blocks.append(members)
+    for item in [*cluster.nodes, *cluster.children]:
+        if item not in block_of:
+            block_of[item] = len(blocks)
+            blocks.append([item])
+    edges = [(i, block_of[t], block_of[h]) for i, t, h in by_level.get(name, [])]
+    box = _place(_Level(blocks, sizes, edges, set(inner)), budget)
+    for child, sub in inner.items():
+        x0, y0, _, _ = box.clusters[child]
+        dx, dy = x0 + PAD, y0 + PAD + graph.clusters[child].label_height
+        box.nodes.update({n: (x + dx, y + dy) for n, (x, y) in sub.nodes.items()})
+        box.clusters.update({c: (a + dx, b + dy, c2 + dx, d + dy)
+                             for c, (a, b, c2, d) in sub.clusters.items()})
+        box.routes.update({e: [(x + dx, y + dy) for x, y in pts]
+                           for e, pts in sub.routes.items()})
+    _attach(box, graph, by_level.get(name, []))
+    return box
+
+
+def _layers(count: int, edges: list[tuple[int, int]],
+            width: list[float]) -> tuple[list[int], set[int]]:
+    """Layer of each block (just above its first use; ops nothing uses just below their last
+    input) and the
+    indices of edges reversed to break cycles (depth-first, in block order)."""
+    out: list[list[tuple[int, int]]] = [[] for _ in range(count)]
+    for k, (a, b) in enumerate(edges):
+        out[a].append((b, k))
+    reversed_: set[int] = set()
+    state = [0] * count  # 0 new, 1 on the stack, 2 done
+    for start in range(count):
+        if state[start]:
+            continue
+        state[start] = 1
+        stack = [(start, 0)]
+        while stack:
+            node, i = stack[-1]
+            if i < len(out[node]):
+                stack[-1] = (node, i + 1)
+                nxt, k = out[node][i]
+                if state[nxt] == 1:
+                    reversed_.add(k)
+                elif state[nxt] == 0:
+                    state[nxt] = 1
+                    stack.append((nxt, 0))
+            else:
+                state[node] = 2
+                stack.pop()
+    succ: list[list[int]] = [[] for _ in range(count)]
+    indeg = [0] * count
+    for k, (a, b) in enumerate(edges):
+        if a == b:
+            continue
+        if k in reversed_:
+            a, b = b, a
+        succ[a].append(b)
+        indeg[b] += 1
+    queue = deque(i for i in range(count) if indeg[i] == 0)
+    order: list[int] = []
+    layer = [0] * count
+    while queue:
+        node = queue.popleft()
+        order.append(node)
+        for nxt in succ[node]:
+            layer[nxt] = max(layer[nxt], layer[node] + 1)
+            indeg[nxt] -= 1
+            if indeg[nxt] == 0:
+                queue.append(nxt)
+    for node in reversed(order):  # as late as possible: just above its first use
+        if succ[node]:
+            layer[node] = min(layer[s] for s in succ[node]) - 1
+    _bound_width(layer, width, order, succ, max(ROW_WIDTH, max(width, default=0.0)))
+    return layer, reversed_
+
+
+def _bound_width(layer: list[int], width: list[float], order: list[int],
+                 succ: list[list[int]], limit: float) -> None:
+    """Push blocks down, in topological order, while a layer is wider than `limit` points
+    (hundreds of parallel optimizer updates would otherwise make one row miles wide)."""
+    used: dict[int, float] = {}
+    for node in order:
+        row = layer[node]
+        while used.get(row, 0.0) > 0 and used[row] + width[node] > limit:
+            row += 1
+        used[row] = used.get(row, 0.0) + width[node] + NODESEP
+        layer[node] = row
+        for nxt in succ[node]:
+            if layer[nxt] <= row:
+                layer[nxt] = row + 1
+
+
+def _place(level: _Level, budget: list[int]) -> Box:
+    blocks, sizes = level.blocks, level.sizes
+    count = len(blocks)
+    pairs = [(a, b) for _, a, b in level.edges]
+    width = [sum(sizes[i][0] for i in b) + NODESEP * (len(b) - 1) for b in blocks]
+    layer, reversed_ = _layers(count, pairs, width)
+    height = [max(sizes[i][1] for i in b) for b in blocks]
+    up: list[list[int]] = [[] for _ in range(count)]
+    down: list[list[int]] = [[] for _ in range(count)]
+    chains_of: dict[int, list[int]] = {}  # edge index -> vertices from top to bottom
+    for k, (index, a, b) in enumerate(level.edges):
+        if a == b:
+            continue
+        top, bottom = (b, a) if k in reversed_ else (a, b)
+        span = layer[bottom] - layer[top]
+        path = [top]
+        if 1 < span <= LONGEST and budget[0] >= span - 1:
+            budget[0] -= span - 1
+            for step in range(1, span):
+                layer.append(layer[top] + step)
+                width.append(0.0)
+                height.append(0.0)
+                up.append([])
+                down.append([])
+                path.append(len(layer) - 1)
+        path.append(bottom)
+        for u, v in zip(path, path[1:], strict=False):
+            down[u].append(v)
+            up[v].append(u)
+        chains_of[index] = path if k not in reversed_ else path[::-1]
+    total = len(layer)
+    rows: list[list[int]] = [[] for _ in range(max(layer, default=0) + 1)]
+    seen = [False] * total
+    for start in range(count):  # initial order: depth-first discovery
+        if seen[start]:
+            continue
+        seen[start] = True
+        stack = [start]
+        while stack:
+            v = stack.pop()
+            rows[layer[v]].append(v)
+            for w in reversed(down[v]):
+                if not seen[w]:
+                    seen[w] = True
+                    stack.append(w)
+    pos = [0] * total
+    for row in rows:
+        for i, v in enumerate(row):
+            pos[v] = i
+    for _ in range(SWEEPS):
+        for sweep, neighbours in ((range(1, len(rows)), up),
+                                  (range(len(rows) - 2, -1, -1), down)):
+            for r in sweep:
+                keyed = []
+                for v in rows[r]:
+                    near = neighbours[v]
+                    key = sum(pos[u] for u in near) / len(near) if near else float(pos[v])
+                    keyed.append((key, pos[v], v))
+                keyed.sort()
+                rows[r] = [v for _, _, v in keyed]
+                for i, v in enumerate(rows[r]):
+                    pos[v] = i
+    x = _x_coordinates(rows, up, down, width, count)
+    tops, y = 0.0, [0.0] * total
+    row_height = [max((height[v] for v in row), default=0.0) for row in rows]
+    for r, row in enumerate(rows):
+        for v in row:
+            y[v] = tops + row_height[r] / 2
+        tops += row_height[r] + RANKSEP
+    box = Box(max((x[v] + width[v] / 2 for v in range(total)), default=0.0),
+              max(tops - RANKSEP, 0.0))
+    for b, items in enumerate(blocks):
+        left = x[b] - width[b] / 2
+        for item in items:
+            item_w, item_h = sizes[item]
+            if item in level.boxes:
+                box.clusters[item] = (left, y[b] - item_h / 2, left + item_w, y[b] + item_h / 2)
+            else:
+                box.nodes[item] = (left + item_w / 2, y[b])
+            left += item_w + NODESEP
+    for index, path in chains_of.items():
+        box.routes[index] = [(x[v], y[v]) for v in path[1:-1]]
+    return box
+
+
+def _x_coordinates(rows: list[list[int]], up: list[list[int]], down: list[list[int]],
+                   width: list[float], reals: int) -> list[float]:
+    """Compact x centers: each layer packed, then pulled towards the median of its
+    neighbours above and below in turn, keeping order and spacing (isotonic regression)."""
+    x = [0.0] * len(width)
+    gaps: list[list[float]] = []
+    for row in rows:
+        g = [0.0]
+        for a, b in zip(row, row[1:], strict=False):
+            sep = NODESEP if a < reals and b < reals else DUMMYSEP
+            g.append(g[-1] + (width[a] + width[b]) / 2 + sep)
+        gaps.append(g)
+        for v, offset in zip(row, g, strict=False):
+            x[v] = offset
+    for _ in range(SWEEPS):
+        for sweep, neighbours in ((range(len(rows)), up), (range(len(rows) - 1, -1, -1), down)):
+            for r in sweep:
+                row = rows[r]
+                wanted = []
+                for v in row:
+                    near = sorted(x[u] for u in neighbours[v])
+                    if near:
+                        mid = len(near) // 2
+                        want = near[mid] if len(near) % 2 else (near[mid - 1] + near[mid]) / 2
+                    else:
+                        want = x[v]
+                    wanted.append(want)
+                for v, value in zip(row, _isotonic(wanted, gaps[r]), strict=False):
+                    x[v] = value
+    low = min((x[v] - width[v] / 2 for row in rows for v in row), default=0.0)
+    return [value - low for value in x]
+
+
+def _isotonic(wanted: list[float], offsets: list[float]) -> list[float]:
+    """Positions closest (least squares) to `wanted` with x[i+1] - x[i] >= the gaps."""
+    blocks: list[list[float]] = []  # [sum, count, length]
+    for want, offset in zip(wanted, offsets, strict=False):
+        blocks.append([want - offset, 1.0, 1.0])
+        while len(blocks) > 1 and blocks[-2][0] / blocks[-2][1] > blocks[-1][0] / blocks[-1][1]:
+            last = blocks.pop()
+            blocks[-1][0] += last[0]
+            blocks[-1][1] += last[1]
+            blocks[-1][2] += last[2]
+    out: list[float] = []
+    for total, n, length in blocks:
+        out += [total / n] * int(length)
+    return [value + offset for value, offset in zip(out, offsets, strict=False)]
+
+
+def _attach(box: Box, graph: DotGraph, edges: list[tuple[int, str, str]]) -> None:
+    """Complete this level's routes: from the tail's border through the bend points to the
+    head's border (nodes inside child clusters are placed by now)."""
+    for index, _, _ in edges:
+        edge = graph.edges[index]
+        if edge.chain or edge.tail not in box.nodes or edge.head not in box.nodes:
+            box.routes.pop(index, None)
+            continue
+        (tx, ty), (hx, hy) = box.nodes[edge.tail], box.nodes[edge.head]
+        th, hh = graph.nodes[edge.tail].height / 2, graph.nodes[edge.head].height / 2
+        down_ = hy > ty
+        start = (tx, ty + th if down_ else ty - th)
+        end = (hx, hy - hh if down_ else hy + hh)
+        if abs(hy - ty) < 1e-6:
+            box.routes.pop(index, None)
+            continue
+        box.routes[index] = [start, *box.routes.get(index, []), end]
+
+
+def positioned(source: str, straight: bool = False) -> str:
+    """DOT text with every node at a fixed position (our layout), for `neato -n2`; with
+    `straight`, edges are straight lines between nodes (no bend points: cheaper)."""
+    from tfgraphviz.dotsource import parse, with_positions
+
+    graph = parse(source)
+    box = layout(graph, 0 if straight else DUMMY_CAP)
+    routes = {} if straight else box.routes
+    return with_positions(graph, box.nodes, box.clusters, routes, box.height,
+                          'splines="line", outputorder="edgesfirst"')
