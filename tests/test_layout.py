@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -99,3 +100,100 @@ def test_dot_children_are_tracked_and_get_a_parent_death_signal():
         out = subprocess.run(["grep", "-c", "x", "/dev/null"], preexec_fn=preexec,
                              capture_output=True, check=False)
         assert out.returncode == 1  # the child ran with the prctl in place
+
+
+# ---- strategies and the fallback chain ------------------------------------------------------
+def _fan(n: int) -> str:
+    """One input fanned out to a chain of n ops (the TensorFlow guide's power_as_graph)."""
+    lines = ['digraph G {', '  x [label="x"];']
+    lines += [f'  m{i} [label="MatMul_{i}", shape="box"];' for i in range(n)]
+    lines += [f'  x -> m{i} [label="float32[3,3]"];' for i in range(n)]
+    lines += [f'  m{i - 1} -> m{i} [label="float32[3,3]"];' for i in range(1, n)]
+    return "\n".join(lines) + "\n}\n"
+
+
+def _hanging_dot(tmp_path: Path, also_neato: bool) -> str:
+    """A stand-in `dot` that never finishes a `dot` layout (a fault that cannot be provoked
+    on cue with the real one), but runs the real neato unless `also_neato`."""
+    real = shutil.which("dot")
+    assert real is not None
+    folder = tmp_path / "bin"
+    folder.mkdir()
+    script = folder / "dot"
+    neato = "exec sleep 60" if also_neato else f'exec "{real}" "$@"'
+    script.write_text(f'#!/bin/sh\ncase "$*" in\n  *-Kneato*) {neato} ;;\n'
+                      f'  *) exec sleep 60 ;;\nesac\n')
+    script.chmod(0o755)
+    return f"{folder}{os.pathsep}{os.environ['PATH']}"
+
+
+def test_settings_follow_the_size_of_the_graph():
+    from tfgraphviz.layout import LAYERED, STRAIGHT, Size, strategies
+
+    assert [s.name for s in strategies(Size(90, 126, 4))] == ["dot", LAYERED.name,
+                                                              STRAIGHT.name]
+    assert strategies(Size(102, 201, 100))[0].name == "dot (limited passes)"  # fan-out
+    assert strategies(Size(1831, 2219, 3))[0].name == "dot (limited passes, straight edges)"
+    assert [s.name for s in strategies(Size(14517, 21376, 428))] == [LAYERED.name,
+                                                                      STRAIGHT.name]
+
+
+def test_size_is_measured_from_the_dot_text():
+    from tfgraphviz.layout import measure
+
+    size = measure(_fan(40))
+    assert (size.nodes, size.edges, size.fan_out) == (41, 79, 40)
+
+
+def test_a_fan_out_graph_gets_limited_passes_and_labels_beside_edges():
+    from tfgraphviz.layout import lay_out
+
+    done = lay_out(_fan(100), "svg", 60)
+    assert done.strategy == "dot (limited passes)" and done.warnings == []
+    assert done.data.count(b">float32[3,3]</text>") == 199  # every edge label kept
+
+
+def test_large_graphs_drop_edge_labels_for_dot():
+    from tfgraphviz.layout import edge_labels_as_xlabels, without_edge_labels
+
+    line = '  a -> b [color="#404040", label="f32[2]", labeltooltip="a → b: f32[2]"];'
+    assert without_edge_labels(line) == '  a -> b [color="#404040", labeltooltip="a → b: f32[2]"];'
+    assert 'xlabel="f32[2]", labeltooltip=' in edge_labels_as_xlabels(line)
+    node = '  a [label="x", tooltip="y"];'
+    assert without_edge_labels(node) == node
+
+
+def test_a_dot_that_does_not_finish_falls_back_to_the_layered_layout(tmp_path, monkeypatch):
+    from tfgraphviz.layout import LAYERED, lay_out, render
+
+    monkeypatch.setenv("PATH", _hanging_dot(tmp_path, also_neato=False))
+    done = lay_out("digraph G {\n  a [label=a];\n  b [label=b];\n  a -> b;\n}\n", "svg", 4)
+    assert done.strategy == LAYERED.name
+    assert b"<title>a&#45;&gt;b</title>" in done.data
+    assert len(done.warnings) == 1 and "\n" not in done.warnings[0]
+    assert done.warnings[0].startswith("dot did not finish within 2 s; drawn with")
+    data, warnings = render("digraph G {\n  a [label=a];\n}\n", "svg", 2)
+    assert b"<title>a</title>" in data and len(warnings) == 1
+
+
+def test_when_every_strategy_runs_out_the_budget_is_named(tmp_path, monkeypatch):
+    from tfgraphviz.layout import render
+
+    monkeypatch.setenv("PATH", _hanging_dot(tmp_path, also_neato=True))
+    with pytest.raises(LayoutTimeoutError, match="within 1.5 s"):
+        render("digraph G {\n  a [label=a];\n}\n", "svg", 1.5)
+    assert layout_running() == set()
+
+
+def layout_running() -> set[subprocess.Popen[bytes]]:
+    from tfgraphviz import layout
+
+    return layout.RUNNING
+
+
+def test_render_without_graphviz_is_a_clear_error(monkeypatch):
+    from tfgraphviz.layout import render
+
+    monkeypatch.setenv("PATH", "/nonexistent")
+    with pytest.raises(GraphvizNotFoundError, match="apt-get install graphviz"):
+        render("digraph G {\n  a [label=a];\n}\n", "svg", 10)

@@ -17,6 +17,7 @@ _KEY = re.compile(r"\s*,?\s*([A-Za-z_]\w*)\s*=\s*")
 _QUOTED = re.compile(r'"(?:[^"\\]|\\.)*"')
 _BARE = re.compile(r"[^\s,;\]]+")
 _TAG = re.compile(r"<[^>]*>")
+_CELL_WIDTH = re.compile(r'<td[^>]*\swidth="([\d.]+)"')
 _POINT_SIZE = re.compile(r'point-size="([\d.]+)"')
 POINTS = 72.0  # points per inch
 
@@ -81,7 +82,8 @@ def label_size(label: str, fontsize: float) -> tuple[float, float]:
         bold = 0.62 if "<b>" in row else 0.56
         width = max(width, len(chars) * size * bold)
         height += size * 1.25
-    return width, max(height, fontsize * 1.25)
+    cells = [float(w) for w in _CELL_WIDTH.findall(label)]
+    return max([width, *cells]), max(height, fontsize * 1.25)
 
 
 @dataclass

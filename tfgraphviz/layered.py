@@ -336,6 +336,8 @@ def positioned(source: str, straight: bool = False) -> str:
     from tfgraphviz.dotsource import parse, with_positions
 
     graph = parse(source)
+    if not graph.nodes:
+        raise ValueError("no node statements on lines of their own")
     box = layout(graph, 0 if straight else DUMMY_CAP)
     routes = {} if straight else box.routes
     return with_positions(graph, box.nodes, box.clusters, routes, box.height,

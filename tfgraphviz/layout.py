@@ -143,7 +143,7 @@ SMALL = (150, 300, 16)  # nodes, edges, fan-out: Graphviz's own settings
 MEDIUM = (800, 1500)  # nodes, edges: limited crossing/rank passes, labels beside the edges
 LARGE = (2500, 4000)  # nodes, edges: also straight edges, no edge labels (tooltips keep them)
 _EDGE_LABEL = re.compile(r'(?<=[\[ ])label="(?:[^"\\]|\\.)*"(?:, )?')
-_STATEMENT = re.compile(r'^\s*([A-Za-z_]\w*|"(?:[^"\\]|\\.)*")\s*(->|\[)', re.M)
+_STATEMENT = re.compile(r'(?:^|[;{])\s*([A-Za-z_]\w*|"(?:[^"\\]|\\.)*")\s*(->|\[)', re.M)
 
 
 @dataclass(frozen=True)
