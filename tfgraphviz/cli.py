@@ -64,6 +64,21 @@ def build_parser() -> argparse.ArgumentParser:
                         help="stop when importing and tracing the file take longer, with one "
                              "line and exit 2, earlier files untouched (default: %(default)g), "
                              "e.g. --timeout 60")
+    render.add_argument("--depth", default="auto", metavar="N",
+                        help="how deep name scopes and cond/while bodies are drawn: a number "
+                             "collapses every scope below that level into one node, all draws "
+                             "every op, auto (default) the deepest level that stays readable; "
+                             "JSON and TensorBoard files always hold every op, e.g. --depth 2")
+    render.add_argument("--expand", action="append", default=[], metavar="PATTERN",
+                        help="open the scopes whose path matches this glob whatever --depth "
+                             "says; repeatable, e.g. --expand 'conv2_block1*'")
+    render.add_argument("--no-fold", dest="fold", action="store_false",
+                        help="draw runs of identical blocks one by one instead of one node "
+                             "marked ×N, e.g. --no-fold")
+    render.add_argument("--noise", choices=("auto", "on", "off"), default="auto",
+                        help="fold constants, Identity chains and single-use variable reads "
+                             "into the op they feed: auto (default) does it unless --depth "
+                             "all, e.g. --noise off")
     render.add_argument("--list", action="store_true",
                         help="import the file and print every candidate function with what "
                              "it is or why it is skipped; write nothing, e.g. tfgraphviz "
@@ -125,16 +140,24 @@ def _render(args: argparse.Namespace, console: Console) -> int:
                 console.say(f"{name}: {what}" if what else name)
             return 0
         checked = plan(args.file, shown, functions=args.function, formats=args.format,
-                       calls=args.call, layout_timeout=args.layout_timeout, dpi=args.dpi)
+                       calls=args.call, layout_timeout=args.layout_timeout, dpi=args.dpi,
+                       depth=args.depth, expand=args.expand, fold=args.fold,
+                       noise={"auto": None, "on": True, "off": False}[args.noise])
         watchdog.start()
         if not args.debug:
             import logging
 
             logging.getLogger("tensorflow").setLevel(logging.ERROR)
-        result = execute(checked, (lambda _m: None) if args.quiet else console.say,
-                         watchdog.progress)
+        status = console.status if not args.quiet else (lambda _m: None)
+
+        def progress(phase: str) -> None:
+            watchdog.progress(phase)
+            status(phase)
+
+        result = execute(checked, (lambda _m: None) if args.quiet else console.say, progress)
     finally:
         watchdog.progress("")
+        console.status("")
     seen: set[str] = set()
     for problem in result.problems:
         if problem.message not in seen:

@@ -34,6 +34,11 @@ class Console:
     def __init__(self) -> None:
         self.out = _private(1)
         self.err = _private(2)
+        self._shown = False
+        try:
+            self.tty = os.isatty(2)
+        except OSError:
+            self.tty = False
 
     def _write(self, stream: TextIO, text: str) -> None:
         try:
@@ -42,11 +47,22 @@ class Console:
         except (OSError, ValueError):  # a closed pipe (e.g. `| head`): nothing to tell
             pass
 
+    def status(self, phase: str) -> None:
+        """A one-line progress display on a terminal (`importing f.py…`), rewritten in place
+        and cleared with ""; nothing when stderr is not a terminal."""
+        text = printable(phase)[:70]
+        if not self.tty or not (text or self._shown):
+            return
+        self._write(self.err, f"\r\x1b[K{'tfgraphviz: ' + text + '…' if text else ''}")
+        self._shown = bool(text)
+
     def say(self, text: str) -> None:
+        self.status("")
         self._write(self.out, "".join(printable(ln) + "\n" for ln in text.splitlines()))
 
     def error(self, message: str) -> None:
         """The first line of a message and at most one more, prefixed, escaped."""
+        self.status("")
         first, *rest = message.strip().splitlines() or [""]
         lines = [f"tfgraphviz: {first}"] + [f"tfgraphviz: {ln.strip()}" for ln in rest[:1]]
         self._write(self.err, "".join(printable(ln) + "\n" for ln in lines))

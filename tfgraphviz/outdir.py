@@ -20,7 +20,7 @@ MANIFEST = "manifest.json"
 # the only shapes of file names the pipeline writes (see naming.file_stem): anything else a
 # manifest lists was not written by tfgraphviz and is never deleted
 _OWN_FILE = re.compile(r"[^/.][^/]*\.(dot|svg|png|pdf|json|graphml|autograph\.py)|"
-                       r"tensorboard/[^/.][^/]*")
+                       r"tensorboard/[^/.][^/]*|[^/.][^/]*/scopes")
 
 
 def _cannot(folder: Path, reason: str) -> OutputError:

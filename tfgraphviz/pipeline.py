@@ -12,20 +12,17 @@ from pathlib import Path
 from typing import Any
 
 from tfgraphviz import outdir
+from tfgraphviz.drawing import LAYOUT_FORMATS
 from tfgraphviz.errors import (
     CallSpecError,
-    GraphvizNotFoundError,
     InputError,
-    LayoutError,
-    LayoutTimeoutError,
     TfGraphvizError,
 )
-from tfgraphviz.fsutil import write_bytes, write_text
+from tfgraphviz.fsutil import write_text
 from tfgraphviz.naming import file_stem
 
 FORMATS = ("dot", "svg", "png", "pdf", "json", "graphml", "tensorboard")
 DEFAULT_FORMATS = ("dot", "svg", "json", "tensorboard")
-LAYOUT_FORMATS = ("svg", "png", "pdf")
 DEFAULT_DPI = 120.0
 MANIFEST = outdir.MANIFEST
 _TF_LOG_LINE = re.compile(r"^[IWEF]\d{4} \d\d:\d\d:\d\d\.\d+ +\d+ \S+:\d+\] .*$\n?", re.M)
@@ -62,6 +59,7 @@ class Plan:
     calls: list[Any]  # trace.CallSpec
     layout_timeout: float
     dpi: float
+    view: Any = None  # drawing.ViewOptions
 
 
 def parse_formats(text: str | Sequence[str]) -> tuple[str, ...]:
@@ -87,8 +85,10 @@ def positive(value: float, option: str, example: str) -> float:
 
 def plan(path: str | Path, output_dir: str | Path, *, functions: Sequence[str] = (),
          formats: str | Sequence[str] = DEFAULT_FORMATS, calls: Sequence[str] = (),
-         layout_timeout: float = 60.0, dpi: float = DEFAULT_DPI) -> Plan:
+         layout_timeout: float = 60.0, dpi: float = DEFAULT_DPI, depth: int | str = "auto",
+         expand: Sequence[str] = (), fold: bool = True, noise: bool | None = None) -> Plan:
     """Check every argument without importing TensorFlow or creating anything."""
+    from tfgraphviz.drawing import ViewOptions, parse_depth
     from tfgraphviz.loader import check_source
     from tfgraphviz.trace import parse_call
 
@@ -98,68 +98,44 @@ def plan(path: str | Path, output_dir: str | Path, *, functions: Sequence[str] =
     specs = [parse_call(c) for c in calls]
     timeout = positive(layout_timeout, "--layout-timeout", "300")
     resolution = positive(dpi, "--dpi", "144")
+    options = ViewOptions(parse_depth(depth), tuple(expand), bool(fold), noise)
     outdir.check_writable(output)
-    return Plan(source, output, list(functions), chosen, specs, timeout, resolution)
+    return Plan(source, output, list(functions), chosen, specs, timeout, resolution, options)
 
 
 def _clean_output(text: str) -> str:
     return _TF_LOG_LINE.sub("", text)
 
 
-def _layout(source: str, target: Path, fmt: str, timeout: float, dpi: float) -> str | None:
-    """Write one Graphviz layout; return a problem message instead of raising (but for a
-    missing Graphviz, which ends all layouts)."""
-    from tfgraphviz.layout import run_dot
-
-    try:
-        write_bytes(target, run_dot(source, fmt, timeout, dpi if fmt == "png" else None))
-    except LayoutTimeoutError as exc:
-        return (f"{target.stem}: {exc}; the .dot and .json files are written. Try a longer "
-                "--layout-timeout, pick fewer functions with -f, or open the .dot file in "
-                "another Graphviz viewer")
-    except LayoutError as exc:
-        return f"{target.stem}: {exc}"
-    return None
-
-
-def _export(graph: Any, stem: str, plan: Plan, problems: list[Problem],
-            name: str) -> dict[str, str]:
-    """Write every requested file for one model; return {format: relative path}."""
-    from tfgraphviz.dot import to_dot
+def _export(graph: Any, stem: str, plan: Plan, problems: list[Problem], name: str,
+            progress: Callable[[str], None]) -> tuple[dict[str, str], dict[str, Any]]:
+    """Write every requested file for one model; return {format: relative path} and the view
+    that was drawn."""
+    from tfgraphviz.drawing import draw
     from tfgraphviz.export_json import write_graphml, write_json
     from tfgraphviz.export_tensorboard import write_tensorboard
 
     folder = plan.output_dir
-    source = to_dot(graph)
-    writers: dict[str, Callable[[Path], object]] = {
-        "dot": lambda p: write_text(p, source),
-        "json": lambda p: write_json(graph, p),
-        "graphml": lambda p: write_graphml(graph, p),
-    }
     files: dict[str, str] = {}
     for fmt in plan.formats:
         if fmt == "tensorboard":
             logdir = outdir.real_subfolder(outdir.real_subfolder(folder, "tensorboard"), stem)
             write_tensorboard(graph, logdir)
             files[fmt] = f"tensorboard/{stem}"
-        elif fmt in writers:
-            writers[fmt](folder / f"{stem}.{fmt}")
-            files[fmt] = f"{stem}.{fmt}"
-    for fmt in (f for f in plan.formats if f in LAYOUT_FORMATS):
-        try:
-            problem = _layout(source, folder / f"{stem}.{fmt}", fmt, plan.layout_timeout,
-                              plan.dpi)
-        except GraphvizNotFoundError as exc:
-            problems.append(Problem(name, str(exc), exc.exit_code))
-            break
-        if problem is not None:
-            problems.append(Problem(name, problem))
-            break
-        files[fmt] = f"{stem}.{fmt}"
-    if any(f in LAYOUT_FORMATS and f not in files for f in plan.formats) and "dot" not in files:
-        writers["dot"](folder / f"{stem}.dot")  # something to open when layout failed
-        files["dot"] = f"{stem}.dot"
-    return dict(sorted(files.items()))
+        elif fmt == "json":
+            write_json(graph, folder / f"{stem}.json")
+            files[fmt] = f"{stem}.json"
+        elif fmt == "graphml":
+            write_graphml(graph, folder / f"{stem}.graphml")
+            files[fmt] = f"{stem}.graphml"
+    drawn: dict[str, Any] = {}
+    if any(f == "dot" or f in LAYOUT_FORMATS for f in plan.formats):
+        result = draw(graph, stem, folder, plan.formats, plan.view, plan.layout_timeout,
+                      plan.dpi, progress)
+        files.update(result.files)
+        drawn = result.view
+        problems += [Problem(name, message, code) for message, code in result.problems]
+    return dict(sorted(files.items())), drawn
 
 
 def _edge_counts(graph: Any) -> dict[str, int]:
@@ -228,7 +204,8 @@ MODEL_KINDS = {"graph": "tf.Graph", "keras_fit": "Keras fit() training function"
 
 
 def _write_function(traced: Any, plan: Plan, problems: list[Problem],
-                    say: Callable[[str], None]) -> dict[str, Any]:
+                    say: Callable[[str], None],
+                    progress: Callable[[str], None]) -> dict[str, Any]:
     """Write the files of one function's ConcreteFunctions; return its manifest entry."""
     from tfgraphviz.dot import heading_of
     from tfgraphviz.model import to_networkx
@@ -250,11 +227,11 @@ def _write_function(traced: Any, plan: Plan, problems: list[Problem],
         if traced.errors:
             graph.graph["note"] = ("a trace that succeeded before tracing failed: "
                                    + traced.errors[0])
-        files = _export(graph, cf_stem, plan, problems, traced.name)
+        files, drawn = _export(graph, cf_stem, plan, problems, traced.name, progress)
         concrete.append({
             "signature": tg.signature, "trace_output": _clean_output(tg.trace_output),
             "files": files, "nodes": graph.number_of_nodes(), "edges": _edge_counts(graph),
-            "bodies": [b["id"] for b in graph.graph["bodies"]],
+            "bodies": [b["id"] for b in graph.graph["bodies"]], "view": drawn,
         })
         say(f"  {heading_of(graph)} -> {', '.join(files.values())}")
     return {
@@ -310,9 +287,10 @@ def execute(plan: Plan, say: Callable[[str], None] = lambda _m: None,
     problems: list[Problem] = []
     entries, import_output = _trace_file(plan, problems, progress)
     progress("")
+    progress("writing")
     with outdir.locked(plan.output_dir):
         old = outdir.read_manifest(plan.output_dir)
-        functions = [_write_function(t, plan, problems, say) for t in entries]
+        functions = [_write_function(t, plan, problems, say, progress) for t in entries]
         _keep_earlier(functions, old, plan)
         _only_existing(functions, plan.output_dir)
         manifest = {
@@ -329,11 +307,13 @@ def execute(plan: Plan, say: Callable[[str], None] = lambda _m: None,
 
 def render(path: str | Path, output_dir: str | Path, *, functions: Sequence[str] = (),
            formats: str | Sequence[str] = DEFAULT_FORMATS, calls: Sequence[str] = (),
-           layout_timeout: float = 60.0, dpi: float = DEFAULT_DPI,
+           layout_timeout: float = 60.0, dpi: float = DEFAULT_DPI, depth: int | str = "auto",
+           expand: Sequence[str] = (), fold: bool = True, noise: bool | None = None,
            log: Callable[[str], None] | None = None) -> RenderResult:
     """Render every (or every named) tf.function of a file into `output_dir`."""
     checked = plan(path, output_dir, functions=functions, formats=formats, calls=calls,
-                   layout_timeout=layout_timeout, dpi=dpi)
+                   layout_timeout=layout_timeout, dpi=dpi, depth=depth, expand=expand,
+                   fold=fold, noise=noise)
     return execute(checked, log or (lambda _m: None))
 
 

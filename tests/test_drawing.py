@@ -1,0 +1,46 @@
+"""What is drawn: views chosen on the command line, drill-down pages, and the whole model kept
+in the machine-readable files."""
+
+from __future__ import annotations
+
+import json
+import re
+import xml.etree.ElementTree as ET
+
+from .conftest import EXAMPLES, assert_clean_error, run_cli
+
+
+def test_collapsed_view_links_every_scope_to_its_page(tmp_path):
+    result = run_cli("render", str(EXAMPLES / "training_step.py"), "-o", str(tmp_path),
+                     "-f", "train_step", "--depth", "1")
+    assert result.code == 0, result.stderr
+    (cf,) = json.loads((tmp_path / "manifest.json").read_text())["functions"][0][
+        "concrete_functions"]
+    assert cf["view"]["depth"] == 1 and cf["view"]["visible_nodes"] < cf["nodes"]
+    model = json.loads((tmp_path / "train_step.json").read_text())
+    assert len(model["nodes"]) == cf["nodes"]  # the JSON keeps every op
+    svg = (tmp_path / "train_step.svg").read_text()
+    links = sorted(set(re.findall(r'xlink:href="([^"]+)"', svg)))
+    assert links and all(link.startswith("train_step/scopes/") for link in links)
+    for link in links:
+        page = tmp_path / link
+        ET.fromstring(page.read_text())  # a well-formed SVG
+    assert cf["files"]["scopes"] == "train_step/scopes"
+
+
+def test_depth_all_draws_every_op_and_is_the_same_in_a_fresh_process(tmp_path):
+    for run in ("a", "b"):
+        result = run_cli("render", str(EXAMPLES / "training_step.py"), "-o",
+                         str(tmp_path / run), "-f", "train_step", "--depth", "all",
+                         "--format", "dot,svg")
+        assert result.code == 0, result.stderr
+    for name in ("train_step.dot", "train_step.svg"):
+        assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes()
+    assert not (tmp_path / "a" / "train_step").exists()  # nothing collapsed: no pages
+
+
+def test_bad_depth_is_refused_before_tensorflow_loads(tmp_path):
+    result = run_cli("render", str(EXAMPLES / "control_deps.py"), "-o", str(tmp_path / "o"),
+                     "--depth", "zero")
+    assert_clean_error(result, 2, "--depth zero: give auto, all or a whole number")
+    assert not (tmp_path / "o").exists()
