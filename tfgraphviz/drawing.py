@@ -84,10 +84,10 @@ def _scope_pages(graph: nx.MultiDiGraph, drawn: nx.MultiDiGraph, options: ViewOp
 
 
 def page_name(scope: str) -> str:
-    """A file name for a scope path: `conv2_block1/1_conv` -> `conv2_block1~1_conv`."""
+    """A file name for a scope path: `conv2_block1/1_conv` -> `conv2_block1.1_conv`."""
     from tfgraphviz.naming import file_stem
 
-    return file_stem(scope.replace("/", "~").replace("::", "~"))
+    return file_stem(scope.replace("::", ".").replace("/", "."))
 
 
 def draw(graph: nx.MultiDiGraph, stem: str, folder: Path, formats: tuple[str, ...],
