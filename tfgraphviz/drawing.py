@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,6 +16,8 @@ from tfgraphviz.fsutil import write_bytes, write_text
 
 LAYOUT_FORMATS = ("svg", "png", "pdf")
 MAX_PAGES = 40  # drill-down pages per drawing at most (each needs a layout)
+PAGE_TIMEOUT = 20.0  # seconds of layout per drill-down page at most
+PAGES_BUDGET = 120.0  # seconds for all drill-down pages of one drawing
 
 
 @dataclass(frozen=True)
@@ -141,11 +144,17 @@ def _write_pages(pages: list[tuple[str, nx.MultiDiGraph, str]], folder: Path, st
         return
     target = outdir.real_subfolder(outdir.real_subfolder(folder, stem), "scopes")
     written = 0
+    deadline = time.monotonic() + PAGES_BUDGET
     for page, sub, _ in pages:
+        left = deadline - time.monotonic()
+        if left <= 1:
+            result.problems.append((f"{stem}: drill-down pages stopped after {PAGES_BUDGET:g} s; "
+                                    "the remaining scopes have no page (use --expand)", 0))
+            break
         drawn = view(sub, "all", (), options.fold, False)
         drawn.graph["up"] = quote(f"../../{stem}.svg")
         try:
-            data, _ = _layout(to_dot(drawn), "svg", timeout, dpi)
+            data, _ = _layout(to_dot(drawn), "svg", min(timeout, left, PAGE_TIMEOUT), dpi)
         except LayoutError as exc:
             result.problems.append((f"{page}: {exc}; that drill-down page is missing", 0))
             continue
