@@ -15,13 +15,11 @@ def _short(text: str, limit: int = 24) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def _only_out_edge(graph: nx.MultiDiGraph, node: str) -> tuple[str, dict[str, Any]] | None:
-    """The single outgoing edge of `node` when it is a data edge, else None."""
-    if graph.out_degree(node) != 1:
-        return None
-    for _, v, d in graph.out_edges(node, data=True):
-        return (v, d) if d["kind"] == "data" else None
-    return None
+def _only_data_use(graph: nx.MultiDiGraph, node: str) -> str | None:
+    """The op `node`'s output feeds when it feeds exactly one data input (its control edges,
+    such as automatic dependencies of a read, are then drawn from that op)."""
+    data = [v for _, v, d in graph.out_edges(node, data=True) if d["kind"] == "data"]
+    return data[0] if len(data) == 1 else None
 
 
 def _keeps(data: dict[str, Any]) -> bool:
@@ -33,15 +31,16 @@ def absorb_noise(graph: nx.MultiDiGraph) -> tuple[dict[str, str], dict[str, list
     """({absorbed node: the op it is folded into}, {op: texts of what it absorbed}).
 
     A constant without inputs, an Identity with one input, or a ReadVariableOp reading one
-    variable, whose only use is one data edge, is folded into the op it feeds (chains fold
-    all the way); a variable read only by such a read goes with it."""
+    variable, whose output feeds exactly one op, is folded into that op (chains fold all the
+    way; its control edges are then drawn from that op); a variable read only by such a read
+    goes with it."""
     target: dict[str, str] = {}
     texts: dict[str, list[str]] = {}
     for node, data in graph.nodes(data=True):
         op = data.get("op")
         if op not in NOISE_OPS or data["kind"] not in ("op", "const") or _keeps(data):
             continue
-        out = _only_out_edge(graph, node)
+        out = _only_data_use(graph, node)
         if out is None:
             continue
         ins = list(graph.in_edges(node, data=True))
@@ -62,7 +61,7 @@ def absorb_noise(graph: nx.MultiDiGraph) -> tuple[dict[str, str], dict[str, list
             if (src["kind"] in ("variable", "placeholder") and graph.in_degree(source) == 0
                     and graph.out_degree(source) == 1 and not _keeps(src)):
                 target[source] = node
-        target[node] = out[0]
+        target[node] = out
         texts.setdefault(node, []).append(text)
     resolved: dict[str, str] = {}
     for node in target:  # follow chains to the op that stays

@@ -333,6 +333,21 @@ def view(graph: nx.MultiDiGraph, depth: int | str = "auto", expand: Iterable[str
     `expand` glob; runs of identical sibling scopes folded into one node ×N; constants,
     Identity chains and single-use variable reads folded into the op they feed (`noise`, on
     by default unless depth is "all"). The model itself is not changed."""
+    hier, assign, texts, settings = _plan(graph, depth, expand, fold, noise)
+    return _build(graph, hier, assign, texts, settings)
+
+
+def visible_of(graph: nx.MultiDiGraph, depth: int | str = "auto", expand: Iterable[str] = (),
+               fold: bool = True, noise: bool | None = None) -> dict[str, str]:
+    """{model node: the id of the view node that shows it} for the same arguments as view()."""
+    hier, assign, _, _ = _plan(graph, depth, expand, fold, noise)
+    return {node: scope_id(*target) if isinstance(target, tuple) else target
+            for node, target in assign.visible.items()}
+
+
+def _plan(graph: nx.MultiDiGraph, depth: int | str, expand: Iterable[str], fold: bool,
+          noise: bool | None) -> tuple[Hierarchy, Assignment, dict[str, list[str]],
+                                       dict[str, Any]]:
     if not (depth in ("auto", "all") or (isinstance(depth, int) and not isinstance(depth, bool)
                                          and depth >= 1)):
         raise InputError(f"depth must be a whole number from 1, 'auto' or 'all', not {depth!r}")
@@ -351,24 +366,29 @@ def view(graph: nx.MultiDiGraph, depth: int | str = "auto", expand: Iterable[str
     else:
         chosen, crowded = _auto_depth(hier, keep, absorbed, opened, fold)
     assign = Assignment(hier, keep, absorbed, chosen, opened, fold, crowded)
-    return _build(graph, hier, assign, texts, {
+    return hier, assign, texts, {
         "depth": "all" if chosen is None else chosen, "requested_depth": depth,
-        "expand": patterns, "fold": bool(fold), "noise": noise_on})
+        "expand": patterns, "fold": bool(fold), "noise": noise_on}
 
 
 def _auto_depth(hier: Hierarchy, keep: list[str], absorbed: dict[str, str], opened: set[Path],
                 fold: bool) -> tuple[int | None, set[Path]]:
-    """(None: everything when every op fits, else the deepest level (at least 1) whose
-    picture stays readable; the crowded scopes left closed)."""
-    crowded = {p for p, n in hier.kids.items() if n > CROWDED and p}
+    """(None: everything when every op fits, else the level that shows most while staying
+    readable (at least 1; the shallower on a tie); the crowded scopes it leaves closed)."""
     if len(keep) <= MAX_NODES:  # every op fits: small graphs are drawn whole
         return None, set()
-    best = 1
+    crowded = {p for p, n in hier.kids.items() if n > CROWDED and p}
+    best: tuple[int, int, set[Path]] = (0, 1, set())
     for level in range(2, hier.levels + 2):
-        if not Assignment(hier, keep, absorbed, level, opened, fold, crowded).readable():
+        for closed in ([set(), crowded] if crowded else [set()]):
+            candidate = Assignment(hier, keep, absorbed, level, opened, fold, closed)
+            if candidate.readable():
+                if candidate.size() > best[0]:
+                    best = (candidate.size(), level, closed)
+                break
+        else:
             break
-        best = level
-    return best, crowded
+    return best[1], best[2]
 
 
 def _build(graph: nx.MultiDiGraph, hier: Hierarchy, assign: Assignment,
