@@ -391,3 +391,21 @@ def test_xml_invalid_characters_from_a_real_trace():
 def test_node_styles_in_legend_samples_match_model_kinds():
     assert node_style({"kind": "arg"})["shape"] == "ellipse"
     assert node_style({"kind": "op", "function_output": True})["peripheries"] == "2"
+
+
+def test_collapsed_view_is_drawn_with_scopes_merged_edges_and_links(traced_examples):
+    from tfgraphviz.view import view
+
+    shown = view(_model(traced_examples, "training_step", "train_step"), depth=1)
+    scope = next(n for n, d in shown.nodes(data=True) if d["kind"] == "scope")
+    shown.nodes[scope]["link"] = "scopes/a b.svg"
+    source = to_dot(shown)
+    assert 'shape="box3d"' in source and " ops" in source
+    assert re.search(r'label="×\d+ float32\[', source)  # a merged edge: count and shape
+    assert {"scope", "merged", "link"} <= set(legend_keys(shown))
+    root = _svg(source)
+    links = [a for a in root.iter(f"{SVG}a")
+             if a.get("{http://www.w3.org/1999/xlink}href") == "scopes/a b.svg"]
+    assert links and all(a.get("target") == "_top" for a in links)
+    tips = [a.get(XLINK_TITLE) or "" for a in links]
+    assert any("collapsed:" in t and "click to open" in t for t in tips)
