@@ -63,7 +63,7 @@ def while_model_dot() -> str:
 
 def test_every_node_and_edge_of_a_real_model_is_drawn(while_model_dot):
     graph = parse(while_model_dot)
-    svg = layout.LAYERED.run(while_model_dot, "svg", 60, None)
+    svg = layout.LAYERED.run(while_model_dot, "svg", 60, None)[0]
     nodes = svg_titles(svg, "node")
     visible = [n for n, node in graph.nodes.items() if "invis" not in node.attrs.get("style", "")]
     assert sorted(nodes) == sorted(visible) and len(nodes) > 20
@@ -92,7 +92,7 @@ def test_clusters_are_boxes_around_their_members(while_model_dot):
         for other, (x, y) in at.items():  # and nothing else inside
             if other not in members(name):
                 assert not (x0 < x < x1 and y0 < y < y1), (name, other)
-    svg = layout.LAYERED.run(while_model_dot, "svg", 60, None)
+    svg = layout.LAYERED.run(while_model_dot, "svg", 60, None)[0]
     assert svg.count(b'class="cluster"') == len(boxes)
 
 
@@ -106,7 +106,7 @@ def test_parents_are_drawn_above_their_children():
 def test_cycles_are_broken_and_still_drawn():
     source = HEADER + "  a [label=a];\n  b [label=b];\n  c [label=c];\n" \
         "  a -> b;\n  b -> c;\n  c -> a;\n}\n"
-    svg = layout.LAYERED.run(source, "svg", 60, None)
+    svg = layout.LAYERED.run(source, "svg", 60, None)[0]
     assert sorted(svg_titles(svg, "node")) == ["a", "b", "c"]
     assert len(svg_titles(svg, "edge")) == 3
 
@@ -121,7 +121,7 @@ def test_edge_labels_move_to_tooltips_and_edges_get_routes():
 def test_output_is_byte_identical_across_processes():
     script = ("import sys, hashlib; from tfgraphviz import layout; from tests.test_layered "
               "import chain_and_fan; s = chain_and_fan(60, 40); "
-              "print(hashlib.sha256(layout.LAYERED.run(s, 'svg', 60, None)).hexdigest())")
+              "print(hashlib.sha256(layout.LAYERED.run(s, 'svg', 60, None)[0]).hexdigest())")
     digests = {subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
                               check=True, cwd=ROOT,
                               env={"PYTHONHASHSEED": seed, "PATH": "/usr/bin:/bin"}).stdout
@@ -139,7 +139,7 @@ def test_a_big_chain_with_fan_out_is_laid_out_by_the_layered_layout():
 
 def test_straight_last_resort_keeps_nodes_and_edges():
     source = chain_and_fan(200, 50)
-    svg = layout.STRAIGHT.run(source, "svg", 60, None)
+    svg = layout.STRAIGHT.run(source, "svg", 60, None)[0]
     assert len(svg_titles(svg, "node")) == 201 and len(svg_titles(svg, "edge")) == 249
     assert 'pos="e,' not in positioned(source, straight=True)
 

@@ -333,6 +333,11 @@ def _attach(box: Box, graph: DotGraph, edges: list[tuple[int, str, str]]) -> Non
 def positioned(source: str, straight: bool = False) -> str:
     """DOT text with every node at a fixed position (our layout), for `neato -n2`; with
     `straight`, edges are straight lines between nodes (no bend points: cheaper)."""
+    return position(source, straight)[0]
+
+
+def position(source: str, straight: bool = False) -> tuple[str, float, float]:
+    """positioned() and the drawing's width and height in points."""
     from tfgraphviz.dotsource import parse, with_positions
 
     graph = parse(source)
@@ -340,5 +345,6 @@ def positioned(source: str, straight: bool = False) -> str:
         raise ValueError("no node statements on lines of their own")
     box = layout(graph, 0 if straight else DUMMY_CAP)
     routes = {} if straight else box.routes
-    return with_positions(graph, box.nodes, box.clusters, routes, box.height,
+    text = with_positions(graph, box.nodes, box.clusters, routes, box.height,
                           'splines="line", outputorder="edgesfirst"')
+    return text, box.width, box.height

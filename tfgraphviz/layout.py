@@ -142,6 +142,7 @@ TUNED = ("-Gmclimit=0.1", "-Gnslimit=1", "-Gnslimit1=1", "-Gsearchsize=10")
 SMALL = (150, 300, 16)  # nodes, edges, fan-out: Graphviz's own settings
 MEDIUM = (800, 1500)  # nodes, edges: limited crossing/rank passes, labels beside the edges
 LARGE = (2500, 4000)  # nodes, edges: also straight edges, no edge labels (tooltips keep them)
+Run = Callable[[str, str, float, float | None], tuple[bytes, list[str]]]
 _EDGE_LABEL = re.compile(r'(?<=[\[ ])label="(?:[^"\\]|\\.)*"(?:, )?')
 _STATEMENT = re.compile(r'(?:^|[;{])\s*([A-Za-z_]\w*|"(?:[^"\\]|\\.)*")\s*(->|\[)', re.M)
 
@@ -157,9 +158,9 @@ class Size:
 @dataclass(frozen=True)
 class Strategy:
     """One way to lay out: a name for messages, and a function of (source, fmt, timeout,
-    dpi) giving the image."""
+    dpi) giving the image and notes (a PNG scaled down)."""
     name: str
-    run: Callable[[str, str, float, float | None], bytes]
+    run: Run
 
 
 def measure(source: str) -> Size:
@@ -186,26 +187,53 @@ def without_edge_labels(source: str) -> str:
                      for line in source.split("\n"))
 
 
-def _dot(options: tuple[str, ...], edit: Callable[[str], str] | None = None) -> Callable[
-        [str, str, float, float | None], bytes]:
-    def run(source: str, fmt: str, timeout: float, dpi: float | None) -> bytes:
-        return run_dot(edit(source) if edit else source, fmt, timeout, dpi, options)
+MAX_PIXELS = 40e6  # a bigger PNG takes many seconds to paint: it is scaled down (SVG is not)
+_BB = re.compile(r'\bbb="([-\d.e]+),([-\d.e]+),([-\d.e]+),([-\d.e]+)"')
+
+
+def _bitmap(laid_out: str, width: float, height: float, fmt: str, timeout: float,
+            dpi: float | None) -> tuple[bytes, list[str]]:
+    """Paint DOT text whose positions are all given (`neato -n2`), a PNG scaled down to at
+    most MAX_PIXELS."""
+    options: tuple[str, ...] = ("-Kneato", "-n2")
+    notes: list[str] = []
+    pixels = width * height * ((dpi or 96.0) / 72) ** 2
+    if fmt == "png" and pixels > MAX_PIXELS:
+        scale = (MAX_PIXELS / pixels) ** 0.5
+        options += (f"-Gsize={width * scale / 72:.2f},{height * scale / 72:.2f}",)
+        notes.append(f"the PNG is scaled to {scale:.0%} to stay under "
+                     f"{MAX_PIXELS / 1e6:g} megapixels; the SVG has every detail")
+    return run_dot(laid_out, fmt, timeout, dpi, options), notes
+
+
+def _dot(options: tuple[str, ...], edit: Callable[[str], str] | None = None) -> Run:
+    def run(source: str, fmt: str, timeout: float, dpi: float | None
+            ) -> tuple[bytes, list[str]]:
+        text = edit(source) if edit else source
+        if fmt != "png" or not options:
+            return run_dot(text, fmt, timeout, dpi, options), []
+        start = time.monotonic()  # a big PNG: lay out, then paint at a bounded size
+        laid = run_dot(text, "dot", timeout, None, options).decode("utf-8")
+        bb = _BB.search(laid)
+        width, height = (float(bb.group(3)), float(bb.group(4))) if bb else (0.0, 0.0)
+        return _bitmap(laid, width, height, fmt, timeout - (time.monotonic() - start), dpi)
     return run
 
 
-def _layered(straight: bool) -> Callable[[str, str, float, float | None], bytes]:
-    def run(source: str, fmt: str, timeout: float, dpi: float | None) -> bytes:
-        from tfgraphviz.layered import positioned
+def _layered(straight: bool) -> Run:
+    def run(source: str, fmt: str, timeout: float, dpi: float | None
+            ) -> tuple[bytes, list[str]]:
+        from tfgraphviz.layered import position
 
         start = time.monotonic()
         try:
-            text = positioned(source, straight=straight)
+            text, width, height = position(source, straight=straight)
         except (ValueError, KeyError, IndexError, RecursionError) as exc:
             raise LayoutError(f"the layered layout failed ({type(exc).__name__})") from None
         left = timeout - (time.monotonic() - start)
         if left <= 0:
             raise LayoutTimeoutError(f"the layered layout did not finish within {timeout:g} s")
-        return run_dot(text, fmt, left, dpi, ("-Kneato", "-n2"))
+        return _bitmap(text, width, height, fmt, left, dpi)
     return run
 
 
@@ -250,7 +278,8 @@ def lay_out(source: str, fmt: str, timeout: float = DEFAULT_TIMEOUT,
     for i, strategy in enumerate(chain):
         left = timeout * shares[i] - (time.monotonic() - start)
         try:
-            return Layout(strategy.run(source, fmt, left, dpi), strategy.name, notes)
+            data, more = strategy.run(source, fmt, left, dpi)
+            return Layout(data, strategy.name, notes + more)
         except LayoutError as exc:
             first = first or exc
             if i + 1 < len(chain):
