@@ -54,10 +54,16 @@ def wrap(text: str, width: int = NOTE_WIDTH) -> list[str]:
     return lines
 
 
-def title_label(heading: str, note: str) -> str:
-    """The graph's label: the title and, below it, the whole note, wrapped."""
-    rows = "".join(f'<tr><td align="left"><b>{html(line)}</b></td></tr>'
-                   for line in wrap(heading))
+def title_label(heading: str, note: str, up: str = "") -> str:
+    """The graph's label: a link back up (drill-down pages), the title and, below it, the whole
+    note, wrapped."""
+    rows = ""
+    if up:
+        rows += (f'<tr><td align="left" href={quoted(up)} target="_top" '
+                 'tooltip="back to the drawing this scope was collapsed in">'
+                 f'<font color="#1f5fbf">↑{NBSP}back to the overview</font></td></tr>')
+    rows += "".join(f'<tr><td align="left"><b>{html(line)}</b></td></tr>'
+                    for line in wrap(heading))
     if note:
         text = "".join(f'{html(line)}<br align="left"/>' for line in wrap(note))
         rows += (f'<tr><td align="left" balign="left"><font color="{COLORS["note"]}">'
@@ -110,7 +116,8 @@ def to_dot(graph: nx.MultiDiGraph, title: str | None = None) -> str:
         # remincross=false: the last crossing pass would undo the index order of arguments
         f'newrank="true", remincross="false", nodesep="0.25", ranksep="0.35", labelloc="t", '
         f'labeljust="l", '
-        f'label=<{title_label(heading, note)}>, tooltip={quoted(heading)}];',
+        f'label=<{title_label(heading, note, str(graph.graph.get("up", "")))}>, '
+        f'tooltip={quoted(heading)}];',
         f'  node [fontname="{FONT}", fontsize="11", height="0.35", margin="0.1,0.04"];',
         f'  edge [fontname="{FONT}", fontsize="8", arrowsize="0.6"];',
     ]
