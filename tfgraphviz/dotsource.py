@@ -241,13 +241,12 @@ _DROPPED_EDGE_ATTRS = ("label", "xlabel", "headlabel", "taillabel", "lhead", "lt
 
 
 def bezier(points: list[tuple[float, float]]) -> list[tuple[float, float]]:
-    """Cubic B-spline control points (3n+1) through a polyline, smoothed (Catmull-Rom)."""
+    """Cubic B-spline control points (3n+1) through a polyline, each piece leaving and
+    entering its points vertically (smooth at bend points, never overshooting a layer)."""
     out = [points[0]]
-    for i in range(len(points) - 1):
-        p0, p1, p2 = points[max(i - 1, 0)], points[i], points[i + 1]
-        p3 = points[min(i + 2, len(points) - 1)]
-        out += [(p1[0] + (p2[0] - p0[0]) / 6, p1[1] + (p2[1] - p0[1]) / 6),
-                (p2[0] - (p3[0] - p1[0]) / 6, p2[1] - (p3[1] - p1[1]) / 6), p2]
+    for (ax, ay), (bx, by) in zip(points, points[1:], strict=False):
+        half = (by - ay) / 2
+        out += [(ax, ay + half), (bx, by - half), (bx, by)]
     return out
 
 
@@ -269,14 +268,13 @@ def simplified(points: list[tuple[float, float]], most: int = 200) -> list[tuple
 
 def edge_pos(points: list[tuple[float, float]], arrow: float) -> str:
     """An edge's `pos`: the spline through `points` (Graphviz coordinates), ending `arrow`
-    points before the head where the arrow's tip is."""
+    points above (or below) the head, where the arrow's tip is."""
     points = simplified(points)
     tip = points[-1]
     if arrow > 0:
-        (ax, ay), (bx, by) = points[-2], tip
-        length = max(((bx - ax) ** 2 + (by - ay) ** 2) ** 0.5, 1e-9)
-        cut = min(arrow, length * 0.9) / length
-        points = [*points[:-1], (bx - (bx - ax) * cut, by - (by - ay) * cut)]
+        rise = points[-2][1] - tip[1]
+        step = min(arrow, abs(rise) * 0.9) * (1 if rise >= 0 else -1)
+        points = [*points[:-1], (tip[0], tip[1] + step)]
     spline = " ".join(f"{fmt(x)},{fmt(y)}" for x, y in bezier(points))
     return f'"e,{fmt(tip[0])},{fmt(tip[1])} {spline}"' if arrow > 0 else f'"{spline}"'
 

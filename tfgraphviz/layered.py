@@ -13,9 +13,9 @@ DUMMYSEP = 6.0  # points beside an edge's bend point
 RANKSEP = 30.0  # points between layers
 PAD = 8.0  # points inside a cluster's border
 SWEEPS = 4
-DUMMY_CAP = 100_000  # bend points at most, over all levels
+BENDS_PER_NODE = 4  # bend points allowed per node (plus BENDS), shortest edges served first
+BENDS = 5000
 ROW_WIDTH = 3600.0  # points a layer may take (50 inches) before blocks move down a layer
-LONGEST = 40  # layers an edge may span and still get bend points; longer ones are straight
 
 Point = tuple[float, float]
 
@@ -51,9 +51,10 @@ def chains(graph: DotGraph) -> dict[str, tuple[str, ...]]:
     return {name: of(node.cluster) for name, node in graph.nodes.items()}
 
 
-def layout(graph: DotGraph, bends: int = DUMMY_CAP) -> Box:
-    """Lay out the whole graph with at most `bends` bend points in all; a Box whose
-    coordinates are absolute (y down)."""
+def layout(graph: DotGraph, bends: int | None = None) -> Box:
+    """Lay out the whole graph with at most `bends` bend points in all (edges spanning more
+    layers than the budget allows are straight lines); a Box whose coordinates are absolute
+    (y down)."""
     chain = chains(graph)
     by_level: dict[str, list[tuple[int, str, str]]] = {}
     for index, edge in enumerate(graph.edges):
@@ -66,7 +67,7 @@ def layout(graph: DotGraph, bends: int = DUMMY_CAP) -> Box:
         head = b[common] if common < len(b) else edge.head
         if tail != head:
             by_level.setdefault(level, []).append((index, tail, head))
-    budget = [bends]
+    budget = [BENDS + BENDS_PER_NODE * len(graph.nodes) if bends is None else bends]
     return _lay_out(graph, "", by_level, budget)
 
 
@@ -187,14 +188,19 @@ def _place(level: _Level, budget: list[int]) -> Box:
     up: list[list[int]] = [[] for _ in range(count)]
     down: list[list[int]] = [[] for _ in range(count)]
     chains_of: dict[int, list[int]] = {}  # edge index -> vertices from top to bottom
+    spans = sorted((abs(layer[b] - layer[a]), k) for k, (_, a, b) in enumerate(level.edges))
+    bent: set[int] = set()
+    for span, k in spans:  # the shortest edges get bend points while the budget lasts
+        if span > 1 and budget[0] >= span - 1:
+            budget[0] -= span - 1
+            bent.add(k)
     for k, (index, a, b) in enumerate(level.edges):
         if a == b:
             continue
         top, bottom = (b, a) if k in reversed_ else (a, b)
         span = layer[bottom] - layer[top]
         path = [top]
-        if 1 < span <= LONGEST and budget[0] >= span - 1:
-            budget[0] -= span - 1
+        if k in bent:
             for step in range(1, span):
                 layer.append(layer[top] + step)
                 width.append(0.0)
@@ -343,7 +349,7 @@ def position(source: str, straight: bool = False) -> tuple[str, float, float]:
     graph = parse(source)
     if not graph.nodes:
         raise ValueError("no node statements on lines of their own")
-    box = layout(graph, 0 if straight else DUMMY_CAP)
+    box = layout(graph, 0 if straight else None)
     routes = {} if straight else box.routes
     text = with_positions(graph, box.nodes, box.clusters, routes, box.height,
                           'splines="line", outputorder="edgesfirst"')
