@@ -350,7 +350,32 @@ def position(source: str, straight: bool = False) -> tuple[str, float, float]:
     if not graph.nodes:
         raise ValueError("no node statements on lines of their own")
     box = layout(graph, 0 if straight else None)
-    routes = {} if straight else box.routes
+    routes = {} if straight else spread_ports(box, graph)
     text = with_positions(graph, box.nodes, box.clusters, routes, box.height,
                           'splines="line", outputorder="edgesfirst"')
     return text, box.width, box.height
+
+
+def spread_ports(box: Box, graph: DotGraph) -> dict[int, list[Point]]:
+    """Routes whose ends are spread along a node's top and bottom borders, in the order of
+    where each edge goes, instead of all meeting in one point."""
+    ends: dict[tuple[str, float, bool], list[tuple[float, int, bool]]] = {}
+    for index, route in box.routes.items():
+        if len(route) < 2:
+            continue
+        edge = graph.edges[index]
+        for node, at, toward, first in ((edge.tail, route[0], route[1], True),
+                                        (edge.head, route[-1], route[-2], False)):
+            ends.setdefault((node, at[1], first), []).append((toward[0], index, first))
+    routes = {index: list(route) for index, route in box.routes.items()}
+    for (node, _, _), group in ends.items():
+        if len(group) < 2:
+            continue
+        group.sort()
+        span = min(graph.nodes[node].width * 0.6, 6.0 * (len(group) - 1))
+        for i, (_, index, first) in enumerate(group):
+            shift = span * (i / (len(group) - 1) - 0.5)
+            k = 0 if first else -1
+            x, y = routes[index][k]
+            routes[index][k] = (x + shift, y)
+    return routes
