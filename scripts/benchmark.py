@@ -218,7 +218,7 @@ _SVG_ROOT = re.compile(r"<svg\b[^>]*?width=\"([\d.]+)(\w*)\"[^>]*?height=\"([\d.
 def svg_facts(folder: Path) -> dict[str, Any]:
     """Sizes of the SVGs of one render: bytes, the widest canvas, drawn nodes and edges."""
     manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
-    nodes = edges = svg_bytes = 0
+    nodes = edges = svg_bytes = drawn = 0
     widest = (0.0, 0.0, "")
     svgs = 0
     for fn in manifest["functions"]:
@@ -232,10 +232,12 @@ def svg_facts(folder: Path) -> dict[str, Any]:
             text = (folder / svg).read_text(encoding="utf-8")
             svgs += 1
             svg_bytes += len(text.encode())
+            drawn += text.count('class="node"')
             m = _SVG_ROOT.search(text)
             if m and float(m.group(1)) > widest[0]:
                 widest = (float(m.group(1)), float(m.group(3)), m.group(2))
     return {"model_nodes": nodes, "model_edges": edges, "svgs": svgs, "svg_bytes": svg_bytes,
+            "drawn_nodes": drawn,
             "canvas": f"{widest[0]:.0f}x{widest[1]:.0f}{widest[2]}" if svgs else "-"}
 
 
@@ -315,7 +317,8 @@ def _ratio(col: dict[str, Any], bare: dict[str, Any], key: str) -> str:
 
 def table(results: list[dict[str, Any]], meta: dict[str, Any]) -> str:
     head = ("| case | model nodes/edges | bare TF | default view | ×TF time | ×TF mem | "
-            "default SVG (nodes, KB, canvas) | --depth all | ×TF time | all SVG (KB, canvas) "
+            "default SVG (drawn nodes, KB, widest canvas) | --depth all | ×TF time | "
+            "all SVG (drawn nodes, KB, widest canvas) "
             "| plain dot |")
     lines = [f"# tfgraphviz benchmark\n\n{meta['note']}\n", head,
              "|" + "---|" * (head.count("|") - 1)]
@@ -324,10 +327,8 @@ def table(results: list[dict[str, Any]], meta: dict[str, Any]) -> str:
         info = default.get("info", {}) or full.get("info", {})
         counts = f"{info.get('model_nodes', '-')}/{info.get('model_edges', '-')}"
         dinfo, finfo = default.get("info", {}), full.get("info", {})
-        dsvg = (f"{dinfo.get('svgs', 0)} svg, {dinfo.get('svg_bytes', 0) / 1024:.0f} KB, "
-                f"{dinfo.get('canvas', '-')}") if dinfo else "-"
-        fsvg = (f"{finfo.get('svg_bytes', 0) / 1024:.0f} KB, {finfo.get('canvas', '-')}"
-                if finfo else "-")
+        dsvg, fsvg = (f"{i.get('drawn_nodes', 0)}, {i.get('svg_bytes', 0) / 1024:.0f} KB, "
+                      f"{i.get('canvas', '-')}" if i else "-" for i in (dinfo, finfo))
         if dinfo.get("problems"):
             dsvg += f" ({dinfo['problems'][:60]})"
         mem = f"{bare['max_rss_mb']:.0f} MB" if bare.get("max_rss_mb") else ""

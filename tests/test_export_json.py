@@ -85,3 +85,47 @@ def test_json_round_trips_text_that_is_not_valid_unicode(traced_examples, tmp_pa
     graph.graph["trace_output"] = CONTROL
     again = read_json(write_json(graph, tmp_path / "g.json"))
     assert again.graph["trace_output"] == CONTROL
+
+
+def test_fast_encoder_writes_what_json_dumps_writes():
+    import enum
+    import json
+
+    from tfgraphviz.export_json import _dumps
+
+    shared = {"type": "DT_FLOAT"}
+
+    class Text(str):
+        pass
+
+    class Kind(enum.IntEnum):
+        A = 1
+
+    cases = [
+        {}, [], {"a": [], "b": {}}, [1, 2.5, -0.0, 1e300, float("nan"), float("inf"),
+                                     -float("inf"), True, False, None, 10**30],
+        {"z": "é\ud800\n\"\\\x00\u2028", "a": [[], [{}], {"x": [1]}], "t": (1, 2)},
+        {"nodes": [{"attr_values": {"T": shared, "U": shared}} for _ in range(3)]},
+        {"a": {"b": {"c": {"d": {"e": shared, "f": [shared, shared]}}}}},
+        {"s": Text("x"), "k": Kind.A}, {Text("key"): 1}, {1: "int key"}, {"a": {1, 2}},
+    ]
+    for value in cases:
+        try:
+            expected = json.dumps(value, indent=1, sort_keys=True, ensure_ascii=False)
+        except TypeError as exc:
+            expected = repr(exc)
+        try:
+            got = _dumps(value)
+        except TypeError as exc:
+            got = repr(exc)
+        assert got == expected, value
+
+
+def test_model_json_is_the_json_modules_text(traced_examples):
+    import json
+
+    for name, fn in traced_examples["loops_and_conds"].functions.items():
+        graph = to_networkx(fn.graphs[0], name)
+        data = nx.node_link_data(graph, edges="links")
+        assert to_json(graph) == json.dumps(data, indent=1, sort_keys=True,
+                                            ensure_ascii=False) + "\n"

@@ -486,3 +486,83 @@ def test_ops_nothing_uses_are_marked_unused():
     unused = {d["name"] for _, d in graph.nodes(data=True) if d["unused"]}
     assert unused == {"leftover"}
     assert "nothing uses its output" in to_dot(graph)
+
+
+def test_stacks_walked_once_per_distinct_stack_give_the_full_walks_frames():
+    from pathlib import Path
+
+    import keras
+    import tensorflow as tf
+
+    from tfgraphviz.extract import _op_table, _user_frames
+    from tfgraphviz.instrument import recording
+
+    layer = keras.layers.Dense(3)
+
+    def helper(x):
+        return tf.math.sin(x) * 2.0
+
+    @tf.function
+    def f(x):
+        for _ in range(3):  # the same lines, three times: one walk
+            x = helper(x)
+        if tf.reduce_sum(x) > 0:  # AutoGraph: frames of converted code map back to this file
+            x = x + 1.0
+        return layer(x)
+
+    with recording():
+        concrete = f.get_concrete_function(tf.TensorSpec([2, 3]))
+    here = Path(__file__)
+    table = _op_table(concrete.graph, here)
+    resolved = str(here.resolve())
+    for op in concrete.graph.get_operations():
+        assert table[op.name].source == _user_frames(op, here, resolved), op.name
+    sines = [info.source for name, info in table.items() if name.startswith("Sin")]
+    assert len(sines) == 3 and sines[0] == sines[1] == sines[2]
+    assert any("in helper" in s for s in sines[0]) and any("in f" in s for s in sines[0])
+    assert any(any("in f" in s for s in info.source) for name, info in table.items()
+               if "dense" in name)
+
+
+def test_each_distinct_attribute_summarized_once_gives_the_same_texts_and_protos(
+        traced_examples):
+    import numpy as np
+    import tensorflow as tf
+
+    from tfgraphviz.attrs import MAX_TENSOR_BYTES, Summarizer, attr_json, summarize
+    from tfgraphviz.model import _Builder
+
+    checked = 0
+    for _, tg in _all_graphs(traced_examples):
+        builder = _Builder(tg)
+        summarizer = Summarizer(builder.clean)
+        nodes = list(tg.graph_def.node) + [n for f in tg.graph_def.library.function
+                                           for n in f.node_def]
+        for node in nodes:
+            texts, values = summarizer(node.attr)
+            assert texts == summarize(node.attr, builder.clean)
+            assert values == attr_json(node.attr, builder.clean)
+            checked += 1
+    assert checked > 500
+
+    big = tf.function(lambda: tf.constant(np.arange(MAX_TENSOR_BYTES, dtype=np.float32)) + 1.0)
+    node = next(n for n in big.get_concrete_function().graph.as_graph_def().node
+                if n.op == "Const" and n.attr["value"].tensor.ByteSize() > MAX_TENSOR_BYTES)
+    summarizer = Summarizer(str)
+    assert summarizer(node.attr) == (summarize(node.attr, str), attr_json(node.attr, str))
+    assert "tensor_content" not in str(summarizer(node.attr)[1])
+    assert summarizer.cache and all(len(key) < 100 for key in summarizer.cache)  # dtype only
+
+
+def test_parallel_edges_get_the_keys_networkx_would_give():
+    import tensorflow as tf
+
+    from tfgraphviz import to_networkx as model_of
+
+    graph = model_of(tf.function(lambda x: x * x + x), tf.TensorSpec([2]))
+    mul = next(n for n, d in graph.nodes(data=True) if d["op"] == "Mul")
+    assert sorted(graph[next(iter(graph.predecessors(mul)))][mul]) == [0, 1]
+    again = nx.MultiDiGraph()
+    for u, v, d in graph.edges(data=True):
+        again.add_edge(u, v, **d)
+    assert list(again.edges(keys=True)) == list(graph.edges(keys=True))

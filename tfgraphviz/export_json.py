@@ -22,6 +22,7 @@ class _Unsupported(Exception):
 
 
 _INFINITY = float("inf")
+FLUSH = 50_000  # pieces of text kept apart at most
 CACHE_DEPTH = 4  # nodes[i]["attr_values"][name] is a dict five levels down
 
 
@@ -41,7 +42,8 @@ def _dumps(data: Any) -> str:
     or list met again (the model shares attribute values between nodes) at the same depth
     reuses its text (only small dicts deep down are remembered: caching a big one would copy
     its text once per level)."""
-    parts: list[str] = []
+    parts: list[str] = []  # joined into chunks now and then: a million small strings weigh
+    chunks: list[str] = []  # far more than their text
     append = parts.append
     string = encode_basestring
     done: dict[tuple[int, str], str] = {}
@@ -99,13 +101,17 @@ def _dumps(data: Any) -> str:
                 append(sep)
                 emit(item, inner)
                 sep = "," + inner
+                if len(parts) > FLUSH and len(indent) <= 2:  # between nodes: no cache open
+                    chunks.append("".join(parts))
+                    parts.clear()
             append(indent + "]")
 
     try:
         emit(data, "\n")
     except (_Unsupported, RecursionError):
         return json.dumps(data, indent=1, sort_keys=True, ensure_ascii=False)
-    return "".join(parts)
+    chunks.append("".join(parts))
+    return "".join(chunks)
 
 
 def to_json(graph: nx.MultiDiGraph) -> str:
