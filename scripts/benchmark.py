@@ -71,6 +71,37 @@ for value in list(vars(module).values()):
 print("BARE_TF_NODES", sum(len(d.node) for d in defs))
 """
 
+# Trace a case file as `tfgraphviz render` does and time the model build alone: extraction
+# (ConcreteFunction -> plain data) plus the networkx model, summed over its graphs.
+BUILD = r"""
+import sys, tempfile, time
+import tfgraphviz.trace as trace
+from tfgraphviz.model import to_networkx
+from tfgraphviz.pipeline import _trace_file, plan
+spent = [0.0]
+
+def timed(original):
+    def run(*args, **kwargs):
+        start = time.perf_counter()
+        try:
+            return original(*args, **kwargs)
+        finally:
+            spent[0] += time.perf_counter() - start
+    return run
+
+trace.extract_concrete = timed(trace.extract_concrete)
+trace.extract_graph = timed(trace.extract_graph)
+checked = plan(sys.argv[1], tempfile.mkdtemp(), functions=sys.argv[2:])
+entries, _ = _trace_file(checked, [], lambda _m: None)
+nodes = 0
+for entry in entries:
+    for graph in entry.graphs:
+        start = time.perf_counter()
+        nodes += to_networkx(graph).number_of_nodes()
+        spent[0] += time.perf_counter() - start
+print("BUILD", nodes, spent[0])
+"""
+
 CHAIN = '''"""A chain of {n} tf.math ops built by a Python loop (benchmark case)."""
 import tensorflow as tf
 
@@ -263,6 +294,14 @@ def bench_case(case: Case, args: argparse.Namespace, work: Path, depth: bool) ->
     if last is not None and "BARE_TF_NODES" in last.stdout:
         bare.info["nodes"] = int(last.stdout.split("BARE_TF_NODES")[1].split()[0])
     result["bare_tf"] = asdict(bare)
+    say(f"{case.name}: model build")
+    built = run([PYTHON, "-c", BUILD, case.source, *case.functions], args.cap, ROOT)
+    if "BUILD" in built.stdout:
+        nodes, seconds = built.stdout.split("BUILD")[1].split()[:2]
+        result["build"] = {"nodes": int(nodes), "seconds": float(seconds),
+                           "nodes_per_s": int(nodes) / max(float(seconds), 1e-9)}
+    else:
+        result["build"] = {"failed": (built.stderr.strip().splitlines() or ["?"])[-1][:120]}
     views: list[tuple[str, list[str]]] = [("default", [])]
     if depth:
         views.append(("depth_all", ["--depth", "all"]))
@@ -315,11 +354,17 @@ def _ratio(col: dict[str, Any], bare: dict[str, Any], key: str) -> str:
     return f"{col[key] / bare[key]:.2f}x"
 
 
+def _build(build: dict[str, Any]) -> str:
+    if "nodes_per_s" not in build:
+        return str(build.get("failed", "-"))
+    return f"{build['seconds']:.2f}s, {build['nodes_per_s'] / 1000:.0f}k nodes/s"
+
+
 def table(results: list[dict[str, Any]], meta: dict[str, Any]) -> str:
     head = ("| case | model nodes/edges | bare TF | default view | ×TF time | ×TF mem | "
             "default SVG (drawn nodes, KB, widest canvas) | --depth all | ×TF time | "
             "all SVG (drawn nodes, KB, widest canvas) "
-            "| plain dot |")
+            "| plain dot | model build |")
     lines = [f"# tfgraphviz benchmark\n\n{meta['note']}\n", head,
              "|" + "---|" * (head.count("|") - 1)]
     for r in results:
@@ -337,7 +382,7 @@ def table(results: list[dict[str, Any]], meta: dict[str, Any]) -> str:
             f"{default.get('max_rss_mb') or 0:.0f} MB | {_ratio(default, bare, 'seconds')} | "
             f"{_ratio(default, bare, 'max_rss_mb')} | {dsvg} | {_secs(full)} | "
             f"{_ratio(full, bare, 'seconds')} | {fsvg} | "
-            f"{_secs(r['plain_dot'], meta['dot_cap'])} |")
+            f"{_secs(r['plain_dot'], meta['dot_cap'])} | {_build(r.get('build', {}))} |")
     return "\n".join(lines) + "\n"
 
 
@@ -371,7 +416,9 @@ def main(argv: list[str] | None = None) -> int:
             "note": (f"{os.cpu_count()} CPUs; medians of up to {args.repeat} runs per column "
                      f"(a column stops repeating after {args.budget:.0f} s); times are wall "
                      "times of fresh processes, memory is peak RSS; ×TF = ratio to bare "
-                     "TensorFlow (import + build + trace + as_graph_def); plain dot runs once on "
+                     "TensorFlow (import + build + trace + as_graph_def); model build = "
+                     "extraction + networkx model of the traced graphs, one run; plain dot "
+                     "runs once on "
                      f"the full op graph, capped at {args.dot_cap:.0f} s. Default outputs: "
                      "dot, svg, json, tensorboard.")}
     text = table(results, meta)
