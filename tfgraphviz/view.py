@@ -4,6 +4,7 @@ identical blocks folded ×N, noise folded into the op it feeds."""
 from __future__ import annotations
 
 import fnmatch
+import math
 import re
 from collections import Counter
 from collections.abc import Iterable
@@ -16,6 +17,7 @@ from tfgraphviz.fold import absorb_noise, fold_runs
 
 MAX_NODES = 100  # a readable picture: at most this many visible nodes ...
 MAX_WIDTH = 12  # ... and at most this many side by side (legible at ~900 px)
+LONG_EDGE_WIDTH = 0.5  # room an edge passing through a layer takes there, in nodes
 GROUP_LIMIT = 12  # a scope with more children gets virtual groups by name prefix (conv2_*)
 CROWDED = 40  # "auto" leaves closed a scope with more children than this (ungroupable)
 CONTROL_FLOW = {"While", "StatelessWhile", "If", "StatelessIf", "Case", "StatelessCase"}
@@ -243,7 +245,13 @@ class Assignment:
         for node in sources:
             if succ[node]:
                 layer[node] = min(layer[b] for b in succ[node]) - 1
-        return max(Counter(layer.values()).values(), default=0)
+        crowd: dict[int, float] = {}
+        for value in layer.values():
+            crowd[value] = crowd.get(value, 0.0) + 1
+        for a, b in self.links():  # a long edge takes room in every layer it passes through
+            for between in range(min(layer[a], layer[b]) + 1, max(layer[a], layer[b])):
+                crowd[between] = crowd.get(between, 0.0) + LONG_EDGE_WIDTH
+        return math.ceil(max(crowd.values(), default=0))
 
     def readable(self) -> bool:
         return self.size() <= MAX_NODES and self.width() <= MAX_WIDTH
