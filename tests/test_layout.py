@@ -133,7 +133,8 @@ def test_settings_follow_the_size_of_the_graph():
     assert [s.name for s in strategies(Size(90, 126, 4))] == ["dot", LAYERED.name,
                                                               STRAIGHT.name]
     assert strategies(Size(102, 201, 100))[0].name == "dot (limited passes)"  # fan-out
-    assert strategies(Size(1831, 2219, 3))[0].name == "dot (limited passes, straight edges)"
+    assert strategies(Size(480, 700, 3))[0].name == "dot (limited passes)"
+    assert strategies(Size(1831, 2219, 3))[0].name == LAYERED.name
     assert [s.name for s in strategies(Size(14517, 21376, 428))] == [LAYERED.name,
                                                                       STRAIGHT.name]
 
@@ -153,14 +154,14 @@ def test_a_fan_out_graph_gets_limited_passes_and_labels_beside_edges():
     assert done.data.count(b">float32[3,3]</text>") == 199  # every edge label kept
 
 
-def test_large_graphs_drop_edge_labels_for_dot():
-    from tfgraphviz.layout import edge_labels_as_xlabels, without_edge_labels
+def test_medium_graphs_get_edge_labels_placed_after_the_layout():
+    from tfgraphviz.layout import edge_labels_as_xlabels
 
     line = '  a -> b [color="#404040", label="f32[2]", labeltooltip="a → b: f32[2]"];'
-    assert without_edge_labels(line) == '  a -> b [color="#404040", labeltooltip="a → b: f32[2]"];'
-    assert 'xlabel="f32[2]", labeltooltip=' in edge_labels_as_xlabels(line)
+    assert edge_labels_as_xlabels(line) == (
+        '  a -> b [color="#404040", xlabel="f32[2]", labeltooltip="a → b: f32[2]"];')
     node = '  a [label="x", tooltip="y"];'
-    assert without_edge_labels(node) == node
+    assert edge_labels_as_xlabels(node) == node
 
 
 def test_a_dot_that_does_not_finish_falls_back_to_the_layered_layout(tmp_path, monkeypatch):

@@ -138,10 +138,12 @@ def write_pdf(graph: nx.MultiDiGraph | str, path: Path,
 
 
 # ---- strategies ------------------------------------------------------------------------------
-TUNED = ("-Gmclimit=0.1", "-Gnslimit=1", "-Gnslimit1=1", "-Gsearchsize=10")
+TUNED = ("-Gmclimit=0.1", "-Gnslimit=1", "-Gsearchsize=10")  # ranking stays exact
 SMALL = (150, 300, 16)  # nodes, edges, fan-out: Graphviz's own settings
-MEDIUM = (800, 1500)  # nodes, edges: limited crossing/rank passes, labels beside the edges
-LARGE = (2500, 4000)  # nodes, edges: also straight edges, no edge labels (tooltips keep them)
+# nodes, edges: limited crossing/rank passes, labels beside the edges. Past this, our layered
+# layout is both faster and better: tuned `dot` drew ResNet50's forward pass (1.8k ops) 48,000
+# points wide in 6-18 s, the layered layout 2,900 points wide in under a second
+MEDIUM = (500, 1000)
 Run = Callable[[str, str, float, float | None], tuple[bytes, list[str]]]
 _EDGE_LABEL = re.compile(r'(?<=[\[ ])label="(?:[^"\\]|\\.)*"(?:, )?')
 _STATEMENT = re.compile(r'(?:^|[;{])\s*([A-Za-z_]\w*|"(?:[^"\\]|\\.)*")\s*(->|\[)', re.M)
@@ -179,12 +181,6 @@ def edge_labels_as_xlabels(source: str) -> str:
     """Edge labels placed after the layout (`xlabel`), so they do not take ranks."""
     return "\n".join(_EDGE_LABEL.sub(lambda m: "x" + m.group(0), line) if "->" in line
                      else line for line in source.split("\n"))
-
-
-def without_edge_labels(source: str) -> str:
-    """Edge labels dropped (tfgraphviz's edge tooltips say the same)."""
-    return "\n".join(_EDGE_LABEL.sub("", line) if "->" in line else line
-                     for line in source.split("\n"))
 
 
 MAX_PIXELS = 40e6  # a bigger PNG takes many seconds to paint: it is scaled down (SVG is not)
@@ -248,9 +244,6 @@ def strategies(size: Size) -> list[Strategy]:
     elif size.nodes <= MEDIUM[0] and size.edges <= MEDIUM[1]:
         first = Strategy("dot (limited passes)",
                          _dot((*TUNED, "-Gsplines=polyline"), edge_labels_as_xlabels))
-    elif size.nodes <= LARGE[0] and size.edges <= LARGE[1]:
-        first = Strategy("dot (limited passes, straight edges)",
-                         _dot((*TUNED, "-Gsplines=line"), without_edge_labels))
     else:
         return [LAYERED, STRAIGHT]
     return [first, LAYERED, STRAIGHT]
