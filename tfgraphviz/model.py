@@ -334,7 +334,8 @@ class _Builder:
 
 def to_networkx(traced: TracedGraph, name: str = "", kind: str = "tf.function"
                 ) -> nx.MultiDiGraph:
-    """The model of one traced graph: a MultiDiGraph with bodies nested under their callers."""
+    """The model of one traced graph: a MultiDiGraph with bodies nested under their callers.
+    Nodes with identical attribute values share their `attr_values` entries: read-only."""
     builder = _Builder(traced)
     with paused_gc():
         builder.build_main()
