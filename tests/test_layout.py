@@ -160,7 +160,7 @@ def test_medium_graphs_get_edge_labels_placed_after_the_layout():
     line = '  a -> b [color="#404040", label="f32[2]", labeltooltip="a → b: f32[2]"];'
     assert edge_labels_as_xlabels(line) == (
         '  a -> b [color="#404040", xlabel="f32[2]", labeltooltip="a → b: f32[2]"];')
-    node = '  a [label="x", tooltip="y"];'
+    node = '  a [label="x", tooltip="a -> b"];'
     assert edge_labels_as_xlabels(node) == node
 
 

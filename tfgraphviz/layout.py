@@ -146,6 +146,7 @@ SMALL = (150, 300, 16)  # nodes, edges, fan-out: Graphviz's own settings
 MEDIUM = (500, 1000)
 Run = Callable[[str, str, float, float | None], tuple[bytes, list[str]]]
 _EDGE_LABEL = re.compile(r'(?<=[\[ ])label="(?:[^"\\]|\\.)*"(?:, )?')
+_IS_EDGE = re.compile(r'\s*(?:[A-Za-z_]\w*|"(?:[^"\\]|\\.)*")\s*->')
 _STATEMENT = re.compile(r'(?:^|[;{])\s*([A-Za-z_]\w*|"(?:[^"\\]|\\.)*")\s*(->|\[)', re.M)
 
 
@@ -179,8 +180,8 @@ def measure(source: str) -> Size:
 
 def edge_labels_as_xlabels(source: str) -> str:
     """Edge labels placed after the layout (`xlabel`), so they do not take ranks."""
-    return "\n".join(_EDGE_LABEL.sub(lambda m: "x" + m.group(0), line) if "->" in line
-                     else line for line in source.split("\n"))
+    return "\n".join(_EDGE_LABEL.sub(lambda m: "x" + m.group(0), line)
+                     if _IS_EDGE.match(line) else line for line in source.split("\n"))
 
 
 MAX_PIXELS = 40e6  # a bigger PNG takes many seconds to paint: it is scaled down (SVG is not)
