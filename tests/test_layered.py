@@ -147,3 +147,16 @@ def test_straight_last_resort_keeps_nodes_and_edges():
 def test_text_not_written_one_statement_per_line_is_refused():
     with pytest.raises(ValueError, match="no node statements"):
         positioned("digraph G { a -> b }")
+
+
+def test_a_very_wide_layer_is_folded_into_several_rows():
+    """1,500 parallel updates (an optimizer's) would make one row ~150,000 points wide."""
+    from tfgraphviz.layering import ROW_WIDTH
+
+    source = HEADER + '  x [label="x"];\n' + "".join(
+        f'  u{i} [label="AssignAddVariableOp_{i}"];\n  x -> u{i};\n' for i in range(1500)) + "}\n"
+    at = positions(positioned(source))
+    xs = [x for x, _ in at.values()]
+    assert max(xs) - min(xs) < 2 * ROW_WIDTH
+    assert len({round(y) for _, y in at.values()}) > 20
+    assert all(at["x"][1] > y for name, (_, y) in at.items() if name != "x")

@@ -71,11 +71,24 @@ def bound_width(layer: list[int], width: list[float], order: list[int],
     """Push blocks down, in topological order, while a layer is wider than `limit` points
     (hundreds of parallel optimizer updates would otherwise make one row miles wide)."""
     used: dict[int, float] = {}
+    full: dict[int, int] = {}  # a nearly full row -> a later row to try (shortcuts)
+
+    def skip(row: int) -> int:
+        seen = []
+        while row in full:
+            seen.append(row)
+            row = full[row]
+        for passed in seen:
+            full[passed] = row
+        return row
+
     for node in order:
-        row = layer[node]
+        row = skip(layer[node])
         while used.get(row, 0.0) > 0 and used[row] + width[node] > limit:
-            row += 1
+            row = skip(row + 1)
         used[row] = used.get(row, 0.0) + width[node] + NODESEP
+        if used[row] > limit * 0.9:
+            full[row] = row + 1
         layer[node] = row
         for nxt in succ[node]:
             if layer[nxt] <= row:
