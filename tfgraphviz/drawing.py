@@ -16,6 +16,7 @@ from tfgraphviz.fsutil import write_bytes, write_text
 
 LAYOUT_FORMATS = ("svg", "png", "pdf")
 MAX_PAGES = 40  # drill-down pages per drawing at most (each needs a layout)
+PAGE_MAX_OPS = 1000  # bigger scopes get no page (unreadable at full depth anyway)
 PAGE_TIMEOUT = 20.0  # seconds of layout per drill-down page at most
 PAGES_BUDGET = 120.0  # seconds for all drill-down pages of one drawing
 
@@ -72,8 +73,9 @@ def _scope_pages(graph: nx.MultiDiGraph, drawn: nx.MultiDiGraph, options: ViewOp
         members.setdefault(target, []).append(node)
     pages: list[tuple[str, nx.MultiDiGraph, str]] = []
     for node, data in sorted(drawn.nodes(data=True), key=lambda item: str(item[0])):
-        if data.get("kind") != "scope" or node not in members or len(pages) >= MAX_PAGES:
-            continue
+        if data.get("kind") != "scope" or node not in members or len(pages) >= MAX_PAGES \
+                or len(members[node]) > PAGE_MAX_OPS:
+            continue  # a scope too big for one readable page: --expand opens it instead
         sub = graph.subgraph(members[node]).copy()
         sub.graph.update(graph.graph, name=f"{graph.graph.get('name', '')} › "
                                            f"{data.get('scope_path') or data.get('name')}",
