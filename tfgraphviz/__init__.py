@@ -16,7 +16,7 @@ if TYPE_CHECKING:
 __all__ = [
     "__version__", "render", "to_networkx", "to_dot", "to_json", "from_json",
     "write_dot", "write_svg", "write_png", "write_pdf", "write_json", "read_json",
-    "write_graphml", "write_tensorboard", "errors",
+    "write_graphml", "write_tensorboard", "view", "errors",
 ]
 
 
