@@ -373,6 +373,11 @@ def _plan(graph: nx.MultiDiGraph, depth: int | str, expand: Iterable[str], fold:
         chosen = int(depth)
     else:
         chosen, crowded = _auto_depth(hier, keep, absorbed, opened, fold)
+        if chosen is None and noise is None and noise_on:
+            # drawn whole after all: every op stays visible, constants and reads included
+            return _plan(graph, "all", expand, fold, False)[:3] + ({
+                "depth": "all", "requested_depth": depth, "expand": patterns,
+                "fold": bool(fold), "noise": False},)
     assign = Assignment(hier, keep, absorbed, chosen, opened, fold, crowded)
     return hier, assign, texts, {
         "depth": "all" if chosen is None else chosen, "requested_depth": depth,
