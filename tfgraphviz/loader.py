@@ -24,7 +24,7 @@ from typing import Any
 from tfgraphviz.errors import SourceFileError, exception_text
 
 
-def _module_name(path: Path) -> str:
+def module_name(path: Path) -> str:
     stem = re.sub(r"\W", "_", path.stem)
     return f"_tfgraphviz_user_{stem}"
 
@@ -209,7 +209,7 @@ def load_module(path: Path) -> types.ModuleType:
     SourceFileError. Records the tf.functions it creates (see created_functions)."""
     path = check_source(path)
     _preload()
-    name = _module_name(path)
+    name = module_name(path)
     spec = importlib.util.spec_from_file_location(name, path)
     if spec is None or spec.loader is None:
         raise SourceFileError(f"{path}: cannot be imported as a Python module")

@@ -272,6 +272,19 @@ def _only_existing(functions: list[dict[str, Any]], folder: Path) -> None:
             cf["files"] = {k: v for k, v in cf["files"].items() if outdir.exists(folder, v)}
 
 
+def _release_user_module(source: Path) -> None:
+    """Everything is extracted as plain data now: let the user's module (its tf.functions,
+    their graphs and the stack frames TensorFlow cached on every op) be freed before the
+    files are written, which keeps peak memory down on big graphs."""
+    import gc
+    import sys
+
+    from tfgraphviz.loader import module_name
+
+    sys.modules.pop(module_name(source), None)
+    gc.collect()
+
+
 def execute(plan: Plan, say: Callable[[str], None] = lambda _m: None,
             progress: Callable[[str], None] = lambda _m: None) -> RenderResult:
     """Import, trace, then write under the folder's lock; `progress` hears each phase
@@ -286,6 +299,7 @@ def execute(plan: Plan, say: Callable[[str], None] = lambda _m: None,
 
     problems: list[Problem] = []
     entries, import_output = _trace_file(plan, problems, progress)
+    _release_user_module(plan.source)
     progress("")
     progress("writing")
     with outdir.locked(plan.output_dir):
