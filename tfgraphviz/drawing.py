@@ -52,19 +52,16 @@ class Drawn:
 
 def _layout(source: str, fmt: str, timeout: float, dpi: float) -> tuple[bytes, list[str]]:
     """Image bytes and warnings (a cheaper strategy was used) from the layout engine."""
-    from tfgraphviz import layout
+    from tfgraphviz.layout import render
 
-    engine = getattr(layout, "render", None)
-    if engine is not None:
-        data, warnings = engine(source, fmt, timeout, dpi if fmt == "png" else None)
-        return data, list(warnings)
-    return layout.run_dot(source, fmt, timeout, dpi if fmt == "png" else None), []
+    data, warnings = render(source, fmt, timeout, dpi if fmt == "png" else None)
+    return data, list(warnings)
 
 
 def _scope_pages(graph: nx.MultiDiGraph, drawn: nx.MultiDiGraph, options: ViewOptions,
                  prefix: str) -> list[tuple[str, nx.MultiDiGraph, str]]:
-    """(relative page path, view of one collapsed scope, link back up) for every collapsed
-    node of `drawn`, at most MAX_PAGES: each page draws only the ops of its scope."""
+    """(relative page path, the model's subgraph of one collapsed scope, its node in `drawn`)
+    for the collapsed nodes of `drawn` (at most MAX_PAGES), each given a `link` to its page."""
     from tfgraphviz.view import visible_of
 
     shown = visible_of(graph, options.depth, options.expand, options.fold, options.noise)
