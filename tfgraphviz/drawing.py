@@ -58,13 +58,10 @@ def _layout(source: str, fmt: str, timeout: float, dpi: float) -> tuple[bytes, l
     return data, list(warnings)
 
 
-def _scope_pages(graph: nx.MultiDiGraph, drawn: nx.MultiDiGraph, options: ViewOptions,
+def _scope_pages(graph: nx.MultiDiGraph, drawn: nx.MultiDiGraph, shown: dict[str, str],
                  prefix: str) -> list[tuple[str, nx.MultiDiGraph, str]]:
     """(relative page path, the model's subgraph of one collapsed scope, its node in `drawn`)
     for the collapsed nodes of `drawn` (at most MAX_PAGES), each given a `link` to its page."""
-    from tfgraphviz.view import visible_of
-
-    shown = visible_of(graph, options.depth, options.expand, options.fold, options.noise)
     members: dict[str, list[str]] = {}
     for node, target in shown.items():
         members.setdefault(target, []).append(node)
@@ -98,10 +95,11 @@ def draw(graph: nx.MultiDiGraph, stem: str, folder: Path, formats: tuple[str, ..
     """Write the DOT source and the layouts asked for of the view of `graph`; an SVG also gets
     a page per collapsed scope (`<stem>/scopes/<scope>.svg`) its node links to."""
     from tfgraphviz.dot import to_dot
-    from tfgraphviz.view import view
+    from tfgraphviz.view import view_and_visible
 
-    drawn = view(graph, options.depth, options.expand, options.fold, options.noise)
-    pages = _scope_pages(graph, drawn, options, stem) if "svg" in formats else []
+    drawn, shown = view_and_visible(graph, options.depth, options.expand, options.fold,
+                                    options.noise)
+    pages = _scope_pages(graph, drawn, shown, stem) if "svg" in formats else []
     source = to_dot(drawn)
     result = Drawn({}, [], dict(drawn.graph.get("view", {})))
     if "dot" in formats:

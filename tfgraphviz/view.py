@@ -341,14 +341,25 @@ def view(graph: nx.MultiDiGraph, depth: int | str = "auto", expand: Iterable[str
     `expand` glob; runs of identical sibling scopes folded into one node ×N; constants,
     Identity chains and single-use variable reads folded into the op they feed (`noise`, on
     by default unless depth is "all"). The model itself is not changed."""
-    hier, assign, texts, settings = _plan(graph, depth, expand, fold, noise)
-    return _build(graph, hier, assign, texts, settings)
+    return view_and_visible(graph, depth, expand, fold, noise)[0]
 
 
 def visible_of(graph: nx.MultiDiGraph, depth: int | str = "auto", expand: Iterable[str] = (),
                fold: bool = True, noise: bool | None = None) -> dict[str, str]:
     """{model node: the id of the view node that shows it} for the same arguments as view()."""
-    hier, assign, _, _ = _plan(graph, depth, expand, fold, noise)
+    _, assign, _, _ = _plan(graph, depth, expand, fold, noise)
+    return _visible(assign)
+
+
+def view_and_visible(graph: nx.MultiDiGraph, depth: int | str = "auto",
+                     expand: Iterable[str] = (), fold: bool = True, noise: bool | None = None
+                     ) -> tuple[nx.MultiDiGraph, dict[str, str]]:
+    """view() and visible_of() together, planned once."""
+    hier, assign, texts, settings = _plan(graph, depth, expand, fold, noise)
+    return _build(graph, hier, assign, texts, settings), _visible(assign)
+
+
+def _visible(assign: Assignment) -> dict[str, str]:
     return {node: scope_id(*target) if isinstance(target, tuple) else target
             for node, target in assign.visible.items()}
 
