@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from tfgraphviz import outdir
-from tfgraphviz.drawing import LAYOUT_FORMATS
+from tfgraphviz.drawing import LAYOUT_FORMATS, ViewOptions, draw, parse_depth
 from tfgraphviz.errors import (
     CallSpecError,
     InputError,
@@ -59,7 +59,7 @@ class Plan:
     calls: list[Any]  # trace.CallSpec
     layout_timeout: float
     dpi: float
-    view: Any = None  # drawing.ViewOptions
+    view: ViewOptions = field(default_factory=ViewOptions)
 
 
 def parse_formats(text: str | Sequence[str]) -> tuple[str, ...]:
@@ -88,7 +88,6 @@ def plan(path: str | Path, output_dir: str | Path, *, functions: Sequence[str] =
          layout_timeout: float = 60.0, dpi: float = DEFAULT_DPI, depth: int | str = "auto",
          expand: Sequence[str] = (), fold: bool = True, noise: bool | None = None) -> Plan:
     """Check every argument without importing TensorFlow or creating anything."""
-    from tfgraphviz.drawing import ViewOptions, parse_depth
     from tfgraphviz.loader import check_source
     from tfgraphviz.trace import parse_call
 
@@ -111,7 +110,6 @@ def _export(graph: Any, stem: str, plan: Plan, problems: list[Problem], name: st
             progress: Callable[[str], None]) -> tuple[dict[str, str], dict[str, Any]]:
     """Write every requested file for one model; return {format: relative path} and the view
     that was drawn."""
-    from tfgraphviz.drawing import draw
     from tfgraphviz.export_json import write_graphml, write_json
     from tfgraphviz.export_tensorboard import write_tensorboard
 
