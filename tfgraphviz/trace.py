@@ -147,18 +147,25 @@ def trace_target(target: Target, calls: list[CallSpec], rec: Recording, user_fil
     except Exception as exc:  # noqa: BLE001 - AutoGraph refuses some callables
         traced.autograph = None
         traced.errors.append(f"AutoGraph could not convert it: {type(exc).__name__}: {exc}")
-    records = [r for r in rec.traces_of(fn, target.name) if r.name != "initialize_variables"]
+    _from_records(traced, fn, rec, user_file, namespace)
+    if not traced.graphs and not traced.errors:
+        traced.needs_call = call_hint(target)
+    return traced
+
+
+def _from_records(traced: TracedFunction, fn: Any, rec: Recording, user_file: Path,
+                  namespace: dict[str, Any]) -> None:
+    """Trace count, trace-time output, graphs and errors of `fn`'s own traces (at import and
+    for this target): failures of the file's own calls too, even if it caught them."""
+    records = [r for r in rec.traces_of(fn, traced.name) if r.name != "initialize_variables"]
     traced.trace_count = len(records)
     traced.trace_outputs = [r.output for r in records]
     _collect(traced, records, rec, user_file, namespace)
-    for record in records:  # failures of the file's own calls too, even if it caught them
+    for record in records:
         if record.error is not None:
             error = describe_error(record.error, user_file)
             if error not in traced.errors:
                 traced.errors.append(error)
-    if not traced.graphs and not traced.errors:
-        traced.needs_call = call_hint(target)
-    return traced
 
 
 def _collect(traced: TracedFunction, records: list[TraceRecord], rec: Recording,
@@ -197,16 +204,11 @@ def _fit(traced: TracedFunction, fn: Any, rec: Recording, user_file: Path,
     """The function Keras' fit() (evaluate(), predict()) traced at import (with the model's
     train_step, test_step, predict_step inside): drawn from those traces, never traced again
     (its argument is a dataset iterator); no AutoGraph file (Keras' own wrapper)."""
-    records = [r for r in rec.traces_of(fn, traced.name) if r.name != "initialize_variables"]
-    traced.trace_count = len(records)
-    traced.trace_outputs = [r.output for r in records]
-    _collect(traced, records, rec, user_file, namespace)
-    if not traced.graphs:
-        failed = [r for r in records if r.error is not None]
+    _from_records(traced, fn, rec, user_file, namespace)
+    if not traced.graphs and not traced.errors:
         owner = traced.name.rpartition(".")[0] or "model"
         traced.errors.append(
-            describe_error(failed[-1].error, user_file) if failed and failed[-1].error
-            else f"Keras traced no step function while the file was imported; call "
-                 f"{owner}.fit(...) (or evaluate/predict) in the file (a few samples and "
-                 "epochs=1 are enough)")
+            f"Keras traced no step function while the file was imported; call "
+            f"{owner}.fit(...) (or evaluate/predict) in the file (a few samples and "
+            "epochs=1 are enough)")
     return traced
