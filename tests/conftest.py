@@ -47,7 +47,7 @@ def traced_examples() -> dict[str, Traced]:
     for path in sorted(EXAMPLES.glob("*.py")):
         if path.stem in ("__init__",):
             continue
-        with recording() as rec, captured_output():
+        with recording([path]) as rec, captured_output():
             module = load_module(path)
             targets = select_targets(module, path, extra.get(path.stem))
             functions = {t.name: trace_target(t, [], rec, path, vars(module)) for t in targets}

@@ -169,7 +169,7 @@ def _trace_file(plan: Plan, problems: list[Problem],
 
     path, call_specs = plan.source, plan.calls
     entries = []
-    with recording() as rec:
+    with recording([path]) as rec:
         with captured_output() as import_output:
             module = load_module(path)
         targets = select_targets(module, path, plan.functions or None)
