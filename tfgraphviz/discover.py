@@ -3,7 +3,6 @@ tf.Graphs, Keras models and fit() functions, restored SavedModel functions."""
 
 from __future__ import annotations
 
-import difflib
 import inspect
 import sys
 import types
@@ -11,7 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from tfgraphviz.errors import FunctionNotFoundError, NoFunctionsError
+from tfgraphviz.errors import NoFunctionsError
 from tfgraphviz.loader import Created, created_functions
 
 
@@ -365,6 +364,8 @@ def select_targets(module: types.ModuleType, path: Path, names: list[str] | None
 
     `option` is the command-line option the names came from ("--function" or "--call"),
     used in error messages."""
+    from tfgraphviz.resolve import resolve_name
+
     found = find_targets(module, path)
     if not names:
         if not found:
@@ -378,103 +379,8 @@ def select_targets(module: types.ModuleType, path: Path, names: list[str] | None
     chosen: list[Target] = []
     for name in names:
         target = (by_name.get(name) or by_name.get(f"{name}.__call__")
-                  or _resolve(module, name, option, sorted(by_name)))
+                  or resolve_name(module, name, option, sorted(by_name)))
         if target.name != name and target.name != f"{name}.__call__":
             target = Target(name, target.kind, target.obj)
         chosen.append(target)
     return chosen
-
-
-def _resolve(module: types.ModuleType, name: str, option: str, known: list[str]) -> Target:
-    """Find `name`, `Class.method` or `obj.method` in the module, even if discovery skipped it."""
-    parts = name.split(".")
-    if not all(p.isidentifier() for p in parts):
-        raise FunctionNotFoundError(_not_found(module, name, option, known) if "@" in name
-                                    else f"{option} {name!r} is not a Python name like f or "
-                                         "obj.method")
-    if parts[0] not in vars(module):
-        raise FunctionNotFoundError(_not_found(module, name, option, known))
-    obj: Any = vars(module)[parts[0]]
-    try:
-        for i, part in enumerate(parts[1:], start=1):
-            if isinstance(obj, type):
-                obj = _instance_of(module, obj, ".".join(parts[:i]), option)
-            owner = obj
-            try:
-                obj = getattr(obj, part)
-            except AttributeError:
-                raise FunctionNotFoundError(_no_attribute(owner, parts, i, option)) from None
-            if part in KERAS_STEPS and _is_keras_model(owner):
-                step_kind, runner, _ = KERAS_STEPS[part]
-                fit = _fit_function(owner, part)
-                if fit is not None:
-                    return Target(name, step_kind, fit)
-                if obj is None:
-                    raise FunctionNotFoundError(
-                        f"{option} {name}: {runner}() never ran, so there is no function to "
-                        f"draw; call {'.'.join(parts[:i])}.{runner}(...) in the file")
-        if isinstance(obj, type):
-            obj = _instance_of(module, obj, name, option)
-        kind = _kind_of(obj, len(parts))
-    except FunctionNotFoundError:
-        raise
-    except Exception as exc:  # noqa: BLE001 - a hostile object raising on a probe
-        raise FunctionNotFoundError(
-            f"{option} {name}: inspecting it raised {type(exc).__name__}: {exc}") from None
-    if kind is None:
-        raise FunctionNotFoundError(f"{option} {name}: is a {type(obj).__name__}, not a "
-                                    "function, tf.Graph or Keras model")
-    return Target(name, kind, obj)
-
-
-def _kind_of(obj: Any, depth: int) -> str | None:
-    if _is_restored(obj):
-        return "restored"
-    if _is_tf_function(obj):
-        return "function" if depth == 1 else "method"
-    if _is_graph(obj):
-        return "graph"
-    if _is_keras_model(obj):
-        return "keras"
-    return "plain" if callable(obj) else None
-
-
-def _no_attribute(owner: Any, parts: list[str], i: int, option: str) -> str:
-    """`--function Net.aply: Net has no attribute aply; did you mean Net.apply?`"""
-    try:
-        names = [n for n in dir(owner) if not n.startswith("_")] + ["__call__"]
-    except Exception:  # noqa: BLE001 - hostile __dir__
-        names = []
-    prefix = ".".join(parts[:i])
-    text = f"{option} {'.'.join(parts)}: {prefix} has no attribute {parts[i]}"
-    close = difflib.get_close_matches(parts[i], names, n=3)
-    if close:
-        text += "; did you mean " + " or ".join(f"{prefix}.{c}" for c in close) + "?"
-    return text
-
-
-def _instance_of(module: types.ModuleType, cls: type, name: str, option: str) -> Any:
-    """A module-level instance of cls, or a new one if cls takes no arguments."""
-    for value in vars(module).values():
-        if type(value) is cls:
-            return value
-    try:
-        return cls()
-    except KeyboardInterrupt:
-        raise
-    except BaseException as exc:  # noqa: BLE001 - user constructor, sys.exit() included
-        raise FunctionNotFoundError(
-            f"{option} {name}: the file has no instance of {cls.__name__} and "
-            f"{cls.__name__}() failed ({type(exc).__name__}); create one at module level "
-            "and name it instead, e.g. -f obj.method"
-        ) from None
-
-
-def _not_found(module: types.ModuleType, name: str, option: str, known: list[str]) -> str:
-    public = sorted(n for n in vars(module) if not n.startswith("_"))
-    close = difflib.get_close_matches(name, sorted(set(known) | set(public)), n=3)
-    if close:
-        return f"{option} {name}: no such name in the file; did you mean {' or '.join(close)}?"
-    listed = known or public
-    hint = ", ".join(listed[:12]) + (" ..." if len(listed) > 12 else "")
-    return f"{option} {name}: no such name in the file; names there: {hint or '(none)'}"
