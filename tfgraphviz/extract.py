@@ -44,6 +44,44 @@ class TracedGraph:
 
 
 @dataclass
+class ParamInfo:
+    """One parameter of a trace (self excluded): what TensorFlow saw for it."""
+
+    name: str
+    kind: str  # "tensor" | "python" | "structure" | "object" | "variable" | "other"
+    text: str  # as describe_spec: "float32[2,?]", "3", "(float32[], 2)", "Python object"
+    dtype: str | None = None  # tensors and variables: "float32"
+    shape: str | None = None  # tensors and variables: "[2,?]" ("[*]" for an unknown rank)
+    value: str | None = None  # repr of a Python scalar, None or str; else None
+
+
+@dataclass
+class PrintSite:
+    """Text Python printed while tracing, and the line of the user's file that printed it."""
+
+    line: int  # line in the user's file that called print / wrote to stdout; 0 if unknown
+    where: str  # "f.py:12" ("" if unknown)
+    text: str
+
+
+@dataclass
+class TraceInfo:
+    """One trace of a function (failed ones too), in the order TensorFlow made them."""
+
+    index: int  # 0-based, in order
+    signature: str  # as signature_of: "(x: float32[2], n=3)"
+    graph_index: int | None = None  # index into TracedFunction.graphs of its drawing
+    params: list[ParamInfo] = field(default_factory=list)
+    output: str = ""  # what Python printed during it
+    prints: list[PrintSite] = field(default_factory=list)
+    error: str | None = None  # describe_error text
+    error_kind: str | None = None  # "variable_creation" | "other" | None
+    error_line: int | None = None  # line of the user's file of the failing statement
+    created_variables: bool = False  # the trace created tf.Variables
+    tf_retrace: bool = False  # TensorFlow traced again by itself (same signature, no new call)
+
+
+@dataclass
 class TracedFunction:
     """All ConcreteFunctions of one target, and what happened while tracing it."""
 
@@ -55,6 +93,7 @@ class TracedFunction:
     autograph: str | None = None
     errors: list[str] = field(default_factory=list)
     needs_call: str | None = None  # the option to add when no trace was possible
+    traces: list[TraceInfo] = field(default_factory=list)  # every trace, in order
 
 
 def _shape_text(shape: Any) -> str:
