@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import base64
+import gzip
 import html
 import json
 from dataclasses import dataclass, field
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -12,6 +15,10 @@ import networkx as nx
 
 from tfgraphviz.drawing import ViewOptions
 from tfgraphviz.fsutil import write_text
+
+ASSETS = "report_assets"
+VIZ_JS = "viz-global.js"
+VIZ_LICENSE = "LICENSE-viz-js.txt"
 
 
 @dataclass
@@ -34,13 +41,94 @@ class ReportFunction:
     graphs: list[ReportGraph]
 
 
+def asset(name: str) -> str:
+    """The text of a file in tfgraphviz/report_assets (package data)."""
+    return resources.files("tfgraphviz").joinpath(ASSETS, name).read_text(encoding="utf-8")
+
+
+def _json(value: Any) -> str:
+    """Compact, key-sorted JSON that can sit inside a <script> element (no `<` at all)."""
+    text = json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return text.replace("<", "\\u003c").replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
+
+
+def _packed(value: Any) -> str:
+    """JSON, gzip-compressed (no timestamp: same bytes every time) and base64-encoded."""
+    data = json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return base64.b64encode(gzip.compress(data.encode("utf-8"), 9, mtime=0)).decode("ascii")
+
+
+def _script_text(text: str) -> str:
+    """Text that cannot end its <script> element early."""
+    return text.replace("</script", "<\\/script").replace("<!--", "<\\!--")
+
+
+def build_html(*, source_name: str, source_text: str, functions: list[ReportFunction]) -> str:
+    """The whole page; identical inputs give identical text."""
+    from tfgraphviz.report_data import graph_payload
+
+    meta: dict[str, Any] = {"source_name": source_name, "source_text": source_text,
+                            "functions": []}
+    blobs: list[str] = []
+    for fi, function in enumerate(functions):
+        graphs = []
+        for gi, graph in enumerate(function.graphs):
+            options = graph.view_options
+            payload = graph_payload(graph.model, options.depth, tuple(options.expand),
+                                    options.fold, options.noise)
+            data_id = f"tfg-graph-{fi}-{gi}"
+            blobs.append(f'<script type="application/octet-stream" id="{data_id}">'
+                         f"{_packed(payload)}</script>")
+            graphs.append({"title": graph.title, "stem": graph.stem, "data": data_id})
+        meta["functions"].append({"name": function.name, "autograph": function.autograph,
+                                  "explanation": function.explanation, "graphs": graphs})
+    licence = asset(VIZ_LICENSE)
+    title = html.escape(f"{source_name} · tfgraphviz report")
+    return "\n".join([
+        "<!DOCTYPE html>",
+        '<html lang="en"><head><meta charset="utf-8">',
+        '<meta name="viewport" content="width=device-width, initial-scale=1">',
+        # nothing may be fetched: scripts and styles are inline, images are data:/blob:
+        '<meta http-equiv="Content-Security-Policy" content="default-src \'none\'; '
+        "script-src 'unsafe-inline' 'wasm-unsafe-eval'; style-src 'unsafe-inline'; "
+        "img-src data: blob:; connect-src data: blob:\">",
+        f"<title>{title}</title>",
+        f"<style>{asset('report.css')}</style>",
+        "</head><body>",
+        "<header>",
+        f"<h1>{html.escape(source_name)}</h1>",
+        '<label>graph <select id="graph-select"></select></label>',
+        '<button id="fit" type="button">fit</button>',
+        '<button id="reset" type="button" title="back to the default view">reset view</button>',
+        '<span id="status"></span>',
+        "</header>",
+        '<details id="explain" open><summary>What tf.function did</summary>'
+        '<div id="explain-body"></div></details>',
+        "<main>",
+        '<div id="canvas"><div id="message" hidden></div><div id="stage"></div>'
+        '<details id="legend"><summary>legend</summary><div id="legend-body"></div></details>'
+        "</div>",
+        '<aside id="info"></aside>',
+        "</main>",
+        '<section id="code">',
+        f'<div><h2 id="src-title">source: {html.escape(source_name)}</h2>'
+        '<pre class="code" id="src"></pre></div>',
+        '<div><h2 id="ag-title">AutoGraph code</h2><pre class="code" id="ag"></pre></div>',
+        "</section>",
+        "<footer><details><summary>Made by tfgraphviz; graphs laid out in the page by Viz.js "
+        "(Graphviz compiled to WebAssembly): licences</summary>"
+        f"<pre>{html.escape(licence)}</pre></details></footer>",
+        f'<script type="application/json" id="tfg-meta">{_json(meta)}</script>',
+        *blobs,
+        f"<script>/*\n{_script_text(licence)}*/\n{_script_text(asset(VIZ_JS))}</script>",
+        f"<script>{_script_text(asset('report.js'))}</script>",
+        "</body></html>",
+        "",
+    ])
+
+
 def write_report(path: Path, *, source_name: str, source_text: str,
                  functions: list[ReportFunction]) -> None:
     """Write report.html for the functions of one source file (atomically, deterministic)."""
-    body = [f"<h1>{html.escape(source_name)}</h1>"]
-    for function in functions:
-        body.append(f"<h2>{html.escape(function.name)}</h2>")
-        body += [f"<h3>{html.escape(g.title)}</h3>" for g in function.graphs]
-        body.append(f"<pre>{html.escape(json.dumps(function.explanation, sort_keys=True))}</pre>")
-    write_text(Path(path), "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>"
-               f"{html.escape(source_name)}</title></head><body>{''.join(body)}</body></html>\n")
+    write_text(Path(path), build_html(source_name=source_name, source_text=source_text,
+                                      functions=functions))

@@ -1,0 +1,634 @@
+/* tfgraphviz report.html: draws the visible part of each graph with the vendored Graphviz
+   (viz-js, WebAssembly), opens and closes name scopes and bodies in place, shows a node's
+   details beside its source line and AutoGraph line, and links the explanation to the ops. */
+"use strict";
+(function () {
+  const META = JSON.parse(document.getElementById("tfg-meta").textContent);
+  const MAX_VISIBLE = 2500; // more nodes than this are not laid out in the page
+  const $ = (id) => document.getElementById(id);
+  const el = (tag, cls, text) => {
+    const e = document.createElement(tag);
+    if (cls) e.className = cls;
+    if (text !== undefined) e.textContent = text;
+    return e;
+  };
+  const dq = (s) => '"' + String(s).replace(/\\/g, "\\\\").replace(/"/g, '\\"')
+    .replace(/\r/g, "").replace(/\n/g, "\\n") + '"';
+  const timings = { start: performance.now() };
+  window.tfgTimings = timings;
+
+  const state = {
+    fn: 0, graph: 0, G: null, open: new Set(), broken: new Set(), sel: -1, hl: new Set(),
+    scale: 1, tx: 0, ty: 0, svg: null, vis: null,
+  };
+  let viz = null;
+  const cache = new Map();
+
+  // ---- data ----------------------------------------------------------------------------------
+  async function gunzip(b64) {
+    const bin = atob(b64.trim());
+    const bytes = new Uint8Array(bin.length);
+    for (let i = 0; i < bin.length; i++) bytes[i] = bin.charCodeAt(i);
+    const stream = new Blob([bytes]).stream().pipeThrough(new DecompressionStream("gzip"));
+    return await new Response(stream).text();
+  }
+
+  async function loadGraph(fi, gi) {
+    const key = fi + ":" + gi;
+    if (cache.has(key)) return cache.get(key);
+    const ref = META.functions[fi].graphs[gi];
+    const G = JSON.parse(await gunzip($(ref.data).textContent));
+    G.idIndex = new Map(G.nodes.map((n, i) => [n.id, i]));
+    G.ins = G.nodes.map(() => []);
+    G.outs = G.nodes.map(() => []);
+    G.edges.forEach((e, k) => { G.outs[e[0]].push(k); G.ins[e[1]].push(k); });
+    G.runOf = new Map();
+    G.runs.forEach((r, k) => r.m.forEach((c) => G.runOf.set(c, k)));
+    cache.set(key, G);
+    return G;
+  }
+
+  // ---- what is visible -----------------------------------------------------------------------
+  function visibleIds(G) {
+    const OPEN = null;
+    const C = G.containers.length;
+    const tgt = new Array(C);
+    for (let c = 0; c < C; c++) {
+      const p = G.containers[c].p;
+      if (p >= 0 && tgt[p] !== OPEN) tgt[c] = tgt[p];
+      else tgt[c] = state.open.has(c) ? OPEN : "s" + c;
+    }
+    const runMap = new Map();
+    G.runs.forEach((r, k) => {
+      if (state.broken.has(k)) return;
+      if (r.m.every((c) => tgt[c] === "s" + c)) r.m.forEach((c) => runMap.set("s" + c, "r" + k));
+    });
+    const vis = new Array(G.nodes.length);
+    G.nodes.forEach((n, i) => {
+      if (n.a !== undefined) return;
+      const t = n.c < 0 ? OPEN : tgt[n.c];
+      vis[i] = t === OPEN ? "n" + i : (runMap.get(t) || t);
+    });
+    G.nodes.forEach((n, i) => { if (n.a !== undefined) vis[i] = vis[n.a]; });
+    return vis;
+  }
+
+  function nodeInfo(G, id) {
+    const k = +id.slice(1);
+    if (id[0] === "n") {
+      const n = G.nodes[k];
+      return { body: n.b, l: n.l, s: G.styles[n.s], t: n.t, kind: n.k, i: k };
+    }
+    if (id[0] === "s") {
+      const c = G.containers[k];
+      return { body: c.w, l: c.l, s: G.styles[c.s], t: c.t, kind: "scope" };
+    }
+    const r = G.runs[k];
+    const c = G.containers[r.m[0]];
+    return { body: c.w, l: r.l, s: G.styles[r.s], t: r.t, kind: "scope" };
+  }
+
+  function mergedText(count, shapes) {
+    let text = "×" + count;
+    if (shapes.length) {
+      text += " " + shapes[0];
+      if (shapes.length > 1) text += " +" + (shapes.length - 1) + " shape" + (shapes.length > 2 ? "s" : "");
+    }
+    return text;
+  }
+
+  function buildDot(G, vis) {
+    const order = [];
+    const info = new Map();
+    vis.forEach((id) => {
+      if (id !== undefined && !info.has(id)) { info.set(id, nodeInfo(G, id)); order.push(id); }
+    });
+    const single = [];
+    const merged = new Map();
+    const mergedOrder = [];
+    for (const e of G.edges) {
+      const a = vis[e[0]], b = vis[e[1]];
+      if (a === b) continue;
+      if (a[0] === "n" && b[0] === "n") { single.push(e); continue; }
+      const key = a + " " + b + " " + e[4];
+      let m = merged.get(key);
+      if (!m) { m = { a, b, mk: e[4], count: 0, shapes: new Set(), wheres: new Set(), e }; merged.set(key, m); mergedOrder.push(m); }
+      m.count += 1;
+      if (e.length > 6) m.shapes.add(e[3]);
+      m.wheres.add(e[5]);
+    }
+    if (order.length > MAX_VISIBLE) return { tooMany: order.length };
+    const mkNames = Object.keys(G.merged);
+    const edgeLines = [];
+    const hasPredInBody = new Set();
+    const callInto = new Set();
+    const bodyOf = (id) => info.get(id).body;
+    const note = (a, b, isCall) => {
+      if (bodyOf(a) === bodyOf(b)) hasPredInBody.add(b);
+      if (isCall) callInto.add(a + ">" + bodyOf(b));
+    };
+    const describe = (i) => G.nodes[i].t.slice(1, -1);
+    for (const e of single) {
+      const a = vis[e[0]], b = vis[e[1]];
+      const kind = mkNames[e[4]];
+      note(a, b, kind === "call");
+      let tip = describe(e[0]) + " → " + describe(e[1]);
+      if (e.length > 6) tip += "\\noutput " + e[6] + " → input " + e[7] + ": " + e[3];
+      let attrs = G.styles[e[2]];
+      if (e[3]) attrs += ", label=" + dq(e[3]) + ", labeltooltip=\"" + tip + "\"";
+      edgeLines.push("  " + a + " -> " + b + " [" + attrs + ", tooltip=\"" + tip + "\"];");
+    }
+    for (const m of mergedOrder) {
+      const kind = mkNames[m.mk];
+      note(m.a, m.b, kind === "call");
+      if (m.count === 1) {
+        const e = m.e;
+        let attrs = G.styles[e[2]];
+        if (e[3]) attrs += ", label=" + dq(e[3]);
+        edgeLines.push("  " + m.a + " -> " + m.b + " [" + attrs + "];");
+        continue;
+      }
+      const shapes = [...m.shapes].sort();
+      const label = mergedText(m.count, shapes);
+      const what = { data: "tensors", control: "control dependencies", call: "arguments passed", "return": "results returned" }[kind.split(":")[0]] || "edges";
+      let tip = m.count + " " + what + " merged";
+      if (shapes.length) tip += "\nshapes: " + shapes.join(", ");
+      const wheres = [...m.wheres];
+      if (wheres.length === 1 && wheres[0]) tip += "\nentered at " + wheres[0];
+      edgeLines.push("  " + m.a + " -> " + m.b + " [" + G.merged[kind][m.count < 10 ? 0 : 1] +
+        ", label=" + dq(label) + ", tooltip=" + dq(tip) + ", labeltooltip=" + dq(tip) + "];");
+    }
+    const members = new Map();
+    for (const id of order) {
+      const b = bodyOf(id);
+      if (!members.has(b)) members.set(b, []);
+      members.get(b).push(id);
+    }
+    const lines = G.header.slice();
+    let clusterNo = 0;
+    const ties = [];
+    const emit = (b, indent) => {
+      const boundary = { arg: [], ret: [] };
+      for (const id of members.get(b) || []) {
+        const n = info.get(id);
+        lines.push(indent + id + " [id=" + dq(id) + ", " + n.s + ", label=<" + n.l + ">, tooltip=" + n.t + "];");
+        if (b && boundary[n.kind]) {
+          const text = G.index_text[n.i] || "";
+          boundary[n.kind].push([/^\d+$/.test(text) ? +text : 0, id]);
+        }
+      }
+      for (const group of [boundary.arg, boundary.ret]) {
+        const ordered = group.slice().sort((x, y) => x[0] - y[0]).map((x) => x[1]);
+        if (ordered.length > 1) {
+          lines.push(indent + "{rank=\"same\"; " + ordered.join("; ") + ";}");
+          lines.push(indent + ordered.join(" -> ") + " [style=\"invis\"];");
+        }
+      }
+      if (b && boundary.arg.length) {
+        const first = boundary.arg.slice().sort((x, y) => x[0] - y[0])[0][1];
+        for (const id of members.get(b)) {
+          const kind = info.get(id).kind;
+          if (kind !== "arg" && kind !== "ret" && !hasPredInBody.has(id)) {
+            lines.push(indent + first + " -> " + id + " [style=\"invis\"];");
+          }
+        }
+      }
+      G.bodies.forEach((body, k) => {
+        const bi = k + 1;
+        if (body.parent !== b || !members.has(bi)) return;
+        const number = clusterNo++;
+        const callerId = vis[body.caller];
+        if (body.tie && callerId && !callInto.has(callerId + ">" + bi)) {
+          ties.push("  " + callerId + " -> " + members.get(bi)[0] + " [" +
+            body.tie.replace("CLUSTER", "cluster_" + number) + "];");
+        }
+        lines.push(indent + "subgraph cluster_" + number + " {");
+        lines.push(indent + "  graph [id=" + dq("b" + bi) + ", " + body.g + "];");
+        emit(bi, indent + "  ");
+        lines.push(indent + "}");
+      });
+    };
+    emit(0, "  ");
+    return { dot: lines.concat(edgeLines, ties, ["}"]).join("\n") + "\n", count: order.length };
+  }
+
+  // ---- drawing, pan and zoom -----------------------------------------------------------------
+  function applyTransform() {
+    if (state.svg) state.svg.style.transform = "translate(" + state.tx + "px," + state.ty + "px) scale(" + state.scale + ")";
+  }
+
+  function fit() {
+    const box = $("canvas").getBoundingClientRect();
+    if (!state.svg) return;
+    const w = state.svg.width.baseVal.value || 1, h = state.svg.height.baseVal.value || 1;
+    state.scale = Math.min(box.width / w, box.height / h, 1.5) * 0.97;
+    state.tx = (box.width - w * state.scale) / 2;
+    state.ty = Math.max(4, (box.height - h * state.scale) / 2);
+    applyTransform();
+  }
+
+  function screenPos(id) {
+    const g = state.svg && state.svg.getElementById(id);
+    if (!g) return null;
+    const r = g.getBoundingClientRect();
+    const c = $("canvas").getBoundingClientRect();
+    return { x: r.left + r.width / 2 - c.left, y: r.top + r.height / 2 - c.top };
+  }
+
+  function draw(anchor) {
+    const G = state.G;
+    const t0 = performance.now();
+    const vis = visibleIds(G);
+    const built = buildDot(G, vis);
+    if (built.tooMany) {
+      message("Opening that would show " + built.tooMany + " nodes (more than " + MAX_VISIBLE +
+        " are not laid out in the page): open a smaller scope, or use tfgraphviz render --expand.");
+      return false;
+    }
+    let svg;
+    try {
+      svg = viz.renderSVGElement(built.dot);
+    } catch (err) {
+      message("Graphviz could not lay out this view: " + err.message);
+      return false;
+    }
+    const before = anchor ? anchor.pos : null;
+    state.vis = vis;
+    const stage = $("stage");
+    stage.replaceChildren(svg);
+    state.svg = svg;
+    svg.classList.add("graph");
+    svg.setAttribute("data-nodes", String(built.count));
+    if (before && anchor.id && svg.getElementById(anchor.id)) {
+      state.svg.style.transform = "translate(" + state.tx + "px," + state.ty + "px) scale(" + state.scale + ")";
+      const after = screenPos(anchor.id);
+      if (after) { state.tx += before.x - after.x; state.ty += before.y - after.y; }
+      applyTransform();
+    } else {
+      fit();
+    }
+    markNodes();
+    timings.lastDraw = performance.now() - t0;
+    timings.lastCount = built.count;
+    $("status").textContent = built.count + " nodes drawn of " + G.nodes.length + " ops · laid out in " +
+      Math.round(timings.lastDraw) + " ms";
+    document.body.dataset.draws = String((+document.body.dataset.draws || 0) + 1);
+    return true;
+  }
+
+  function markNodes() {
+    if (!state.svg) return;
+    state.svg.querySelectorAll(".sel, .hl").forEach((g) => g.classList.remove("sel", "hl"));
+    for (const i of state.hl) {
+      const g = state.svg.getElementById(state.vis[i]);
+      if (g) g.classList.add("hl");
+    }
+    if (state.sel >= 0) {
+      const g = state.svg.getElementById(state.vis[state.sel]);
+      if (g) g.classList.add("sel");
+    }
+  }
+
+  function message(text) {
+    const box = $("message");
+    box.textContent = text;
+    box.hidden = !text;
+  }
+
+  // ---- opening and closing -------------------------------------------------------------------
+  function ancestors(G, c) {
+    const out = [];
+    for (; c >= 0; c = G.containers[c].p) out.push(c);
+    return out.reverse();
+  }
+
+  function reveal(i) {
+    const G = state.G;
+    const n = G.nodes[i];
+    const shown = n.a !== undefined ? G.nodes[n.a] : n;
+    for (const c of ancestors(G, shown.c)) {
+      state.open.add(c);
+      if (G.runOf.has(c)) state.broken.add(G.runOf.get(c));
+    }
+  }
+
+  function openContainer(c) {
+    const G = state.G;
+    const anchor = { id: "s" + c, pos: screenPos("s" + c) };
+    state.open.add(c);
+    if (G.runOf.has(c)) state.broken.add(G.runOf.get(c));
+    anchor.id = firstVisibleOf(c);
+    if (!draw(anchor)) { state.open.delete(c); return; }
+    showScope(c, true);
+  }
+
+  function firstVisibleOf(c) {
+    const G = state.G;
+    const vis = visibleIds(G);
+    const first = G.containers[c].m[0];
+    return first === undefined ? null : vis[first];
+  }
+
+  function closeContainer(c) {
+    const anchorId = state.vis[state.G.containers[c].m[0]];
+    const anchor = { id: "s" + c, pos: screenPos(anchorId) };
+    state.open.delete(c);
+    draw(anchor);
+    showScope(c, false);
+  }
+
+  function unfoldRun(k) {
+    const G = state.G;
+    const anchor = { id: "s" + G.runs[k].m[0], pos: screenPos("r" + k) };
+    state.broken.add(k);
+    draw(anchor);
+  }
+
+  // ---- details panel, source and AutoGraph lines --------------------------------------------
+  function scopeCrumbs(G, c, box) {
+    const crumbs = el("div", "crumbs");
+    for (const a of ancestors(G, c)) {
+      if (!state.open.has(a)) continue;
+      const b = el("button", "close", "close " + G.containers[a].n);
+      b.title = "collapse " + G.containers[a].path + " back into one node";
+      b.addEventListener("click", () => closeContainer(a));
+      crumbs.append(b);
+    }
+    if (crumbs.childNodes.length) box.append(el("div", "label", "opened scopes:"), crumbs);
+  }
+
+  function showScope(c, opened) {
+    const G = state.G;
+    const box = $("info");
+    box.replaceChildren();
+    const cont = G.containers[c];
+    box.append(el("h3", "", (opened ? "opened " : "closed ") + cont.path));
+    box.append(el("p", "", cont.count + " ops"));
+    scopeCrumbs(G, opened ? c : cont.p, box);
+  }
+
+  function nodeName(G, i) {
+    const n = G.nodes[i];
+    return n.n + " (" + n.o + ")";
+  }
+
+  function edgeRow(G, k, incoming) {
+    const e = G.edges[k];
+    const kind = Object.keys(G.merged)[e[4]];
+    const other = incoming ? e[0] : e[1];
+    const li = el("li");
+    let text = kind;
+    if (e.length > 6) text = incoming ? "input " + e[7] + " ← output " + e[6] : "output " + e[6] + " → input " + e[7];
+    li.append(el("span", "edge-kind", text + " "));
+    const a = el("a", "node-link", nodeName(G, other));
+    a.href = "#";
+    a.addEventListener("click", (ev) => { ev.preventDefault(); select(other, true); });
+    li.append(a);
+    if (e[3]) li.append(el("span", "shape", " " + e[3]));
+    if (e[5]) li.append(el("span", "where", " entered at " + e[5]));
+    return li;
+  }
+
+  function showNode(i) {
+    const G = state.G;
+    const n = G.nodes[i];
+    const box = $("info");
+    box.replaceChildren();
+    box.append(el("h3", "", n.n));
+    const table = el("table", "attrs");
+    const row = (k, v) => { const tr = el("tr"); tr.append(el("th", "", k), el("td", "", v)); table.append(tr); };
+    row("op", n.o);
+    row("kind", n.k);
+    if (n.b) row("in", G.bodies[n.b - 1].where);
+    n.out.forEach((t, k) => row("output " + k, t));
+    for (const [k, v] of Object.entries(n.x)) row(k, String(v));
+    for (const [k, v] of Object.entries(n.at)) row("attr " + k, v);
+    n.src.forEach((s) => row("source", s));
+    if (n.ag) row("AutoGraph line", String(n.ag));
+    if (n.abs) row("folded into it", n.abs.join(", "));
+    box.append(table);
+    box.append(el("h4", "", "inputs (" + G.ins[i].length + ")"));
+    const ins = el("ul", "edges");
+    G.ins[i].slice(0, 200).forEach((k) => ins.append(edgeRow(G, k, true)));
+    box.append(ins);
+    box.append(el("h4", "", "outputs (" + G.outs[i].length + ")"));
+    const outs = el("ul", "edges");
+    G.outs[i].slice(0, 200).forEach((k) => outs.append(edgeRow(G, k, false)));
+    box.append(outs);
+    scopeCrumbs(G, (n.a !== undefined ? G.nodes[n.a] : n).c, box);
+  }
+
+  function sourceLines(n) {
+    const lines = [];
+    for (const s of n.src) {
+      const m = /^(.*):(\d+)(?: in .*)?$/.exec(s);
+      if (m && m[1].split("/").pop() === META.source_name) lines.push(+m[2]);
+    }
+    return lines;
+  }
+
+  function highlightCode(pre, lines) {
+    pre.querySelectorAll(".on, .main").forEach((d) => d.classList.remove("on", "main"));
+    let last = null;
+    for (const no of lines) {
+      const line = pre.children[no - 1];
+      if (line) { line.classList.add("on"); last = line; }
+    }
+    if (last) {
+      last.classList.add("main");
+      pre.scrollTop = last.offsetTop - pre.offsetTop - pre.clientHeight / 2;
+    }
+  }
+
+  function select(i, revealIt) {
+    const G = state.G;
+    if (revealIt) {
+      const vis = state.vis[i];
+      const shown = G.nodes[i].a !== undefined ? G.nodes[i].a : i;
+      if (vis !== "n" + shown) { reveal(i); draw(null); }
+    }
+    state.sel = i;
+    markNodes();
+    showNode(i);
+    const n = G.nodes[i];
+    highlightCode($("src"), sourceLines(n));
+    highlightCode($("ag"), n.ag ? [n.ag] : []);
+  }
+
+  // ---- explanation ---------------------------------------------------------------------------
+  function showExplanation() {
+    const fn = META.functions[state.fn];
+    const box = $("explain-body");
+    box.replaceChildren();
+    const ex = fn.explanation || {};
+    const traces = ex.traces || [];
+    if (traces.length) {
+      const ul = el("ul", "traces");
+      for (const t of traces) {
+        let text = "trace " + t.index + ": " + (t.signature || "");
+        if (t.cause && t.cause.argument) text += " — retraced because " + t.cause.argument + " changed: " + t.cause.change;
+        else if (t.cause && t.cause.by_tensorflow) text += " — traced again by TensorFlow: " + t.cause.by_tensorflow;
+        const li = el("li", "", text);
+        for (const p of t.printed || []) li.append(el("div", "printed", "printed at " + p.where + ": " + p.text));
+        ul.append(li);
+      }
+      box.append(ul);
+    }
+    const findings = ex.findings || [];
+    const ul = el("ul", "findings");
+    findings.forEach((f, k) => {
+      const li = el("li", "finding");
+      li.dataset.kind = f.kind || "";
+      li.append(el("span", "kind", f.kind || ""), " ");
+      const text = el("a", "finding-link", f.text || "");
+      text.href = "#";
+      text.dataset.finding = String(k);
+      text.addEventListener("click", (ev) => { ev.preventDefault(); showFinding(f); });
+      li.append(text);
+      if (f.where) li.append(" ", el("span", "where", f.where));
+      if ((f.ops || []).length) li.append(" ", el("span", "ops", "(" + f.ops.length + " op" + (f.ops.length > 1 ? "s" : "") + ")"));
+      ul.append(li);
+    });
+    if (!findings.length && !traces.length) box.append(el("p", "", "No explanation for this function."));
+    box.append(ul);
+  }
+
+  async function showFinding(f) {
+    const fn = META.functions[state.fn];
+    if (f.graph !== null && f.graph !== undefined && f.graph !== state.graph && f.graph < fn.graphs.length) {
+      await switchGraph(state.fn, f.graph);
+    }
+    const G = state.G;
+    if (G) {
+      const ids = (f.ops || []).map((id) => G.idIndex.get(id)).filter((i) => i !== undefined);
+      state.hl = new Set(ids);
+      if (ids.length) {
+        ids.forEach(reveal);
+        draw(null);
+        select(ids[0], false);
+      } else {
+        markNodes();
+      }
+    }
+    if (f.line) highlightCode($("src"), [f.line]);
+  }
+
+  // ---- functions and graphs ------------------------------------------------------------------
+  function fillCode(pre, text) {
+    pre.replaceChildren();
+    (text || "").replace(/\n$/, "").split("\n").forEach((line, k) => {
+      const d = el("div", "line");
+      d.append(el("span", "no", String(k + 1)), el("span", "tx", line));
+      pre.append(d);
+    });
+  }
+
+  async function switchGraph(fi, gi) {
+    state.fn = fi;
+    state.graph = gi;
+    const fn = META.functions[fi];
+    fillCode($("ag"), fn.autograph || "");
+    $("ag-title").textContent = fn.autograph ? "AutoGraph code of " + fn.name : "no AutoGraph code for " + fn.name;
+    showExplanation();
+    const select = $("graph-select");
+    select.value = fi + ":" + gi;
+    state.sel = -1;
+    state.hl = new Set();
+    $("info").replaceChildren(el("p", "hint", "Click a node to see its attributes, inputs and outputs, and its line in the source. Click a scope (3-D box) to open it."));
+    if (!fn.graphs.length) {
+      state.G = null;
+      state.svg = null;
+      $("stage").replaceChildren(el("p", "hint", "This function has no drawing (its tracing failed)."));
+      $("legend-body").replaceChildren();
+      return;
+    }
+    const G = await loadGraph(fi, gi);
+    state.G = G;
+    state.open = new Set(G.opened);
+    state.broken = new Set();
+    message("");
+    draw(null);
+    const legend = ["digraph L {", '  graph [fontname="Helvetica", fontsize="10"];', G.header[2], G.header[3]]
+      .concat(G.legend, ["}"]).join("\n");
+    try { $("legend-body").replaceChildren(viz.renderSVGElement(legend)); } catch (err) { $("legend-body").textContent = err.message; }
+  }
+
+  function setup() {
+    const selectBox = $("graph-select");
+    META.functions.forEach((fn, fi) => {
+      if (!fn.graphs.length) {
+        const o = el("option", "", fn.name + " (no drawing)");
+        o.value = fi + ":0";
+        selectBox.append(o);
+      }
+      fn.graphs.forEach((g, gi) => {
+        const o = el("option", "", g.title);
+        o.value = fi + ":" + gi;
+        selectBox.append(o);
+      });
+    });
+    selectBox.addEventListener("change", () => {
+      const [fi, gi] = selectBox.value.split(":").map(Number);
+      switchGraph(fi, gi);
+    });
+    fillCode($("src"), META.source_text);
+    $("fit").addEventListener("click", fit);
+    $("reset").addEventListener("click", () => {
+      if (!state.G) return;
+      state.open = new Set(state.G.opened);
+      state.broken = new Set();
+      draw(null);
+    });
+    const canvas = $("canvas");
+    let drag = null;
+    canvas.addEventListener("wheel", (ev) => {
+      ev.preventDefault();
+      const r = canvas.getBoundingClientRect();
+      const x = ev.clientX - r.left, y = ev.clientY - r.top;
+      const f = Math.exp(-ev.deltaY * 0.0015);
+      state.tx = x - (x - state.tx) * f;
+      state.ty = y - (y - state.ty) * f;
+      state.scale *= f;
+      applyTransform();
+    }, { passive: false });
+    canvas.addEventListener("pointerdown", (ev) => {
+      drag = { x: ev.clientX, y: ev.clientY, tx: state.tx, ty: state.ty, moved: false };
+    });
+    window.addEventListener("pointermove", (ev) => {
+      if (!drag) return;
+      const dx = ev.clientX - drag.x, dy = ev.clientY - drag.y;
+      if (Math.abs(dx) + Math.abs(dy) > 4) drag.moved = true;
+      if (drag.moved) { state.tx = drag.tx + dx; state.ty = drag.ty + dy; applyTransform(); }
+    });
+    window.addEventListener("pointerup", () => { setTimeout(() => { drag = null; }, 0); });
+    canvas.addEventListener("click", (ev) => {
+      if (drag && drag.moved) return;
+      const g = ev.target.closest && ev.target.closest("g.node");
+      if (!g || !state.G) return;
+      ev.preventDefault();
+      const id = g.id;
+      const k = +id.slice(1);
+      if (id[0] === "s") openContainer(k);
+      else if (id[0] === "r") unfoldRun(k);
+      else if (id[0] === "n") select(k, false);
+    });
+  }
+
+  async function main() {
+    try {
+      setup();
+      viz = await Viz.instance();
+      timings.vizReady = performance.now() - timings.start;
+      const fi = Math.max(0, META.functions.findIndex((f) => f.graphs.length));
+      if (META.functions.length) await switchGraph(fi, 0);
+      timings.firstDraw = performance.now() - timings.start;
+      document.body.dataset.ready = "1";
+    } catch (err) {
+      message("The report could not start: " + err.message);
+      document.body.dataset.ready = "error";
+      throw err;
+    }
+  }
+  window.tfgReport = { state, select, openContainer, closeContainer, showFinding, switchGraph,
+    ready: main() };
+})();
