@@ -15,6 +15,7 @@ from typing import Any
 
 from tfgraphviz.errors import exception_text
 from tfgraphviz.instrument import AutoDeps, Origin, Recording
+from tfgraphviz.instrument_autograph import AutoGraphFrames, line_in
 
 MAIN = ""  # key of the top-level graph in TracedGraph's per-function tables
 
@@ -25,6 +26,7 @@ class OpInfo:
 
     outputs: list[tuple[str, str]]  # (dtype, shape) per output
     source: list[str]  # user frames, "file.py:LINE in func"
+    autograph_line: int | None = None  # line of the AutoGraph-converted code that made it
 
 
 @dataclass
@@ -41,6 +43,9 @@ class TracedGraph:
     outputs: list[str] = field(default_factory=list)  # main graph's output tensors
     trace_output: str = ""
     auto_deps_known: bool = True  # False for a graph traced before the hooks were installed
+    # per graph: {While/If op name -> Python name AutoGraph gave each of its loop variables
+    # (While: per input, loop counter and maximum iterations first; If: per output)}
+    control_names: dict[str, dict[str, list[str]]] = field(default_factory=dict)
 
 
 @dataclass
@@ -110,7 +115,7 @@ def describe_spec(spec: Any) -> str:
     import tensorflow as tf
 
     if isinstance(spec, tf.TensorSpec):
-        return f"{spec.dtype.name}{_display_shape(spec.shape)}"
+        return f"{spec.dtype.name}{display_shape(spec.shape)}"
     if isinstance(spec, tuple | list):
         inner = ", ".join(describe_spec(s) for s in spec)
         return f"({inner})" if isinstance(spec, tuple) else f"[{inner}]"
@@ -119,10 +124,10 @@ def describe_spec(spec: Any) -> str:
     if isinstance(spec, tf.TypeSpec):
         dtype, shape = getattr(spec, "dtype", None), getattr(spec, "shape", None)
         if type(spec).__name__ == "VariableSpec" and dtype is not None and shape is not None:
-            return f"tf.Variable {dtype.name}{_display_shape(shape)}"
+            return f"tf.Variable {dtype.name}{display_shape(shape)}"
         if dtype is not None and shape is not None:
             kind = type(spec).__name__.removesuffix("Spec")
-            return f"{kind} {getattr(dtype, 'name', dtype)}{_display_shape(shape)}"
+            return f"{kind} {getattr(dtype, 'name', dtype)}{display_shape(shape)}"
         return type(spec).__name__
     if type(spec).__name__ == "UnknownArgument":
         return "Python object"  # TensorFlow keeps no trace of which one
@@ -132,7 +137,7 @@ def describe_spec(spec: Any) -> str:
     return f"Python {type(spec).__name__}"
 
 
-def _display_shape(shape: Any) -> str:
+def display_shape(shape: Any) -> str:
     text = _shape_text(shape)
     return "[*]" if text == "?" else text
 
@@ -185,11 +190,14 @@ def _shape_of(tensor: Any) -> str:
 _TF_INTERNAL = ("tensorflow/python", "tensorflow\\python")
 
 
-def _op_table(graph: Any, user_file: Path) -> dict[str, OpInfo]:
-    """Outputs and user frames of every op. Each distinct stack of TensorFlow's user frames
+def _op_table(graph: Any, user_file: Path, autograph: dict[str, AutoGraphFrames] | None = None,
+              converted: str = "") -> dict[str, OpInfo]:
+    """Outputs, user frames and line in `converted`'s AutoGraph code (`tf__f`; from the
+    recorded `autograph` frames) of every op. Each distinct stack of TensorFlow's user frames
     (its own frames dropped, in C++) is walked once: ops made by the same lines along the same
     calls share one walk."""
     table = {}
+    lines = {name: line_in(frames, converted) for name, frames in (autograph or {}).items()}
     resolved = str(user_file.resolve())
     name = user_file.name
     whole = any(part in resolved for part in _TF_INTERNAL)
@@ -203,13 +211,14 @@ def _op_table(graph: Any, user_file: Path) -> dict[str, OpInfo]:
                     stack = stack.get_user_frames()
                 frames = walked.get(stack)
             except Exception:  # noqa: BLE001 - ops imported from protos have none
-                table[op.name] = OpInfo(outputs, _user_frames(op, user_file, resolved))
+                table[op.name] = OpInfo(outputs, _user_frames(op, user_file, resolved),
+                                        lines.get(op.name))
                 continue
             if frames is None:
                 frames = walked[stack] = [
                     f"{name}:{frame.lineno} in {frame.name}" for frame in stack
                     if frame.filename == resolved and frame.name != "<module>"]
-            table[op.name] = OpInfo(outputs, frames)
+            table[op.name] = OpInfo(outputs, frames, lines.get(op.name))
     return table
 
 
@@ -286,21 +295,27 @@ def _variable_names(namespace: dict[str, Any], wanted: set[int]) -> dict[int, st
 
 
 def extract_concrete(concrete: Any, rec: Recording, user_file: Path,
-                     namespace: dict[str, Any], output: str = "") -> TracedGraph:
-    """Turn a ConcreteFunction into a TracedGraph."""
+                     namespace: dict[str, Any], output: str = "",
+                     converted: str = "") -> TracedGraph:
+    """Turn a ConcreteFunction into a TracedGraph; `converted` names the function of the
+    AutoGraph code the ops' `autograph_line` refer to (`tf__f`, "" for none)."""
     graph = concrete.graph
     traced = TracedGraph(signature_of(concrete), graph.as_graph_def(), trace_output=output)
-    traced.op_info[MAIN] = _op_table(graph, user_file)
+    traced.op_info[MAIN] = _op_table(graph, user_file, rec.autograph_ops.get(id(graph)),
+                                     converted)
     traced.auto_deps[MAIN] = rec.auto_deps_for(graph)
     traced.control_origins[MAIN] = rec.origins_for(graph)
+    traced.control_names[MAIN] = rec.control_names.by_graph.get(id(graph), {})
     traced.auto_deps_known = id(graph) in rec.auto_deps
     for fdef in traced.graph_def.library.function:
         name = fdef.signature.name
         body = rec.graphs_by_name.get(name)
         if body is not None:
-            traced.op_info[name] = _op_table(body, user_file)
+            traced.op_info[name] = _op_table(body, user_file, rec.autograph_ops.get(id(body)),
+                                             converted)
             traced.auto_deps[name] = rec.auto_deps_for(body)
             traced.control_origins[name] = rec.origins_for(body)
+            traced.control_names[name] = rec.control_names.by_graph.get(id(body), {})
     handles = {id(v.handle): v for v in graph.variables}
     captured = [(handles[id(ext)], internal) for ext, internal in graph.captures
                 if id(ext) in handles]

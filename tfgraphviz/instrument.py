@@ -13,6 +13,12 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from tfgraphviz.errors import UnsupportedTensorFlowError
+from tfgraphviz.instrument_autograph import (
+    AutoGraphFrames,
+    ControlNames,
+    autograph_frames,
+    available_hooks,
+)
 
 
 @dataclass
@@ -26,6 +32,11 @@ class TraceRecord:
     concrete: Any = None  # the ConcreteFunction made, if the trace succeeded
     graph: Any = None  # the FuncGraph (complete, or partial when the trace failed)
     error: BaseException | None = None
+    function_type: Any = None  # TensorFlow's FunctionType of the arguments traced with
+    scope: str = ""  # "variable_creation" | "no_variable_creation" | "" (TensorFlow's config)
+    first: bool = False  # the first trace of its tf.function (the one allowed to make variables)
+    variable_lines: list[int] = field(default_factory=list)  # user lines that made tf.Variables
+    prints: list[tuple[int, str, str]] = field(default_factory=list)  # (line, where, text)
 
 
 @dataclass
@@ -50,6 +61,10 @@ class Recording:
     # id(graph) -> {(dst op, src op): origin} for control edges not added automatically
     control_origins: dict[int, dict[tuple[str, str], Origin]] = field(default_factory=dict)
     user_files: set[str] = field(default_factory=set)  # resolved paths that count as "user"
+    # id(graph) -> {op name -> converted functions and lines on the stack when it was made}
+    autograph_ops: dict[int, dict[str, AutoGraphFrames]] = field(default_factory=dict)
+    control_names: ControlNames = field(default_factory=ControlNames)
+    active: list[TraceRecord] = field(default_factory=list)  # traces running, innermost last
     _keep: list[Any] = field(default_factory=list)  # keeps graphs alive so ids stay unique
 
     def auto_deps_for(self, graph: Any) -> AutoDeps:
@@ -73,14 +88,29 @@ class Recording:
 
 
 class _Tee(io.TextIOBase):
-    """Writes to a buffer and passes the text on to the stream it replaced."""
+    """Writes to a buffer and passes the text on to the stream it replaced; `sites` gets
+    (line, where, text) per write, from the user's line that wrote it (`locate`)."""
 
-    def __init__(self, buffer: io.StringIO, passthrough: TextIO) -> None:
+    def __init__(self, buffer: io.StringIO, passthrough: TextIO,
+                 sites: list[tuple[int, str, str]] | None = None,
+                 locate: Any = None) -> None:
         self._buffer = buffer
         self._passthrough = passthrough
+        self._sites = sites
+        self._locate = locate
 
     def write(self, text: str) -> int:
         self._buffer.write(text)
+        if self._sites is not None and text:
+            try:
+                line, where = self._locate() if self._locate is not None else (0, "")
+            except Exception:  # noqa: BLE001 - a stack TensorFlow cannot read: line unknown
+                line, where = 0, ""
+            last = self._sites[-1] if self._sites else None
+            if last is not None and last[0] == line and not last[2].endswith("\n"):
+                self._sites[-1] = (line, where, last[2] + text)  # print's "\n" after its text
+            else:
+                self._sites.append((line, where, text))
         with contextlib.suppress(ValueError, OSError):  # the stream may have been closed
             self._passthrough.write(text)
         return len(text)
@@ -148,6 +178,19 @@ def _caller_origin(rec: Recording, roots: tuple[str, ...]) -> Origin:
     return "library", f"{entry[1]}, called from {classified[user][1]}"
 
 
+def user_line(rec: Recording) -> tuple[int, str]:
+    """(line, "f.py:12") of the innermost frame of the user's files now running, AutoGraph's
+    converted code mapped back to the user's source; (0, "") if none."""
+    from tensorflow.python.util import tf_stack
+
+    for frame in reversed(tf_stack.extract_stack()):
+        filename = frame.filename
+        if filename in rec.user_files or (not filename.startswith("<") and os.path.isabs(
+                filename) and str(Path(filename).resolve()) in rec.user_files):
+            return frame.lineno, f"{Path(filename).name}:{frame.lineno}"
+    return 0, ""
+
+
 def _tracing_function() -> Any:
     """The tf.function on the call stack that asked for this trace."""
     from tensorflow.python.eager.polymorphic_function import polymorphic_function
@@ -166,7 +209,10 @@ def recording(user_files: Iterable[Path] = ()) -> Iterator[Recording]:
     """Install the hooks on TensorFlow's tracer for the duration of the block; control
     dependencies entered in `user_files` (and in any file outside installed packages) are
     the user's."""
-    from tensorflow.python.eager.polymorphic_function import tracing_compilation
+    from tensorflow.python.eager.polymorphic_function import (
+        polymorphic_function,
+        tracing_compilation,
+    )
     from tensorflow.python.framework import auto_control_deps, ops
     from tensorflow.python.framework import func_graph as func_graph_module
 
@@ -192,10 +238,17 @@ def recording(user_files: Iterable[Path] = ()) -> Iterator[Recording]:
     orig_exit = acd.__exit__
 
     def create(function_type: Any, type_context: Any, func_graph: Any, options: Any) -> Any:
-        record = TraceRecord(str(options.name), _tracing_function(), rec.phase)
+        function = _tracing_function()
+        scope = getattr(getattr(options, "scope_type", None), "name", "").lower()
+        scope = "" if scope == "no_scope" else scope
+        first = scope == "variable_creation" and function is not None and getattr(
+            function, "_concrete_variable_creation_fn", None) is None
+        record = TraceRecord(str(options.name), function, rec.phase,
+                             function_type=function_type, scope=scope, first=first)
         buffer = io.StringIO()
         previous = sys.stdout
-        sys.stdout = _Tee(buffer, previous)
+        sys.stdout = _Tee(buffer, previous, record.prints, lambda: user_line(rec))
+        rec.active.append(record)
         try:
             concrete = orig_create(function_type, type_context, func_graph, options)
             record.concrete = concrete
@@ -210,6 +263,7 @@ def recording(user_files: Iterable[Path] = ()) -> Iterator[Recording]:
             record.graph = func_graph
             raise
         finally:
+            rec.active.pop()
             sys.stdout = previous
             record.output = buffer.getvalue()
             rec.traces.append(record)
@@ -256,6 +310,15 @@ def recording(user_files: Iterable[Path] = ()) -> Iterator[Recording]:
 
     def create_op(self: Any, *args: Any, **kwargs: Any) -> Any:
         op = orig_create_op(self, *args, **kwargs)
+        frames = autograph_frames(sys._getframe(1))
+        if frames:
+            table = rec.autograph_ops.get(id(self))
+            if table is None:
+                table = rec.autograph_ops[id(self)] = {}
+                rec._keep.append(self)
+            table[op.name] = frames
+        if rec.control_names.pending and rec.control_names.tie(self, op):
+            rec._keep.append(self)
         stack = self._control_dependencies_stack
         if stack:
             for ctrl in op.control_inputs:
@@ -276,19 +339,29 @@ def recording(user_files: Iterable[Path] = ()) -> Iterator[Recording]:
             rec.note_control_edges(self.graph, self, list(ctrls), _caller_origin(rec, roots))
         return orig_add_many(self, ctrls)
 
-    hooks = [(tracing_compilation, "_create_concrete_function", orig_create, create),
+    variable_class = polymorphic_function.UnliftedInitializerVariable
+    orig_variable_init = variable_class.__init__
+
+    def variable_init(self: Any, *args: Any, **kwargs: Any) -> Any:
+        if rec.active:  # a tf.Variable made while tracing: remember the user's line
+            rec.active[-1].variable_lines.append(user_line(rec)[0])
+        return orig_variable_init(self, *args, **kwargs)
+
+    installed = [(tracing_compilation, "_create_concrete_function", orig_create, create),
              (func_graph_module, "func_graph_from_py_func", orig_from_py, from_py),
              (acd, "__exit__", orig_exit, exit_), (controller, "__enter__", orig_enter, enter),
              (ops.Graph, "_create_op_internal", orig_create_op, create_op),
              (ops.Operation, "_add_control_input", orig_add_one, add_one),
-             (ops.Operation, "_add_control_inputs", orig_add_many, add_many)]
-    own = {(owner, name): name in owner.__dict__ for owner, name, _, _ in hooks}
-    for owner, name, _, hook in hooks:
+             (ops.Operation, "_add_control_inputs", orig_add_many, add_many),
+             (variable_class, "__init__", orig_variable_init, variable_init),
+             *available_hooks(rec.control_names)]
+    own = {(owner, name): name in owner.__dict__ for owner, name, _, _ in installed}
+    for owner, name, _, hook in installed:
         setattr(owner, name, hook)
     try:
         yield rec
     finally:
-        for owner, name, orig, _ in hooks:
+        for owner, name, orig, _ in installed:
             if not own[(owner, name)]:
                 delattr(owner, name)  # inherited from the C++ base class
             else:

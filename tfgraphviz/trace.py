@@ -19,6 +19,8 @@ from tfgraphviz.extract import (
     signature_of,
 )
 from tfgraphviz.instrument import Recording, TraceRecord
+from tfgraphviz.instrument_autograph import converted_name
+from tfgraphviz.traceinfo import trace_infos
 
 
 @dataclass
@@ -160,7 +162,8 @@ def _from_records(traced: TracedFunction, fn: Any, rec: Recording, user_file: Pa
     records = [r for r in rec.traces_of(fn, traced.name) if r.name != "initialize_variables"]
     traced.trace_count = len(records)
     traced.trace_outputs = [r.output for r in records]
-    _collect(traced, records, rec, user_file, namespace)
+    drawn = _collect(traced, records, rec, user_file, namespace)
+    traced.traces = trace_infos(records, drawn, user_file)
     for record in records:
         if record.error is not None:
             error = describe_error(record.error, user_file)
@@ -169,8 +172,11 @@ def _from_records(traced: TracedFunction, fn: Any, rec: Recording, user_file: Pa
 
 
 def _collect(traced: TracedFunction, records: list[TraceRecord], rec: Recording,
-             user_file: Path, namespace: dict[str, Any]) -> None:
-    """One TracedGraph per distinct input signature, keeping the newest successful trace."""
+             user_file: Path, namespace: dict[str, Any]) -> dict[int, int]:
+    """One TracedGraph per distinct input signature, keeping the newest successful trace;
+    returns {id(record): index of its drawing in traced.graphs}."""
+    drawn: dict[int, int] = {}
+    converted = converted_name(traced.autograph)
     latest: dict[str, TraceRecord] = {}
     for record in records:
         if record.concrete is not None:
@@ -178,11 +184,13 @@ def _collect(traced: TracedFunction, records: list[TraceRecord], rec: Recording,
     for record in records:
         if record.concrete is not None and latest.get(signature_of(record.concrete)) is record:
             try:
-                traced.graphs.append(
-                    extract_concrete(record.concrete, rec, user_file, namespace, record.output))
+                traced.graphs.append(extract_concrete(record.concrete, rec, user_file,
+                                                      namespace, record.output, converted))
+                drawn[id(record)] = len(traced.graphs) - 1
             except Exception as exc:  # noqa: BLE001 - e.g. its variables were deleted since
                 traced.errors.append(f"the trace {signature_of(record.concrete)} cannot be "
                                      f"drawn: {exception_text(exc)}")
+    return drawn
 
 
 def _restored(traced: TracedFunction, fn: Any, rec: Recording, user_file: Path,

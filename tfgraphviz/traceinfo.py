@@ -1,0 +1,127 @@
+"""Each trace of a function as plain data (TraceInfo): its parameters, what Python printed and
+where, its error, the tf.Variables it made, and whether TensorFlow traced again by itself."""
+
+from __future__ import annotations
+
+import linecache
+import re
+from pathlib import Path
+from typing import Any
+
+from tfgraphviz.extract import (
+    ParamInfo,
+    PrintSite,
+    TraceInfo,
+    describe_error,
+    describe_spec,
+    display_shape,
+    signature_of,
+)
+from tfgraphviz.instrument import TraceRecord
+
+# TraceType classes (tensorflow/core/function/trace_type) -> ParamInfo.kind
+_KINDS = {"TensorSpec": "tensor", "VariableSpec": "variable", "Literal": "python",
+          "Tuple": "structure", "List": "structure", "Dict": "structure",
+          "NamedTuple": "structure", "Attrs": "structure", "Weakref": "object"}
+# TensorFlow's words for a tf.Variable made on a call after the first
+_VARIABLE_ERRORS = ("only supports singleton tf.Variables created on the first call",
+                    "Creating variables on a non-first call")
+NON_FIRST_CALL = ("ValueError: Creating variables on a non-first call to a function decorated "
+                  "with tf.function.")
+MAX_VALUE = 200  # characters of a Python value's repr kept
+
+
+def _placeholder(constraint: Any) -> Any:
+    """What the signature shows for a parameter's TraceType: a TensorSpec, a Python value, a
+    structure of them, or the object a Weakref holds."""
+    from tensorflow.core.function import trace_type
+    from tensorflow.core.function.trace_type import default_types
+
+    if isinstance(constraint, default_types.Weakref):
+        return constraint.ref()  # the object itself (TensorFlow's placeholder forgets it)
+    context = trace_type.InternalPlaceholderContext(unnest_only=True)
+    return constraint.placeholder_value(context)
+
+
+def param_info(name: str, constraint: Any) -> ParamInfo:
+    """One parameter as TensorFlow traced it."""
+    kind = _KINDS.get(type(constraint).__name__, "other")
+    try:
+        value = _placeholder(constraint)
+    except Exception:  # noqa: BLE001 - a TraceType without a placeholder
+        return ParamInfo(name, kind, str(constraint))
+    info = ParamInfo(name, kind, describe_spec(value))
+    if kind in ("tensor", "variable"):
+        info.dtype = value.dtype.name
+        info.shape = display_shape(value.shape)
+    elif kind == "python":
+        text = repr(value)
+        info.value = text if len(text) <= MAX_VALUE else text[:MAX_VALUE - 1] + "…"
+    return info
+
+
+def _parameters(function_type: Any) -> list[Any]:
+    """Parameters (self excluded) in signature order: positional ones, then keyword-only ones
+    sorted by name (as signature_of writes them)."""
+    if function_type is None:
+        return []
+    params = [p for p in function_type.parameters.values() if p.name != "self"]
+    keyword = sorted((p for p in params if p.kind == p.KEYWORD_ONLY), key=lambda p: p.name)
+    return [p for p in params if p.kind != p.KEYWORD_ONLY] + keyword
+
+
+def params_of(record: TraceRecord) -> list[ParamInfo]:
+    return [param_info(p.name, p.type_constraint) for p in _parameters(record.function_type)]
+
+
+def signature_text(record: TraceRecord, params: list[ParamInfo]) -> str:
+    """As signature_of for a trace that made a ConcreteFunction; else from its parameters."""
+    if record.concrete is not None:
+        return signature_of(record.concrete)
+    parts = []
+    for p in params:
+        parts.append(f"{p.name}: {p.text}")
+    return "(" + ", ".join(parts) + ")"
+
+
+def _error_line(error: str) -> int | None:
+    match = re.search(r"\n  at [^\n]*?:(\d+)(?::|$)", error)
+    return int(match.group(1)) if match else None
+
+
+def _non_first_call_error(line: int, user_file: Path) -> str:
+    """The error TensorFlow raises after a non-first trace made a tf.Variable (outside the
+    trace, so no record holds it), pointing at the line that made it."""
+    if not line:
+        return NON_FIRST_CALL
+    code = linecache.getline(str(user_file), line).strip()
+    return NON_FIRST_CALL + f"\n  at {user_file.name}:{line}" + (f": {code}" if code else "")
+
+
+def trace_infos(records: list[TraceRecord], graph_index: dict[int, int],
+                user_file: Path) -> list[TraceInfo]:
+    """One TraceInfo per record, in order; `graph_index` maps id(record) to its drawing."""
+    infos: list[TraceInfo] = []
+    for i, record in enumerate(records):
+        params = params_of(record)
+        info = TraceInfo(i, signature_text(record, params), graph_index.get(id(record)), params,
+                         record.output)
+        info.prints = [PrintSite(line, where, text.removesuffix("\n"))
+                       for line, where, text in record.prints]
+        info.created_variables = bool(record.variable_lines)
+        if record.error is not None:
+            info.error = describe_error(record.error, user_file)
+            info.error_line = _error_line(info.error)
+            info.error_kind = "variable_creation" if any(
+                e in str(record.error) for e in _VARIABLE_ERRORS) else "other"
+        elif info.created_variables and record.scope == "variable_creation" and not record.first:
+            line = next((n for n in record.variable_lines if n), 0)
+            info.error = _non_first_call_error(line, user_file)
+            info.error_kind = "variable_creation"
+            info.error_line = line or None
+        if record.scope == "no_variable_creation" and infos:
+            before = infos[-1]
+            info.tf_retrace = (records[i - 1].first and before.created_variables
+                               and before.signature == info.signature)
+        infos.append(info)
+    return infos
