@@ -23,10 +23,17 @@ are rendered); 2 bad input (file, names, options, output folder), or importing a
 took longer than --timeout; 3 Graphviz's dot missing; 130/143 interrupted (Ctrl-C/SIGTERM).
 """
 
+EXPLAIN_EPILOG = """\
+examples:
+  tfgraphviz explain model.py
+  tfgraphviz explain model.py -f train_step --json
+  tfgraphviz explain model.py --call "f(tf.ones([2]))" --call "f(tf.ones([3]))"
+
+exit codes: as for render.
+"""
+
 
 def build_parser() -> argparse.ArgumentParser:
-    from tfgraphviz.pipeline import DEFAULT_DPI, DEFAULT_FORMATS, FORMATS
-
     parser = argparse.ArgumentParser(
         prog="tfgraphviz",
         description="Make tf.function visible: trace the tf.functions of a Python file and "
@@ -41,6 +48,31 @@ def build_parser() -> argparse.ArgumentParser:
                     "into ConcreteFunctions and write one set of files per ConcreteFunction "
                     "plus manifest.json.",
         epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+    explain = sub.add_parser(
+        "explain", help="render like `render`, then say what tf.function did and why",
+        description="Render FILE exactly like `render` (same options, same files), then print "
+                    "what tf.function did: every trace and what caused each retrace, what "
+                    "Python printed while tracing beside the tf.print ops, the tf.Variable "
+                    "pitfall and its fixes, which statements AutoGraph turned into graph "
+                    "control flow, the control edges added, and the variables used. One "
+                    "finding a line, with its file:line. The same object is stored in "
+                    "manifest.json under \"explain\".",
+        epilog=EXPLAIN_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+    explain.add_argument("--json", action="store_true",
+                         help="print the explanation as one JSON object instead of lines "
+                              "(nothing else on stdout), e.g. tfgraphviz explain f.py --json")
+    for command in (render, explain):
+        _render_options(command, command is explain)
+    sub.add_parser("examples", help="list the bundled example files and their paths",
+                   description="Print each bundled example's name, path and first docstring "
+                               "line; render one with: tfgraphviz render PATH")
+    return parser
+
+
+def _render_options(render: argparse.ArgumentParser, explain: bool) -> None:
+    """The options `render` and `explain` share."""
+    from tfgraphviz.pipeline import DEFAULT_DPI, DEFAULT_FORMATS, FORMATS
+
     render.add_argument("file", help="the Python file to import, e.g. model.py")
     render.add_argument("-o", "--output", metavar="DIR",
                         help="folder for the files (default: tfgraphviz-out/<file stem>), "
@@ -87,16 +119,14 @@ def build_parser() -> argparse.ArgumentParser:
                         help="stop Graphviz after this many seconds per graph; DOT and JSON "
                              "are still written (default: %(default)g), e.g. --layout-timeout "
                              "300")
-    sub.add_parser("examples", help="list the bundled example files and their paths",
-                   description="Print each bundled example's name, path and first docstring "
-                               "line; render one with: tfgraphviz render PATH")
     render.add_argument("-q", "--quiet", action="store_true",
-                        help="print only problems, not the list of files written, e.g. in "
-                             "scripts: tfgraphviz render f.py -q")
+                        help="print only problems (and the explanation), not the list of "
+                             "files written, e.g. in scripts: tfgraphviz render f.py -q"
+                        if explain else "print only problems, not the list of files "
+                        "written, e.g. in scripts: tfgraphviz render f.py -q")
     render.add_argument("--debug", action="store_true",
                         help="show Python tracebacks and TensorFlow's own log messages, e.g. "
                              "when a message is not enough: tfgraphviz render f.py --debug")
-    return parser
 
 
 def _fixed_hash_seed(argv: Sequence[str] | None) -> None:
@@ -154,7 +184,9 @@ def _render(args: argparse.Namespace, console: Console) -> int:
             watchdog.progress(phase)
             status(phase)
 
-        result = execute(checked, (lambda _m: None) if args.quiet else console.say, progress)
+        as_json = getattr(args, "json", False)
+        quiet = args.quiet or as_json
+        result = execute(checked, (lambda _m: None) if quiet else console.say, progress)
     finally:
         watchdog.progress("")
         console.status("")
@@ -163,9 +195,24 @@ def _render(args: argparse.Namespace, console: Console) -> int:
         if problem.message not in seen:
             seen.add(problem.message)
             console.error(problem.message)
-    if not args.quiet:
+    if not quiet:
         console.say(f"wrote {os.path.join(shown, 'manifest.json')}")
+    if args.command == "explain":
+        _print_explanation(result.manifest.get("explain", {}), as_json, console)
     return result.exit_code
+
+
+def _print_explanation(explanation: dict, as_json: bool, console: Console) -> None:
+    """The explanation on stdout: one JSON object (ASCII only, so escaping leaves it valid),
+    or one finding a line."""
+    import json
+
+    from tfgraphviz.explain import to_text
+
+    if as_json:
+        console.say(json.dumps(explanation, sort_keys=True, ensure_ascii=True))
+    else:
+        console.say("\n".join(to_text(explanation)))
 
 
 def _run(args: argparse.Namespace, console: Console) -> int:
@@ -204,7 +251,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         except BrokenPipeError:  # e.g. piped into head
             sys.stderr.close()
             return 0
-    if args.command != "render":
+    if args.command not in ("render", "explain"):
         parser.print_help()
         return 2
     if not args.debug:

@@ -25,6 +25,7 @@ FORMATS = ("dot", "svg", "png", "pdf", "json", "graphml", "tensorboard")
 DEFAULT_FORMATS = ("dot", "svg", "json", "tensorboard")
 DEFAULT_DPI = 120.0
 MANIFEST = outdir.MANIFEST
+REPORT = "report.html"
 _TF_LOG_LINE = re.compile(r"^[IWEF]\d{4} \d\d:\d\d:\d\d\.\d+ +\d+ \S+:\d+\] .*$\n?", re.M)
 
 
@@ -202,9 +203,10 @@ MODEL_KINDS = {"graph": "tf.Graph", "keras_fit": "Keras fit() training function"
 
 
 def _write_function(traced: Any, plan: Plan, problems: list[Problem],
-                    say: Callable[[str], None],
-                    progress: Callable[[str], None]) -> dict[str, Any]:
-    """Write the files of one function's ConcreteFunctions; return its manifest entry."""
+                    say: Callable[[str], None], progress: Callable[[str], None],
+                    drawings: list[tuple[str, str, Any]]) -> dict[str, Any]:
+    """Write the files of one function's ConcreteFunctions; return its manifest entry and
+    add (title, stem, model) of each drawing to `drawings`."""
     from tfgraphviz.dot import heading_of
     from tfgraphviz.model import to_networkx
 
@@ -232,12 +234,47 @@ def _write_function(traced: Any, plan: Plan, problems: list[Problem],
             "bodies": [b["id"] for b in graph.graph["bodies"]], "view": drawn,
         })
         say(f"  {heading_of(graph)} -> {', '.join(files.values())}")
+        drawings.append((heading_of(graph), cf_stem, graph))
     return {
         "name": traced.name, "kind": traced.kind, "trace_count": traced.trace_count,
         "trace_outputs": [_clean_output(t) for t in traced.trace_outputs],
         "autograph": autograph_file, "errors": traced.errors,
         "needs_call": traced.needs_call, "concrete_functions": concrete,
     }
+
+
+def _explain(traced: Any, models: list[Any], plan: Plan, source_text: str,
+             problems: list[Problem]) -> dict[str, Any]:
+    """The explanation of one function (manifest["explain"]); a failure to explain is a
+    problem of that function, not the end of the render."""
+    from tfgraphviz.explain import explain_function
+
+    try:
+        return explain_function(traced, models, plan.source, source_text)
+    except Exception as exc:  # noqa: BLE001 - the files are written; say what failed
+        problems.append(Problem(traced.name, f"{traced.name}: could not explain it: "
+                                f"{type(exc).__name__}: {exc}"))
+        return {"name": traced.name, "kind": traced.kind, "traces": [], "findings": [],
+                "state": {}, "error": f"{type(exc).__name__}: {exc}"}
+
+
+def _report(plan: Plan, source_text: str,
+            reported: list[tuple[Any, dict[str, Any], list[tuple[str, str, Any]]]],
+            problems: list[Problem]) -> bool:
+    """Write report.html (every function, its drawings and explanation); True if written."""
+    from tfgraphviz import report
+
+    functions = [report.ReportFunction(
+        traced.name, traced.autograph, explanation,
+        [report.ReportGraph(title, stem, model, plan.view) for title, stem, model in drawings])
+        for traced, explanation, drawings in reported]
+    try:
+        report.write_report(plan.output_dir / REPORT, source_name=plan.source.name,
+                            source_text=source_text, functions=functions)
+    except (OSError, ValueError) as exc:
+        problems.append(Problem("", f"{REPORT} not written: {exc}"))
+        return False
+    return True
 
 
 def _source_path(plan: Plan) -> str:
@@ -296,13 +333,24 @@ def execute(plan: Plan, say: Callable[[str], None] = lambda _m: None,
         import tensorflow as tf
 
     problems: list[Problem] = []
+    try:  # read before the user's code runs: it may rewrite or delete the file
+        source_text = plan.source.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        source_text = ""
     entries, import_output = _trace_file(plan, problems, progress)
     _release_user_module(plan.source)
     progress("")
     progress("writing")
     with outdir.locked(plan.output_dir):
         old = outdir.read_manifest(plan.output_dir)
-        functions = [_write_function(t, plan, problems, say, progress) for t in entries]
+        functions, explained, reported = [], [], []
+        for traced in entries:
+            drawings: list[tuple[str, str, Any]] = []
+            functions.append(_write_function(traced, plan, problems, say, progress, drawings))
+            explanation = _explain(traced, [m for _, _, m in drawings], plan, source_text,
+                                   problems)
+            explained.append(explanation)
+            reported.append((traced, explanation, drawings))
         _keep_earlier(functions, old, plan)
         _only_existing(functions, plan.output_dir)
         manifest = {
@@ -310,7 +358,11 @@ def execute(plan: Plan, say: Callable[[str], None] = lambda _m: None,
             "source_path": _source_path(plan), "tensorflow": tf.__version__,
             "graphviz": graphviz_version(), "formats": list(plan.formats),
             "import_output": _clean_output(import_output), "functions": functions,
+            "explain": {"functions": explained},
         }
+        if _report(plan, source_text, reported, problems):
+            manifest["report"] = REPORT
+            say(f"  report -> {REPORT}")
         write_text(plan.output_dir / MANIFEST,
                    json.dumps(manifest, indent=1, sort_keys=True, ensure_ascii=False) + "\n")
         outdir.remove_stale(plan.output_dir, old, manifest)

@@ -1,0 +1,287 @@
+"""Explain what tf.function did to a function, from what tracing recorded and the models."""
+
+from __future__ import annotations
+
+import ast
+import re
+from pathlib import Path
+from typing import Any
+
+import networkx as nx
+
+from tfgraphviz.explain_graph import (
+    autograph_findings,
+    control_findings,
+    finding,
+    print_op_findings,
+    state_findings,
+)
+from tfgraphviz.explain_pitfall import pitfall_findings
+from tfgraphviz.explain_source import Source, find_def, frames
+
+MANY_TRACES = 3  # more traces than this made by the user's calls earns a warning
+_AT_LINE = re.compile(r"\n\s*at ([^\n:]+):(\d+)")
+_VARIABLE_ERRORS = ("create variables on non-first call", "tf.Variables created on the first")
+_PY_DTYPES = {"int": "tf.int32", "float": "tf.float32", "bool": "tf.bool", "str": "tf.string"}
+
+
+def _traces(traced: Any) -> list[dict[str, Any]]:
+    """Every trace as a plain dict: TraceInfo when recorded, else what older fields say."""
+    infos = list(getattr(traced, "traces", None) or [])
+    if infos:
+        return [{
+            "index": t.index, "signature": t.signature, "graph": t.graph_index,
+            "params": [vars(p) for p in t.params], "output": t.output,
+            "prints": [vars(p) for p in t.prints], "error": t.error,
+            "error_kind": t.error_kind, "error_line": t.error_line,
+            "created_variables": t.created_variables, "tf_retrace": t.tf_retrace,
+        } for t in infos]
+    outputs = list(traced.trace_outputs) or [""] * len(traced.graphs)
+    found = []
+    for i, output in enumerate(outputs):
+        graph = i if i < len(traced.graphs) else None
+        found.append({"index": i, "signature": traced.graphs[i].signature if graph is not None
+                      else "", "graph": graph, "params": [], "output": output,
+                      "prints": [{"line": 0, "where": "", "text": output}] if output else [],
+                      "error": None, "error_kind": None, "error_line": None,
+                      "created_variables": False, "tf_retrace": False})
+    for error in traced.errors:
+        kind = "variable_creation" if any(e in error for e in _VARIABLE_ERRORS) else "other"
+        match = _AT_LINE.search(error)
+        failed = next((t for t in found if t["graph"] is None and t["error"] is None), None)
+        if failed is None:
+            failed = {"index": len(found), "signature": "", "graph": None, "params": [],
+                      "output": "", "prints": [], "created_variables": False,
+                      "tf_retrace": False}
+            found.append(failed)
+        failed.update(error=error, error_kind=kind,
+                      error_line=int(match.group(2)) if match else None)
+    return found
+
+
+# ---- causes of retraces ----------------------------------------------------------------------
+def _change(old: dict[str, Any], new: dict[str, Any]) -> tuple[str, str] | None:
+    """(what changed, "old → new") for one parameter, None if TensorFlow saw it the same."""
+    if old["kind"] != new["kind"]:
+        return "kind", f"{_kind_text(old)} → {_kind_text(new)}"
+    if old["kind"] == "python" and old.get("value") != new.get("value"):
+        return "value", f"{old.get('value')} → {new.get('value')}"
+    if old["kind"] in ("tensor", "variable"):
+        if old.get("dtype") != new.get("dtype"):
+            return "dtype", f"{old.get('dtype')} → {new.get('dtype')}"
+        if old.get("shape") != new.get("shape"):
+            return "shape", f"{old.get('shape')} → {new.get('shape')}"
+    if old["text"] != new["text"]:
+        return ("structure" if old["kind"] == "structure" else "object",
+                f"{old['text']} → {new['text']}")
+    return None
+
+
+def _kind_text(param: dict[str, Any]) -> str:
+    kind = {"python": "a Python value", "tensor": "a tensor", "variable": "a tf.Variable",
+            "structure": "a structure"}.get(param["kind"], "a Python object")
+    return f"{kind} {param['text']}"
+
+
+def _diffs(old: dict[str, Any], new: dict[str, Any]) -> list[dict[str, str]]:
+    before = {p["name"]: p for p in old["params"]}
+    found = []
+    for param in new["params"]:
+        prev = before.get(param["name"])
+        change = _change(prev, param) if prev is not None else ("new", f"→ {param['text']}")
+        if change is not None:
+            found.append({"argument": param["name"], "what": change[0], "change": change[1]})
+    return found
+
+
+def _cause(trace: dict[str, Any], earlier: list[dict[str, Any]]) -> dict[str, Any] | None:
+    """What made this trace: the parameter that differs from the closest earlier trace, or
+    TensorFlow itself."""
+    if not earlier:
+        return None
+    if trace["tf_retrace"]:
+        prev = earlier[-1]
+        why = ("its trace {} created tf.Variables, so TensorFlow traced again to get a graph "
+               "that creates none".format(prev["index"] + 1) if prev["created_variables"] else
+               "TensorFlow traced again by itself, with the same arguments")
+        return {"by_tensorflow": why}
+    if not trace["params"]:
+        return {"by_tensorflow": "unknown: the arguments of this trace were not recorded"}
+    options = [(len(d), -t["index"], d) for t in earlier if t["params"]
+               for d in [_diffs(t, trace)]]
+    if not options:
+        return {"by_tensorflow": "unknown: the arguments of the earlier traces were not recorded"}
+    _, _, diffs = min(options, key=lambda o: (o[0], o[1]))
+    if not diffs:
+        failed = any(t["error"] for t in earlier if t["signature"] == trace["signature"])
+        return {"by_tensorflow": "the same arguments again: the earlier trace with them " +
+                ("failed, so nothing was cached" if failed else "was not kept")}
+    return {**diffs[0], **({"also": diffs[1:]} if diffs[1:] else {})}
+
+
+_WHY = {"value": "a Python value: each new value makes a new graph",
+        "shape": "a new shape", "dtype": "a new dtype", "kind": "a different kind of argument",
+        "structure": "a new structure", "object": "a different Python object",
+        "new": "a new argument"}
+
+
+def _trace_findings(name: str, traces: list[dict[str, Any]], src: Source, def_line: int
+                    ) -> list[dict[str, Any]]:
+    out = []
+    for trace in traces[1:]:
+        cause = trace["cause"] or {}
+        number = trace["index"] + 1
+        if "by_tensorflow" in cause:
+            text = f"trace {number} of `{name}` was made by TensorFlow: {cause['by_tensorflow']}"
+        else:
+            text = (f"`{name}` was traced again (trace {number}) because `{cause['argument']}` "
+                    f"changed {cause['change']} ({_WHY.get(cause['what'], cause['what'])})")
+        out.append(finding("retrace", text, src, def_line, trace["graph"],
+                           trace=trace["index"]))
+    out += _hints(name, traces, src, def_line)
+    mine = [t for t in traces if not (t["cause"] or {}).get("by_tensorflow")]
+    if len(mine) > MANY_TRACES:
+        out.append(finding(
+            "retrace_warning", f"`{name}` was traced {len(mine)} times for your calls: each "
+            "trace runs its Python body again and builds a new graph, which is slow", src,
+            def_line, None))
+    return out
+
+
+def _hints(name: str, traces: list[dict[str, Any]], src: Source, def_line: int
+           ) -> list[dict[str, Any]]:
+    """Where input_signature or reduce_retracing=True would have avoided retraces."""
+    causes = [t["cause"] for t in traces[1:] if t["cause"] and "argument" in t["cause"]]
+    out = []
+    for what in ("shape", "value", "dtype"):
+        args = sorted({c["argument"] for c in causes if c["what"] == what})
+        for arg in args:
+            params = [p for t in traces for p in t["params"] if p["name"] == arg]
+            if what == "shape":
+                spec = _general_spec(params)
+                text = (f"`{arg}` came with {len({p['shape'] for p in params})} shapes: "
+                        f"`input_signature=[..., {spec}]` (or `reduce_retracing=True`) would "
+                        "have traced one graph for all of them")
+            elif what == "value":
+                kinds = {type(_literal(p.get("value"))).__name__ for p in params}
+                dtype = _PY_DTYPES.get(next(iter(kinds)), "tf.float32") if len(kinds) == 1 \
+                    else "tf.float32"
+                text = (f"`{arg}` is a Python value, so each value traced a new graph: pass "
+                        f"it as a tensor (`tf.constant({arg})`, or `input_signature=[..., "
+                        f"tf.TensorSpec([], {dtype})]`) to trace once; AutoGraph then turns "
+                        f"Python loops and ifs on `{arg}` into graph ops")
+            else:
+                dtypes = sorted({p.get("dtype") or "?" for p in params})
+                text = (f"`{arg}` came as {' and '.join(dtypes)}: dtypes are part of the "
+                        f"signature, so cast it (`tf.cast`) before calling `{name}` to trace "
+                        "once")
+            out.append(finding("retrace_hint", text, src, def_line, None, argument=arg))
+    return out
+
+
+def _general_spec(params: list[dict[str, Any]]) -> str:
+    """The TensorSpec covering every shape seen: differing dimensions become None."""
+    shapes = [p.get("shape") or "[*]" for p in params]
+    dtype = params[0].get("dtype") or "float32"
+    dims = [s.strip("[]").split(",") if s != "[]" else [] for s in shapes]
+    if "[*]" in shapes or len({len(d) for d in dims}) > 1:
+        return f"tf.TensorSpec(None, tf.{dtype})"
+    merged = [d[0] if len(set(d)) == 1 and d[0] != "?" else "None" for d in zip(*dims, strict=True)]
+    return f"tf.TensorSpec([{', '.join(merged)}], tf.{dtype})"
+
+
+def _literal(text: str | None) -> Any:
+    try:
+        return ast.literal_eval(text) if text is not None else None
+    except (ValueError, SyntaxError):
+        return text
+
+
+# ---- prints ----------------------------------------------------------------------------------
+def _print_findings(traces: list[dict[str, Any]], src: Source) -> list[dict[str, Any]]:
+    """Python prints: each ran once per trace that reached it, never at calls."""
+    sites: dict[int, list[int]] = {}
+    for trace in traces:
+        for site in trace["prints"]:
+            sites.setdefault(site["line"], []).append(trace["index"] + 1)
+    out = []
+    for line, numbers in sorted(sites.items()):
+        code = src.code(line) if line else "Python"
+        what = f"`{code}`" if line else "Python"
+        first = next(p["text"] for t in traces for p in t["prints"] if p["line"] == line)
+        runs = (f"in trace {numbers[0]}" if len(numbers) == 1 else
+                f"in traces {', '.join(map(str, sorted(set(numbers))))}")
+        shown = first.strip().splitlines()[0] if first.strip() else ""
+        out.append(finding(
+            "trace_print", f"{what} ran only while tracing ({runs} of {len(traces)}), never "
+            f"at calls" + (f"; it printed {shown[:80]!r}" if shown else ""),
+            src, line, None, [], traces=sorted(set(numbers))))
+    return out
+
+
+# ---- the whole explanation -------------------------------------------------------------------
+def _seen_lines(models: list[nx.MultiDiGraph], traces: list[dict[str, Any]]) -> set[int]:
+    lines = {p["line"] for t in traces for p in t["prints"] if p["line"]}
+    lines |= {t["error_line"] for t in traces if t["error_line"]}
+    for model in models:
+        for _, data in model.nodes(data=True):
+            lines.update(line for line, _ in frames(data.get("source") or []))
+    return lines
+
+
+def explain_function(traced: Any, models: list[nx.MultiDiGraph], source: Path,
+                     source_text: str | None = None) -> dict[str, Any]:
+    """The explanation of one traced function (models[i] is the model of traced.graphs[i])."""
+    src = Source.read(source, source_text)
+    traces = _traces(traced)
+    for i, trace in enumerate(traces):
+        trace["cause"] = _cause(trace, traces[:i])
+    func = find_def(src, traced.name, _seen_lines(models, traces)) \
+        if traced.kind not in ("graph", "keras", "keras_fit", "keras_evaluate",
+                               "keras_predict") else None
+    def_line = func.lineno if func is not None else 0
+    findings = _trace_findings(traced.name, traces, src, def_line)
+    findings += _print_findings(traces, src)
+    findings += pitfall_findings(traced.name, traces, src, func)
+    state: dict[str, dict[str, Any]] = {}
+    passed = {p["name"] for t in traces for p in t["params"] if p["kind"] == "variable"}
+    for index, model in enumerate(models):
+        findings += print_op_findings(model, index, src)
+        if func is not None:
+            findings += autograph_findings(model, index, src, func)
+        findings += control_findings(model, index, src)
+        found, uses = state_findings(model, index, src, traced.name)
+        for item in found:
+            if item.get("variable") in passed:
+                item["text"] += " (passed in as an argument, so the caller sees the updates)"
+        findings += found
+        for name, entry in uses.items():
+            state.setdefault(name, {"graph": index, **entry})
+    return {
+        "name": traced.name, "kind": traced.kind, "line": def_line,
+        "where": src.where(def_line),
+        "traces": [{"index": t["index"], "signature": t["signature"], "graph": t["graph"],
+                    "cause": t["cause"], "printed": t["prints"], "error": t["error"],
+                    "error_kind": t["error_kind"], "error_line": t["error_line"],
+                    "created_variables": t["created_variables"]} for t in traces],
+        "findings": findings, "state": state,
+    }
+
+
+def to_text(explanation: dict[str, Any]) -> list[str]:
+    """Terminal lines: a heading per function, then one finding a line with its file:line."""
+    lines = []
+    for fn in explanation.get("functions", []):
+        traces = fn.get("traces", [])
+        lines.append(f"{fn['name']}: traced {len(traces)} time{'s' if len(traces) != 1 else ''}")
+        for trace in traces:
+            state = "failed" if trace.get("error") else "ok"
+            lines.append(f"  trace {trace['index'] + 1} {trace['signature'] or '()'}: {state}")
+        seen: set[tuple[str, str]] = set()
+        for item in fn.get("findings", []):
+            key = (item["where"], item["text"])
+            if key in seen:
+                continue
+            seen.add(key)
+            lines.append(f"  {item['where'] or fn['name']}: {item['text']}")
+    return lines

@@ -1,0 +1,300 @@
+"""Findings read from one drawing's model: AutoGraph statements, prints, control edges, state."""
+
+from __future__ import annotations
+
+import ast
+from collections import Counter, defaultdict
+from typing import Any
+
+import networkx as nx
+
+from tfgraphviz.explain_source import Source, frames, loop_of, own_frames, span, statements
+
+WHILE_OPS = ("While", "StatelessWhile")
+IF_OPS = ("If", "StatelessIf", "Case", "StatelessCase")
+READ_OPS = ("ReadVariableOp", "ResourceGather", "ResourceGatherNd", "VariableShape")
+WRITE_PREFIXES = ("Assign", "ResourceApply", "ResourceScatter", "ResourceSparseApply",
+                  "ResourceStridedSliceAssign")
+PASS_THROUGH = ("Identity", "IdentityN")
+MAX_SENTENCES = 8  # control-edge sentences per drawing before the rest is counted
+
+
+def finding(kind: str, text: str, src: Source, line: int = 0, graph: int | None = None,
+            ops: list[str] | None = None, **extra: Any) -> dict[str, Any]:
+    """One finding: a sentence, its place in the user's file, the drawing and ops it is about."""
+    return {"kind": kind, "text": text, "where": src.where(line), "line": line,
+            "graph": graph, "ops": sorted(ops or []), **extra}
+
+
+def user_line(data: dict[str, Any]) -> int:
+    """The innermost line of the user's file that created an op (0 if none)."""
+    found = frames(data.get("source") or [])
+    return found[-1][0] if found else 0
+
+
+def describe_op(data: dict[str, Any], src: Source) -> str:
+    """`the PrintV2 at line 13 (`tf.print("x", x)`)` or `the NoOp NoOp` without a line."""
+    line = user_line(data)
+    if not line:
+        return f"the {data['op']} `{data['name']}`"
+    code = src.code(line, 40)
+    return f"the {data['op']} at line {line}" + (f" (`{code}`)" if code else "")
+
+
+def _names(items: list[str], limit: int = 4) -> str:
+    shown = ", ".join(items[:limit])
+    return shown + (f" and {len(items) - limit} more" if len(items) > limit else "")
+
+
+# ---- AutoGraph -------------------------------------------------------------------------------
+def _loop_variables(model: nx.MultiDiGraph, loop: str) -> list[str]:
+    """Python names of a While's loop variables, from its body's arguments (`py_name`)."""
+    bodies = [b for b in model.nodes[loop].get("calls", []) if b.endswith("::body")]
+    names: list[str] = []
+    for _, data in model.nodes(data=True):
+        if data["kind"] == "arg" and bodies and data.get("body") == bodies[0]:
+            name = data.get("py_name") or ""
+            if name and name not in names and " " not in name:
+                names.append(name)
+    return names
+
+
+def autograph_findings(model: nx.MultiDiGraph, index: int, src: Source,
+                       func: ast.FunctionDef | ast.AsyncFunctionDef) -> list[dict[str, Any]]:
+    """Which statements of the def became graph control flow, and which ran in Python."""
+    own: dict[str, list[int]] = {}
+    at_line: dict[int, list[str]] = defaultdict(list)
+    for node, data in model.nodes(data=True):
+        if data["kind"] in ("arg", "ret"):
+            continue
+        lines = own_frames(data, func.name)
+        if lines:
+            own[node] = lines
+            at_line[lines[-1]].append(node)
+    ops = model.nodes
+
+    def made(line: int, kinds: tuple[str, ...]) -> list[str]:
+        return [n for n in at_line.get(line, []) if ops[n]["op"] in kinds]
+
+    def inside(body: list[ast.stmt]) -> list[str]:
+        lo, hi = span(body)
+        return [n for n, lines in own.items() if lo <= lines[-1] <= hi]
+
+    out: list[dict[str, Any]] = []
+    tensor_loops: dict[int, list[str]] = {}
+    for stmt in statements(func):
+        line, head = stmt.lineno, src.header(stmt)
+        if isinstance(stmt, ast.For | ast.While):
+            loops = made(line, WHILE_OPS)
+            if loops:
+                tensor_loops[line] = loops
+                names = _loop_variables(model, loops[0])
+                carried = f", carrying {', '.join(names)}" if names else ""
+                count = f"{len(loops)} While ops" if len(loops) > 1 else "a While op"
+                out.append(finding(
+                    "autograph", f"`{head}` loops on a tensor: AutoGraph made it {count} "
+                    f"(cond and body functions{carried}) that loops at every call",
+                    src, line, index, loops, statement="for" if isinstance(stmt, ast.For)
+                    else "while"))
+                continue
+            body_ops = inside(stmt.body)
+            if not body_ops:
+                continue
+            (copy_line, op), copies = Counter(
+                (own[n][-1], ops[n]["op"]) for n in body_ops).most_common(1)[0]
+            shape = (f"its body was unrolled into {copies} copies of its ops "
+                     f"({copies} × {op} at line {copy_line})" if copies > 1 else
+                     "its body's ops appear once, with no loop in the graph")
+            out.append(finding(
+                "unrolled", f"`{head}` does not loop on a tensor, so it ran in Python while "
+                f"tracing: {shape}", src, line, index, body_ops, copies=copies))
+        elif isinstance(stmt, ast.If):
+            branches = made(line, IF_OPS)
+            if branches:
+                out.append(finding(
+                    "autograph", f"`{head}` tests a tensor: AutoGraph made it "
+                    f"{'an If op' if len(branches) == 1 else f'{len(branches)} If ops'} "
+                    "whose then/else branches are both traced and chosen at every call",
+                    src, line, index, branches, statement="if"))
+                continue
+            taken, other = inside(stmt.body), inside(stmt.orelse)
+            if taken:
+                what = (f"only the ops of its body (line {span(stmt.body)[0]}) are in the "
+                        "graph")
+            elif other:
+                what = f"only the ops of its else branch (line {span(stmt.orelse)[0]}) are in " \
+                       "the graph"
+            else:
+                what = "neither branch added ops to this graph"
+            out.append(finding(
+                "folded_if", f"`{head}` does not test a tensor, so Python decided it while "
+                f"tracing and there is no If op: {what}", src, line, index, taken or other))
+        elif isinstance(stmt, ast.Assert):
+            asserts = made(line, ("Assert",))
+            text = (f"`{head}` became an Assert op, checked at every call" if asserts else
+                    f"`{head}` made no Assert op: its condition is not a tensor, so Python "
+                    "checked it while tracing, never at calls")
+            out.append(finding("autograph" if asserts else "python_assert", text, src, line,
+                               index, asserts, statement="assert"))
+        elif isinstance(stmt, ast.Break | ast.Continue | ast.Return):
+            loop = loop_of(src, stmt)
+            if loop is None or loop.lineno not in tensor_loops:
+                continue
+            word = {ast.Break: "break", ast.Continue: "continue"}.get(type(stmt), "return")
+            effect = {"break": "a loop variable that ends the While through its cond",
+                      "continue": "a flag that skips the rest of the While's body",
+                      "return": "loop variables (a flag and the value) that end the While, "
+                                "the value returned after it"}[word]
+            out.append(finding(
+                "autograph", f"`{head}` inside the tensor loop at line {loop.lineno} became "
+                f"{effect}", src, line, index, tensor_loops[loop.lineno], statement=word))
+    return out
+
+
+# ---- prints ----------------------------------------------------------------------------------
+def print_op_findings(model: nx.MultiDiGraph, index: int, src: Source) -> list[dict[str, Any]]:
+    """tf.print calls: PrintV2 ops that print at every call of the graph."""
+    by_line: dict[int, list[str]] = defaultdict(list)
+    for node, data in model.nodes(data=True):
+        if data["op"] == "PrintV2":
+            by_line[user_line(data)].append(node)
+    out = []
+    for line, nodes in sorted(by_line.items()):
+        code = src.code(line) if line else ""
+        what = f"`{code}`" if code else "a tf.print"
+        count = "a PrintV2 op" if len(nodes) == 1 else f"{len(nodes)} PrintV2 ops"
+        out.append(finding("graph_print", f"{what} is {count} in the graph: it prints at every "
+                           "call, not while tracing", src, line, index, nodes))
+    return out
+
+
+# ---- control edges ---------------------------------------------------------------------------
+def control_findings(model: nx.MultiDiGraph, index: int, src: Source) -> list[dict[str, Any]]:
+    """Control edges as sentences: automatic ones (program order, the result waiting for
+    stateful ops), the user's own tf.control_dependencies, and library code's."""
+    nodes = model.nodes
+    sentences: dict[str, tuple[int, list[str], str, bool]] = {}
+    sinks: dict[str, list[str]] = defaultdict(list)
+    library: list[tuple[str, str, str]] = []
+    unknown = 0
+    out: list[dict[str, Any]] = []
+    for u, v, d in model.edges(data=True):
+        if d["kind"] != "control":
+            continue
+        origin = d.get("origin", "unknown")
+        if origin == "automatic":
+            if nodes[v].get("auto_created") and nodes[v]["op"] == "NoOp":
+                if not nodes[v].get("body"):  # bodies' sinks: the same, one level down
+                    sinks[v].append(u)
+                continue
+            if nodes[u].get("auto_created") and nodes[u]["op"] == "NoOp":
+                continue  # the outputs waiting for the NoOp: said with the NoOp
+            text = (f"{describe_op(nodes[u], src)} runs before {describe_op(nodes[v], src)}: "
+                    "tf.function added this edge to keep stateful ops in program order")
+            kind = "auto_control"
+        elif origin == "user":
+            text = (f"{describe_op(nodes[v], src)} waits for {describe_op(nodes[u], src)}: "
+                    f"your tf.control_dependencies at {d.get('where') or 'your file'}")
+            kind = "user_control"
+        elif origin == "library":
+            library.append((u, v, d.get("where") or ""))
+            continue
+        else:
+            unknown += 1
+            continue
+        line = user_line(nodes[v])
+        same = user_line(nodes[u]) == line  # both from one statement: less telling
+        entry = sentences.setdefault(text, (line, [], kind, same))
+        entry[1].extend((u, v))
+    ranked = sorted(sentences.items(), key=lambda kv: (kv[1][2] != "user_control", kv[1][3],
+                                                       kv[1][0], kv[0]))
+    for text, (line, ops, kind, _) in ranked[:MAX_SENTENCES]:
+        out.append(finding(kind, text, src, line, index, sorted(set(ops))))
+    if len(ranked) > MAX_SENTENCES:
+        rest = sorted({op for _, (_, ops, _, _) in ranked[MAX_SENTENCES:] for op in ops})
+        out.append(finding("auto_control", f"{len(ranked) - MAX_SENTENCES} more orderings of "
+                           "the same kind (see the drawing)", src, 0, index, rest))
+    for sink, waited in sorted(sinks.items()):
+        body = nodes[sink].get("body") or ""
+        who = "the function's outputs wait" if not body else f"the results of `{body}` wait"
+        items = sorted({describe_op(nodes[u], src).removeprefix("the ") for u in waited})
+        out.append(finding(
+            "auto_control", f"tf.function added a NoOp so that {who} for {_names(items)}: "
+            "stateful ops run at every call even when nothing uses their outputs",
+            src, 0, index, sorted([sink, *waited])))
+    if library:
+        wheres = sorted({w for _, _, w in library if w})
+        out.append(finding(
+            "library_control", f"{len(library)} control edge{'s' if len(library) > 1 else ''} "
+            f"added by TensorFlow's own code" + (f" ({_names(wheres, 2)})" if wheres else ""),
+            src, 0, index, sorted({n for u, v, _ in library for n in (u, v)})))
+    if unknown:
+        out.append(finding(
+            "unknown_control", f"{unknown} control edges were made before tfgraphviz recorded "
+            "the trace: who added them is unknown", src, 0, index, []))
+    return out
+
+
+# ---- state -----------------------------------------------------------------------------------
+def variable_uses(model: nx.MultiDiGraph) -> dict[str, dict[str, list[str]]]:
+    """{variable's Python name: {"reads": [op ids], "writes": [op ids]}}: follows the handle
+    through Identity ops and into the bodies it is passed to."""
+    uses: dict[str, dict[str, set[str]]] = {}
+    for node, data in model.nodes(data=True):
+        if data["kind"] != "variable" or data.get("body") or not data.get("variable"):
+            continue
+        entry = uses.setdefault(data["variable"], {"reads": set(), "writes": set()})
+        stack, seen = [node], {node}
+        while stack:
+            current = stack.pop()
+            for _, dst, d in model.out_edges(current, data=True):
+                op = model.nodes[dst]["op"]
+                follow: list[str] = []
+                if d["kind"] == "data":
+                    if op in READ_OPS:
+                        entry["reads"].add(dst)
+                    elif op.startswith(WRITE_PREFIXES):
+                        entry["writes"].add(dst)
+                    elif op in PASS_THROUGH:
+                        follow = [dst]
+                    elif model.nodes[dst].get("calls"):
+                        follow = [t for _, t, c in model.out_edges(dst, data=True)
+                                  if c["kind"] == "call" and c["caller_input"] == d["dst_input"]]
+                stack += [f for f in follow if f not in seen]
+                seen.update(follow)
+    return {name: {k: sorted(v) for k, v in e.items()} for name, e in sorted(uses.items())
+            if e["reads"] or e["writes"]}
+
+
+def state_findings(model: nx.MultiDiGraph, index: int, src: Source, function: str
+                   ) -> tuple[list[dict[str, Any]], dict[str, dict[str, list[str]]]]:
+    """Which variables the drawing reads and writes, with which ops."""
+    uses = variable_uses(model)
+    out = []
+
+    def ops_text(ids: list[str]) -> str:
+        kinds = Counter(model.nodes[n]["op"] for n in ids)
+        lines = sorted({user_line(model.nodes[n]) for n in ids} - {0})
+        where = f" at line{'s' if len(lines) > 1 else ''} {_names([str(x) for x in lines])}" \
+            if lines else ""
+        return _names([f"{c} × {k}" if c > 1 else k for k, c in sorted(kinds.items())]) + where
+
+    if len(uses) > 6:
+        reads = [n for n, e in uses.items() if e["reads"]]
+        writes = [n for n, e in uses.items() if e["writes"]]
+        out.append(finding("state", f"`{function}` reads {len(reads)} variables and writes "
+                           f"{len(writes)} ({_names(writes or reads)})", src, 0, index,
+                           sorted({o for e in uses.values() for k in e.values() for o in k})))
+        return out, uses
+    for name, entry in uses.items():
+        parts = []
+        if entry["writes"]:
+            parts.append(f"writes it with {ops_text(entry['writes'])}")
+        if entry["reads"]:
+            parts.append(f"reads it with {ops_text(entry['reads'])}")
+        ids = entry["writes"] + entry["reads"]
+        line = min((user_line(model.nodes[n]) for n in ids if user_line(model.nodes[n])),
+                   default=0)
+        out.append(finding("state", f"`{function}` uses the variable `{name}`: "
+                           + " and ".join(parts), src, line, index, ids, variable=name))
+    return out, uses
