@@ -53,6 +53,16 @@ if ! dot_works; then
 fi
 echo "setup: $(dot -V 2>&1) at $(command -v dot)"
 
+# --- Chromium and its WebDriver: the browser test opens report.html in headless Chromium --------
+if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; then
+  if command -v apt-get >/dev/null && { [ "$(id -u)" = 0 ] || [ -n "$SUDO" ]; }; then
+    apt_install chromium chromium-driver
+  else
+    echo "setup: chromium/chromedriver not found (Debian packages chromium, chromium-driver):" \
+         "the browser test of report.html is skipped"
+  fi
+fi
+
 # --- Python 3.11+ and a virtual environment in .venv -------------------------------------------
 PY=${PYTHON:-python3}
 if ! command -v "$PY" >/dev/null; then

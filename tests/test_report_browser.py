@@ -1,0 +1,271 @@
+"""report.html in a real headless Chromium (Debian chromium + chromium-driver, Selenium):
+clicking, opening bodies, finding links, no network, no console errors, a non-blank picture."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import re
+import shutil
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from .conftest import EXAMPLES, run_cli
+
+FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+         "--disable-component-update", "--disable-sync", "--no-first-run",
+         "--window-size=1400,1000")
+
+
+def _browser_parts() -> tuple[str, str] | None:
+    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
+    driver = shutil.which("chromedriver")
+    try:
+        import selenium  # noqa: F401
+    except ImportError:
+        return None
+    return (chromium, driver) if chromium and driver else None
+
+
+@pytest.fixture(scope="module")
+def driver() -> Iterator[Any]:
+    parts = _browser_parts()
+    if parts is None:
+        message = "headless Chromium test needs chromium, chromedriver and selenium " \
+                  "(bash scripts/setup.sh installs them)"
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = parts[0]
+    for flag in FLAGS:
+        options.add_argument(flag)
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL", "performance": "ALL"})
+    browser = webdriver.Chrome(options=options, service=Service(parts[1]))
+    try:
+        yield browser
+    finally:
+        browser.quit()
+
+
+def _render(folder: Path, example: str, *options: str) -> Path:
+    result = run_cli("render", str(EXAMPLES / example), "-o", str(folder), *options)
+    assert result.code == 0, result.stderr
+    report = folder / "report.html"
+    assert report.is_file()
+    return report
+
+
+@pytest.fixture(scope="module")
+def loops_report(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return _render(tmp_path_factory.mktemp("loops"), "loops_and_conds.py")
+
+
+@pytest.fixture(scope="module")
+def loops_depth1(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return _render(tmp_path_factory.mktemp("loops1"), "loops_and_conds.py", "--depth", "1",
+                   "--format", "json")
+
+
+def _open(driver: Any, report: Path, timeout: float = 60) -> float:
+    """Load the page, wait until its first graph is drawn; the seconds it took."""
+    driver.get_log("browser")  # drop what earlier pages logged
+    driver.get_log("performance")
+    start = time.monotonic()
+    driver.get(report.as_uri())
+    while time.monotonic() - start < timeout:
+        ready = driver.execute_script("return document.body.dataset.ready || ''")
+        if ready:
+            assert ready == "1", driver.execute_script(
+                "return document.getElementById('message').textContent")
+            return time.monotonic() - start
+        time.sleep(0.05)
+    raise AssertionError("report.html did not finish drawing")
+
+
+def _draws(driver: Any) -> int:
+    return int(driver.execute_script("return +(document.body.dataset.draws || 0)"))
+
+
+def _wait_draw(driver: Any, before: int, timeout: float = 60) -> float:
+    start = time.monotonic()
+    while _draws(driver) <= before:
+        assert time.monotonic() - start < timeout, "the graph was not drawn again"
+        time.sleep(0.02)
+    return time.monotonic() - start
+
+
+def _click(driver: Any, element: Any) -> None:
+    """A real mouse click (pointer events, hit testing) at the element's centre."""
+    from selenium.webdriver.common.action_chains import ActionChains
+
+    ActionChains(driver).move_to_element(element).click().perform()
+
+
+def _node(driver: Any, model_id: str) -> Any:
+    """The drawn <g> of a model node."""
+    return driver.execute_script(
+        "const s = tfgReport.state; const i = s.G.idIndex.get(arguments[0]);"
+        "return s.svg.getElementById(s.vis[i]);", model_id)
+
+
+def _problems(driver: Any) -> list[str]:
+    return [e["message"] for e in driver.get_log("browser")
+            if e["level"] in ("SEVERE", "WARNING")]
+
+
+def test_report_opens_offline_without_errors_and_draws_something(driver, loops_report,
+                                                                  tmp_path):
+    from PIL import Image
+
+    _open(driver, loops_report)
+    assert driver.execute_script("return document.querySelectorAll('#stage g.node').length") > 10
+    # nothing left the file: every request the browser made is the page itself or data:/blob:
+    urls = []
+    for entry in driver.get_log("performance"):
+        message = json.loads(entry["message"])["message"]
+        if message["method"] == "Network.requestWillBeSent":
+            urls.append(message["params"]["request"]["url"])
+    assert urls and all(u == loops_report.as_uri() or u.startswith(("data:", "blob:"))
+                        for u in urls), urls
+    resources = driver.execute_script(
+        "return performance.getEntriesByType('resource').map(e => e.name)")
+    assert all(u.startswith(("data:", "blob:")) for u in resources), resources
+    assert _problems(driver) == []
+    shot = tmp_path / "report.png"
+    assert driver.save_screenshot(str(shot))
+    image = Image.open(io.BytesIO(shot.read_bytes())).convert("RGB")
+    colours = image.getcolors(1 << 24) or []
+    background = max(count for count, _ in colours)
+    assert len(colours) > 50 and background < 0.95 * image.width * image.height
+
+
+def test_clicking_an_op_shows_it_beside_its_source_and_autograph_lines(driver, loops_report):
+    _open(driver, loops_report)
+    source = (EXAMPLES / "loops_and_conds.py").read_text().splitlines()
+    loop_line = next(i for i, text in enumerate(source, 1) if "for v in values" in text)
+    _click(driver, _node(driver, "while"))
+    info = driver.find_element("id", "info").text
+    assert info.splitlines()[0] == "while"
+    assert "StatelessWhile" in info and "attr body" in info and "while_body" in info
+    assert re.search(r"inputs \(\d+\)", info) and re.search(r"outputs \(\d+\)", info)
+    assert f"loops_and_conds.py:{loop_line} in sum_of_abs" in info
+    assert driver.find_element("css selector", "#stage g.node.sel").get_attribute("id") == \
+        driver.execute_script("return tfgReport.state.vis[tfgReport.state.G.idIndex.get('while')]")
+    highlighted = driver.find_element("css selector", "#src .line.main")
+    assert highlighted.find_element("css selector", ".no").text == str(loop_line)
+    autograph = driver.find_element("css selector", "#ag .line.main").text
+    assert "for_stmt" in autograph  # the converted `for`, side by side with the original
+    assert _problems(driver) == []
+
+
+def test_the_page_draws_what_the_svg_file_draws(driver, loops_report):
+    """Same nodes with the same texts and colours as sum_of_abs.svg (style.py made both)."""
+    _open(driver, loops_report)
+    script = """
+      const root = arguments[0] ? new DOMParser().parseFromString(arguments[0], 'image/svg+xml')
+        .documentElement : tfgReport.state.svg;
+      const out = [];
+      for (const g of root.querySelectorAll('g.node')) {
+        const title = g.querySelector('title').textContent;
+        if (/^l\\d+[abt]$/.test(title)) continue;  // the SVG file's legend
+        const texts = [...g.querySelectorAll('text')].map(t => t.textContent).join('|');
+        const fills = [...g.querySelectorAll('polygon, ellipse, path')]
+          .map(s => s.getAttribute('fill')).join('|');
+        out.push(texts + ' ' + fills);
+      }
+      return out.sort();"""
+    page = driver.execute_script(script, "")
+    assert len(page) > 20
+    svg_text = (loops_report.parent / "sum_of_abs.svg").read_text()
+    assert page == driver.execute_script(script, svg_text)
+
+
+def test_scopes_and_bodies_open_and_close_in_place(driver, loops_depth1):
+    _open(driver, loops_depth1)
+    assert driver.execute_script(
+        "return document.querySelectorAll('#stage g.cluster').length") == 0
+    body = driver.execute_script(
+        "const s = tfgReport.state;"
+        "return [...s.svg.querySelectorAll('g.node')].filter(g => g.id[0] === 's')"
+        ".map(g => [g.id, s.G.containers[+g.id.slice(1)].path])"
+        ".find(x => x[1].endsWith('while:body'));")
+    assert body, "the loop body is a closed box at depth 1"
+    assert "while_body" in driver.find_element("id", body[0]).text or \
+        "while:body" in driver.find_element("id", body[0]).text
+    drawn = _draws(driver)
+    before = driver.execute_script("return +tfgReport.state.svg.dataset.nodes")
+    _click(driver, driver.find_element("id", body[0]))
+    _wait_draw(driver, drawn)
+    assert driver.execute_script("return +tfgReport.state.svg.dataset.nodes") > before
+    cluster = driver.find_elements("css selector", "#stage g.cluster")
+    assert cluster and "of while (StatelessWhile)" in cluster[0].text
+    ops_inside = driver.execute_script(
+        "const s = tfgReport.state; const b = s.G.bodies.findIndex(x => x.id === 'while::body');"
+        "return [...s.svg.querySelectorAll('g.node')].filter(g => g.id[0] === 'n' && "
+        "s.G.nodes[+g.id.slice(1)].b === b + 1).length;")
+    assert ops_inside >= 3
+    # closing the scope again from the details panel
+    close = [b for b in driver.find_elements("css selector", "#info button.close")
+             if b.text.endswith("while:body")]
+    assert close
+    drawn = _draws(driver)
+    close[0].click()
+    _wait_draw(driver, drawn)
+    assert driver.find_elements("css selector", "#stage g.cluster") == []
+    assert _problems(driver) == []
+
+
+def test_explanation_links_select_their_ops_and_lines(driver, loops_report):
+    manifest = json.loads((loops_report.parent / "manifest.json").read_text())
+    functions = manifest["explain"]["functions"]
+    first = functions[0]
+    finding = next(f for f in first["findings"] if f["ops"] and f["line"])
+    _open(driver, loops_report)
+    assert driver.execute_script("return tfgReport.state.fn") == 0
+    links = driver.find_elements("css selector", "a.finding-link")
+    assert [a.text for a in links] == [f["text"] for f in first["findings"]]
+    _click(driver, links[first["findings"].index(finding)])
+    time.sleep(0.3)
+    lit = driver.execute_script(
+        "return [...document.querySelectorAll('#stage g.node.hl')].map(g => g.id).sort()")
+    wanted = driver.execute_script(
+        "const s = tfgReport.state;"
+        "return [...new Set(arguments[0].map(id => s.vis[s.G.idIndex.get(id)]))].sort()",
+        finding["ops"])
+    assert lit and lit == wanted
+    line = driver.find_element("css selector", "#src .line.main .no").text
+    assert line == str(finding["line"])
+    assert _problems(driver) == []
+
+
+@pytest.mark.slow
+def test_resnet50_training_step_stays_responsive(driver, tmp_path):
+    report = _render(tmp_path, "resnet50.py", "-f", "train_step", "--format", "json")
+    size = report.stat().st_size
+    assert size < 8_000_000, size
+    opened = _open(driver, report)
+    assert driver.execute_script("return tfgReport.state.G.nodes.length") > 14000
+    assert opened < 15, opened
+    times = []
+    for _ in range(3):  # open the biggest closed box three times, one level deeper each time
+        box = driver.execute_script(
+            "return [...tfgReport.state.svg.querySelectorAll('g.node')]"
+            ".filter(g => g.id[0] === 's' || g.id[0] === 'r')"
+            ".sort((a, b) => b.textContent.length - a.textContent.length)[0]")
+        drawn = _draws(driver)
+        driver.execute_script("arguments[0].dispatchEvent(new MouseEvent('click', "
+                              "{bubbles: true}))", box)
+        times.append(_wait_draw(driver, drawn))
+    assert max(times) < 5, times
+    print(f"resnet50 train_step report: {size / 1e6:.1f} MB, open {opened:.2f} s, "
+          f"scope openings {', '.join(f'{t:.2f}' for t in times)} s")
+    assert _problems(driver) == []
