@@ -11,8 +11,10 @@ import networkx as nx
 
 from tfgraphviz.explain_graph import (
     autograph_findings,
+    call_findings,
     control_findings,
     finding,
+    initializer_findings,
     print_op_findings,
     state_findings,
 )
@@ -212,9 +214,13 @@ def _print_findings(traces: list[dict[str, Any]], src: Source) -> list[dict[str,
         runs = (f"in trace {numbers[0]}" if len(numbers) == 1 else
                 f"in traces {', '.join(map(str, sorted(set(numbers))))}")
         shown = first.strip().splitlines()[0] if first.strip() else ""
+        stopped = [t for t in traces if t["index"] + 1 not in numbers and t["error_line"]
+                   and line and t["error_line"] < line]
+        missed = "".join(f"; trace {t['index'] + 1} failed at line {t['error_line']} before "
+                         "reaching it" for t in stopped)
         out.append(finding(
             "trace_print", f"{what} ran only while tracing ({runs} of {len(traces)}), never "
-            f"at calls" + (f"; it printed {shown[:80]!r}" if shown else ""),
+            f"at calls" + (f"; it printed {shown[:80]!r}" if shown else "") + missed,
             src, line, None, [], traces=sorted(set(numbers))))
     return out
 
@@ -233,7 +239,7 @@ def explain_function(traced: Any, models: list[nx.MultiDiGraph], source: Path,
                      source_text: str | None = None) -> dict[str, Any]:
     """The explanation of one traced function (models[i] is the model of traced.graphs[i])."""
     src = Source.read(source, source_text)
-    traces = _traces(traced)
+    traces = _traces(traced) if traced.kind != "graph" else []
     for i, trace in enumerate(traces):
         trace["cause"] = _cause(trace, traces[:i])
     func = find_def(src, traced.name, _seen_lines(models, traces)) \
@@ -247,6 +253,9 @@ def explain_function(traced: Any, models: list[nx.MultiDiGraph], source: Path,
     passed = {p["name"] for t in traces for p in t["params"] if p["kind"] == "variable"}
     for index, model in enumerate(models):
         findings += print_op_findings(model, index, src)
+        findings += call_findings(model, index, src)
+        if traced.kind == "graph":
+            findings += initializer_findings(model, index, src)
         if func is not None:
             findings += autograph_findings(model, index, src, func)
         findings += control_findings(model, index, src)
@@ -273,7 +282,8 @@ def to_text(explanation: dict[str, Any]) -> list[str]:
     lines = []
     for fn in explanation.get("functions", []):
         traces = fn.get("traces", [])
-        lines.append(f"{fn['name']}: traced {len(traces)} time{'s' if len(traces) != 1 else ''}")
+        count = f"traced {len(traces)} time{'s' if len(traces) != 1 else ''}"
+        lines.append(f"{fn['name']}: {count if fn.get('kind') != 'graph' else 'a tf.Graph'}")
         for trace in traces:
             state = "failed" if trace.get("error") else "ok"
             lines.append(f"  trace {trace['index'] + 1} {trace['signature'] or '()'}: {state}")

@@ -100,8 +100,9 @@ def autograph_findings(model: nx.MultiDiGraph, index: int, src: Source,
             body_ops = inside(stmt.body)
             if not body_ops:
                 continue
+            computed = [n for n in body_ops if ops[n]["kind"] != "const"] or body_ops
             (copy_line, op), copies = Counter(
-                (own[n][-1], ops[n]["op"]) for n in body_ops).most_common(1)[0]
+                (own[n][-1], ops[n]["op"]) for n in computed).most_common(1)[0]
             shape = (f"its body was unrolled into {copies} copies of its ops "
                      f"({copies} × {op} at line {copy_line})" if copies > 1 else
                      "its body's ops appear once, with no loop in the graph")
@@ -166,6 +167,58 @@ def print_op_findings(model: nx.MultiDiGraph, index: int, src: Source) -> list[d
         out.append(finding("graph_print", f"{what} is {count} in the graph: it prints at every "
                            "call, not while tracing", src, line, index, nodes))
     return out
+
+
+def call_findings(model: nx.MultiDiGraph, index: int, src: Source) -> list[dict[str, Any]]:
+    """Calls of other tf.functions: a (Stateful)PartitionedCall op with the callee's graph."""
+    functions = {b["id"]: b.get("function", "") for b in model.graph.get("bodies", [])}
+    by_line: dict[tuple[int, str, str], list[str]] = defaultdict(list)
+    for node, data in model.nodes(data=True):
+        callee = functions.get(f"{node}::callee")
+        if callee and data["op"] in ("PartitionedCall", "StatefulPartitionedCall"):
+            by_line[(user_line(data), data["op"], callee)].append(node)
+    out = []
+    for (line, op, callee), nodes in sorted(by_line.items())[:MAX_SENTENCES]:
+        what = f"`{src.code(line)}`" if line else "this graph"
+        out.append(finding(
+            "call", f"{what} calls the tf.function `{callee}`: a {op} op runs `{callee}`'s "
+            "own graph (drawn inside it) at every call", src, line, index, nodes))
+    return out
+
+
+def initializer_findings(model: nx.MultiDiGraph, index: int, src: Source
+                         ) -> list[dict[str, Any]]:
+    """A TF1-style tf.Graph: nothing traced it; its variables wait for an initializer op."""
+    nodes = model.nodes
+    inits = sorted(n for n, d in model.nodes(data=True) if d["op"] == "NoOp" and any(
+        nodes[u]["op"].startswith("Assign") for u, _, e in model.in_edges(n, data=True)
+        if e["kind"] == "control"))
+    variables = sorted({d["variable"] for _, d in model.nodes(data=True)
+                        if d["kind"] == "variable" and d.get("variable")})
+    text = (f"`{model.graph.get('name', '')}` is a tf.Graph built by hand (TensorFlow 1.x "
+            "style): no tf.function traced it, so nothing was added for you (no automatic "
+            "control dependencies, no variable initialisation)")
+    out = [finding("tf1_graph", text, src, 0, index, [])]
+    for init in inits:
+        line = user_line(nodes[init]) or _initializer_line(src)
+        made = (f"`{src.code(line)}` made the NoOp `{nodes[init]['name']}`" if line
+                else f"the NoOp `{nodes[init]['name']}`")
+        named = _names([f"`{v}`" for v in variables]) or "the variables"
+        out.append(finding(
+            "tf1_graph", f"{made} that gives {named} initial values: a tf.compat.v1.Session "
+            "must run it before anything reads them",
+            src, line, index, [init]))
+    return out
+
+
+def _initializer_line(src: Source) -> int:
+    """The line of a module-level `... = ...initializer()` call (TF1 graphs are built at
+    module level, where ops record no line of their own)."""
+    for stmt in ast.walk(src.tree) if src.tree is not None else []:
+        if isinstance(stmt, ast.Assign | ast.Expr) and isinstance(stmt.value, ast.Call) \
+                and ast.unparse(stmt.value.func).endswith("initializer"):
+            return stmt.lineno
+    return 0
 
 
 # ---- control edges ---------------------------------------------------------------------------

@@ -1,0 +1,225 @@
+"""explain: each article example states its lesson; retraces, loops and the variable pitfall on
+test files, all from real traces (each file traced once per module)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from .conftest import DATA, EXAMPLES
+
+_CACHE: dict[tuple[Path, tuple[str, ...]], dict[str, Any]] = {}
+
+
+def explain_file(path: Path, *functions: str) -> dict[str, dict[str, Any]]:
+    """{function name: its explanation}, traced and explained in-process (cached)."""
+    key = (path, functions)
+    if key not in _CACHE:
+        from tfgraphviz.discover import select_targets
+        from tfgraphviz.explain import explain_function
+        from tfgraphviz.instrument import captured_output, recording
+        from tfgraphviz.loader import load_module
+        from tfgraphviz.model import to_networkx
+        from tfgraphviz.trace import trace_target
+
+        with recording([path]) as rec, captured_output():
+            module = load_module(path)
+            targets = select_targets(module, path, list(functions) or None)
+            traced = [trace_target(t, [], rec, path, vars(module)) for t in targets]
+        _CACHE[key] = {t.name: explain_function(
+            t, [to_networkx(g, t.name) for g in t.graphs], path) for t in traced}
+    return _CACHE[key]
+
+
+def found(explanation: dict[str, Any], kind: str) -> list[dict[str, Any]]:
+    return [f for f in explanation["findings"] if f["kind"] == kind]
+
+
+def one(explanation: dict[str, Any], kind: str, *needles: str) -> dict[str, Any]:
+    """The one finding of this kind whose text holds every needle."""
+    hits = [f for f in found(explanation, kind) if all(n in f["text"] for n in needles)]
+    assert len(hits) == 1, (kind, needles, [f["text"] for f in found(explanation, kind)])
+    return hits[0]
+
+
+# ---- the article's examples ------------------------------------------------------------------
+@pytest.mark.parametrize("stem", ["article_variable_fails", "article_eager"])
+def test_variable_created_in_the_body_fails_on_the_second_trace(stem):
+    fn = explain_file(EXAMPLES / f"{stem}.py", "f")["f"]
+    line = next(i for i, text in enumerate((EXAMPLES / f"{stem}.py").read_text().splitlines(),
+                                           1) if "tf.Variable(12.0)" in text)
+    first, second = fn["traces"]
+    assert first["cause"] is None and not first["error"] and first["created_variables"]
+    assert second["error_kind"] == "variable_creation" and second["graph"] is None
+    assert "trace 1 created tf.Variables" in second["cause"]["by_tensorflow"]
+    pitfall = one(fn, "variable_pitfall", "`b = tf.Variable(12.0)`", "trace 1 created it",
+                  "trace 2 ran that line again")
+    assert (pitfall["where"], pitfall["line"]) == (f"{stem}.py:{line}", line)
+    fixes = [f["text"] for f in found(fn, "variable_fix")]
+    assert len(fixes) == 3
+    assert "`def f(b)`" in fixes[0]
+    assert "`b = None` at module level" in fixes[1] and "`global b`" in fixes[1]
+    assert "`class F`" in fixes[2] and "if self.b is None" in fixes[2]
+
+
+def test_print_runs_while_tracing_and_tf_print_at_every_call():
+    fn = explain_file(EXAMPLES / "article_variable_fails.py")["f"]
+    printed = one(fn, "trace_print", '`print("PRINT: ", y)`', "only while tracing",
+                  "in trace 1 of 2", "trace 2 failed at line 15 before reaching it")
+    assert printed["where"] == "article_variable_fails.py:17" and printed["traces"] == [1]
+    assert fn["traces"][0]["printed"][0]["line"] == 17
+    op = one(fn, "graph_print", '`tf.print("TF-PRINT: ", y)`', "every call")
+    assert op["ops"] == ["PrintV2"] and op["graph"] == 0 and op["line"] == 18
+
+
+@pytest.mark.parametrize("stem,name,guard,line", [
+    ("article_class_fix", "f.__call__", "`if self._b is None` at line 14", 14),
+    ("article_global_fix", "f", "`if b is None` at line 13", 13),
+])
+def test_fixed_variable_is_created_once(stem, name, guard, line):
+    fn = explain_file(EXAMPLES / f"{stem}.py")[name]
+    assert [t["error"] for t in fn["traces"]] == [None, None]
+    assert "created tf.Variables" in fn["traces"][1]["cause"]["by_tensorflow"]
+    once = one(fn, "variable_once", guard, "created once")
+    assert once["line"] == line and once["graph"] == fn["traces"][1]["graph"]
+    assert not found(fn, "variable_pitfall")
+    folded = one(fn, "folded_if", "Python decided it while tracing", "neither branch")
+    assert folded["line"] == line
+    (variable,) = fn["state"]
+    assert fn["state"][variable]["reads"] and not fn["state"][variable]["writes"]
+
+
+def test_variable_passed_in_is_state_the_caller_sees():
+    fns = explain_file(EXAMPLES / "article_variable_argument.py")
+    count = fns["count"]
+    assert count["state"]["counter"]["writes"] and count["state"]["counter"]["reads"]
+    state = one(count, "state", "`counter`", "AssignAddVariableOp at line 20",
+                "ReadVariableOp at line 21", "passed in as an argument")
+    assert set(state["ops"]) == set(count["state"]["counter"]["writes"]
+                                    + count["state"]["counter"]["reads"])
+    order = one(count, "auto_control", "AssignAddVariableOp at line 20",
+                "runs before the ReadVariableOp at line 21")
+    assert order["line"] == 21 and len(order["ops"]) == 2
+    one(fns["f"], "state", "`b`", "reads it", "passed in as an argument")
+
+
+def test_tf1_graph_is_not_traced_and_needs_its_initializer():
+    fn = explain_file(EXAMPLES / "article_tf1_graph.py")["g"]
+    assert fn["traces"] == [] and not found(fn, "auto_control")
+    one(fn, "tf1_graph", "built by hand", "no automatic control dependencies")
+    init = one(fn, "tf1_graph", "global_variables_initializer", "Session must run it")
+    assert init["line"] == 11
+
+
+# ---- retraces --------------------------------------------------------------------------------
+def test_retrace_causes_name_the_argument_and_the_change():
+    fns = explain_file(DATA / "explain_retrace.py")
+    assert fns["scale"]["traces"][1]["cause"] == {
+        "argument": "factor", "what": "value", "change": "1 → 2"}
+    causes = [t["cause"] for t in fns["total"]["traces"]]
+    assert causes == [None, {"argument": "x", "what": "shape", "change": "[] → [2]"},
+                      {"argument": "x", "what": "dtype", "change": "float32 → int32"}]
+    one(fns["total"], "retrace", "(trace 2)", "`x` changed [] → [2]")
+    hint = one(fns["total"], "retrace_hint", "input_signature", "reduce_retracing=True")
+    assert "tf.TensorSpec(None, tf.float32)" in hint["text"]
+    one(fns["total"], "retrace_hint", "float32 and int32", "tf.cast")
+    one(fns["scale"], "retrace_hint", "`factor` is a Python value", "tf.TensorSpec([], tf.int32)")
+
+
+def test_many_traces_warn_and_only_then():
+    fns = explain_file(DATA / "explain_retrace.py")
+    warning = one(fns["offset"], "retrace_warning", "traced 5 times")
+    assert warning["where"] == "explain_retrace.py:26"
+    assert len(found(fns["offset"], "retrace")) == 4
+    assert not found(fns["total"], "retrace_warning")
+
+
+def test_shape_hint_keeps_the_dimensions_that_agree():
+    from tfgraphviz.explain import _general_spec
+
+    params = [{"shape": "[2,3]", "dtype": "float32"}, {"shape": "[5,3]", "dtype": "float32"}]
+    assert _general_spec(params) == "tf.TensorSpec([None, 3], tf.float32)"
+
+
+# ---- AutoGraph -------------------------------------------------------------------------------
+def test_python_for_is_unrolled_and_tensor_for_becomes_while():
+    fns = explain_file(DATA / "explain_loops.py")
+    unrolled = one(fns["unrolled"], "unrolled", "`for _ in range(3)`", "3 copies",
+                   "3 × Mul at line 9")
+    assert unrolled["line"] == 8
+    assert [o for o in unrolled["ops"] if "/" not in o] == ["mul", "mul_1", "mul_2"]
+    assert not found(fns["unrolled"], "autograph")
+    loop = one(fns["looped"], "autograph", "`for _ in tf.range(n)`", "While op")
+    assert loop["line"] == 15 and loop["ops"] == ["while"]
+    assert not found(fns["looped"], "unrolled")
+
+
+def test_tensor_if_break_assert_and_python_if():
+    fns = explain_file(DATA / "explain_loops.py")
+    one(fns["until"], "autograph", "`if total > limit`", "If op")
+    brk = one(fns["until"], "autograph", "`break`", "tensor loop at line 23")
+    assert brk["line"] == 25
+    check = one(fns["checked"], "autograph", "`assert tf.reduce_all(x > 0.0)`", "Assert op")
+    assert check["ops"] and all("Assert" in op for op in check["ops"])
+    folded = one(fns["checked"], "folded_if", "`if verbose`", "else branch (line 36)")
+    assert folded["line"] == 33 and folded["ops"]
+
+
+def test_loops_and_conds_example():
+    fns = explain_file(EXAMPLES / "loops_and_conds.py")
+    power = fns["power"]
+    assert power["traces"][1]["cause"]["change"] == "3 → 5"
+    copies = sorted(f["copies"] for f in found(power, "unrolled"))
+    assert copies == [3, 5]
+    one(fns["collatz_steps"], "autograph", "`while n != 1`", "While op")
+    one(fns["normalize"], "call", "`return x / norm(x)`", "tf.function `norm`")
+
+
+# ---- the variable error in a method and in a function ----------------------------------------
+def test_variable_error_in_a_method_uses_its_names():
+    fn = explain_file(DATA / "explain_variable.py")["counter.step"]
+    pitfall = one(fn, "variable_pitfall", "`self.count = tf.Variable(0.0)`")
+    assert pitfall["where"] == "explain_variable.py:12"
+    fixes = [f["text"] for f in found(fn, "variable_fix")]
+    assert "`def step(self, x, count)`" in fixes[0]
+    assert "`self.count = None` in `Counter.__init__`" in fixes[1]
+    assert "if self.count is None" in fixes[1]
+    assert "`self.count = tf.Variable(0.0)` in `Counter.__init__`" in fixes[2]
+
+
+def test_variable_error_in_a_function_uses_its_names():
+    fn = explain_file(DATA / "explain_variable.py")["affine"]
+    pitfall = one(fn, "variable_pitfall", "`weights = tf.Variable(tf.ones([2]))`")
+    assert pitfall["line"] == 22
+    fixes = [f["text"] for f in found(fn, "variable_fix")]
+    assert "`def affine(x, weights)`" in fixes[0]
+    assert "`global weights`" in fixes[1]
+    assert "`class Affine`" in fixes[2] and "self.weights = tf.Variable(tf.ones([2]))" in fixes[2]
+
+
+# ---- control edges and text ------------------------------------------------------------------
+def test_control_edges_by_origin():
+    step = explain_file(EXAMPLES / "control_deps.py")["step"]
+    mine = one(step, "user_control", "Identity at line 14", "PrintV2 at line 12")
+    assert mine["where"] == "control_deps.py:14"
+    order = one(step, "auto_control", "AssignVariableOp at line 15",
+                "runs before the AssignAddVariableOp at line 16")
+    assert order["ops"] == ["AssignAddVariableOp", "AssignVariableOp"]
+    one(step, "auto_control", "function's outputs wait for")
+    one(step, "library_control", "TensorFlow's own code")
+    assert set(step["state"]["v"]) == {"graph", "reads", "writes"}
+
+
+def test_to_text_one_finding_a_line_with_its_place():
+    from tfgraphviz.explain import to_text
+
+    fn = explain_file(EXAMPLES / "article_variable_fails.py")["f"]
+    lines = to_text({"functions": [fn]})
+    assert lines[0] == "f: traced 2 times"
+    assert lines[1:3] == ["  trace 1 (): ok", "  trace 2 (): failed"]
+    assert all("\n" not in line for line in lines)
+    pitfall = [ln for ln in lines if "creates a tf.Variable" in ln]
+    assert pitfall == [f"  article_variable_fails.py:15: {one(fn, 'variable_pitfall')['text']}"]
+    assert len(lines) == 3 + len({(f["where"], f["text"]) for f in fn["findings"]})
