@@ -276,3 +276,42 @@ def test_help_lists_the_new_options():
     result = run_cli("render", "--help")
     for option in ("--dpi", "--timeout", "--list"):
         assert option in result.stdout, option
+
+
+def test_explain_prints_one_finding_a_line_and_render_stores_it(tmp_path):
+    result = run_cli("explain", str(EXAMPLES / "article_variable_fails.py"), "-o", str(tmp_path))
+    assert result.code == 1, result.stderr  # the second trace fails, as the article says
+    assert "tf.function only supports singleton tf.Variables" in result.stderr
+    lines = result.stdout.splitlines()
+    pitfall = [ln for ln in lines if "creates a tf.Variable" in ln]
+    assert len(pitfall) == 1 and pitfall[0].startswith("  article_variable_fails.py:15: ")
+    fixes = [ln for ln in lines if ": fix " in ln]
+    assert len(fixes) == 3 and all("article_variable_fails.py:15:" in ln for ln in fixes)
+    assert any(ln.startswith("  article_variable_fails.py:17: `print(") for ln in lines)
+    manifest = json.loads((tmp_path / "manifest.json").read_text())
+    assert manifest["report"] == "report.html" and (tmp_path / "report.html").stat().st_size
+    (fn,) = manifest["explain"]["functions"]
+    assert fn["name"] == "f" and [t["error_kind"] for t in fn["traces"]] == [
+        None, "variable_creation"]
+    texts = {f["text"] for f in fn["findings"]}
+    assert all(f"  {f['where'] or 'f'}: {f['text']}" in lines for f in fn["findings"]), texts
+    quiet = run_cli("render", str(EXAMPLES / "article_variable_fails.py"), "-o",
+                    str(tmp_path / "q"), "-q")
+    assert quiet.code == 1 and quiet.stdout == ""
+    again = json.loads((tmp_path / "q" / "manifest.json").read_text())
+    assert again["explain"] == manifest["explain"]  # the same object, in a fresh process
+
+
+def test_explain_json_is_one_object_on_stdout(tmp_path):
+    result = run_cli("explain", str(EXAMPLES / "loops_and_conds.py"), "-o", str(tmp_path),
+                     "-f", "power", "--json")
+    assert result.code == 0, result.stderr
+    explanation = json.loads(result.stdout)  # nothing else on stdout
+    assert explanation == json.loads((tmp_path / "manifest.json").read_text())["explain"]
+    (power,) = explanation["functions"]
+    assert [t["cause"] for t in power["traces"]] == [
+        None, {"argument": "n", "what": "value", "change": "3 → 5"}]
+    assert [t["graph"] for t in power["traces"]] == [0, 1]
+    unrolled = [f for f in power["findings"] if f["kind"] == "unrolled"]
+    assert [(f["graph"], f["copies"], f["where"]) for f in unrolled] == [
+        (0, 3, "loops_and_conds.py:20"), (1, 5, "loops_and_conds.py:20")]
