@@ -158,7 +158,8 @@ def test_body_arguments_are_named_in_index_order_and_fed_visibly(traced_examples
         for index, node in args:
             group = nodes[ids[node]]
             text = " ".join(t.text or "" for t in group.iter(f"{SVG}text"))
-            assert short(graph.nodes[node]["label"], 24) in text
+            shown = graph.nodes[node]["py_name"] or graph.nodes[node]["label"]
+            assert short(shown, 24) in text
             assert f"arg {index}" in text
             ellipse = group.find(f".//{SVG}ellipse")
             assert ellipse is not None

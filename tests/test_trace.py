@@ -6,6 +6,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 from .conftest import DATA, assert_clean_error, run_cli
 
 
@@ -155,3 +157,70 @@ def test_import_error_keeps_the_first_line_of_a_long_message(tmp_path):
     result = run_cli("render", str(DATA / "trial_import_error.py"), "-o", str(tmp_path))
     assert_clean_error(result, 2, "Binding inputs to tf.function failed",
                        "trial_import_error.py:11")
+
+
+# ---- per-trace facts (TracedFunction.traces) -----------------------------------------------
+
+@pytest.fixture(scope="module")
+def capture_retraces(tmp_path_factory):
+    """tests/data/capture_retraces.py traced as `render` does, by name."""
+    from tfgraphviz.pipeline import _trace_file, plan
+
+    out = tmp_path_factory.mktemp("retraces")
+    entries, _ = _trace_file(plan(DATA / "capture_retraces.py", out), [], lambda _m: None)
+    return {t.name: t for t in entries}
+
+
+def test_every_trace_is_recorded_with_its_parameters(capture_retraces):
+    scale = capture_retraces["scale"]
+    assert [t.index for t in scale.traces] == [0, 1, 2, 3, 4]
+    assert len(scale.traces) == scale.trace_count
+    assert [t.graph_index for t in scale.traces] == [0, 1, 2, 3, 4]
+    assert [t.signature for t in scale.traces] == [g.signature for g in scale.graphs]
+    x = [t.params[0] for t in scale.traces]
+    factor = [t.params[1] for t in scale.traces]
+    options = [t.params[2] for t in scale.traces]
+    assert {p.name for p in x} == {"x"} and {p.kind for p in x} == {"tensor"}
+    # trace 1: a Python value 1 -> 2; trace 2: a shape [] -> [2]; trace 3: a dtype
+    assert [(p.kind, p.value) for p in factor[:2]] == [("python", "1"), ("python", "2")]
+    assert [(p.dtype, p.shape) for p in x] == [("float32", "[]"), ("float32", "[]"),
+                                              ("float32", "[2]"), ("int32", "[2]"),
+                                              ("int32", "[2]")]
+    assert x[0].text == "float32[]" and x[0].value is None
+    # trace 4: a new structure
+    assert options[3].kind == "python" and options[3].value == "None"
+    assert options[4].kind == "structure" and options[4].text == "(int32[], 'fast')"
+    assert not any(t.tf_retrace or t.error or t.created_variables for t in scale.traces)
+
+
+def test_print_sites_name_the_lines_that_printed(capture_retraces):
+    traces = capture_retraces["scale"].traces
+    assert [(p.line, p.where, p.text) for p in traces[1].prints] == [
+        (8, "capture_retraces.py:8", "tracing scale 2"),
+        (10, "capture_retraces.py:10", "  shape ()")]
+    assert traces[2].prints[1].text == "  shape (2,)"
+    assert traces[0].output == "tracing scale 1\n  shape ()\n"
+
+
+def test_variable_made_on_a_later_call_is_an_error_of_that_trace(capture_retraces):
+    late = capture_retraces["late"].traces
+    assert [t.created_variables for t in late] == [False, True]
+    assert late[0].error is None and late[0].error_kind is None
+    assert late[1].error_kind == "variable_creation"
+    assert late[1].error_line == 24
+    assert "non-first call" in (late[1].error or "")
+    assert late[1].error.endswith("at capture_retraces.py:24: v = tf.Variable(1.0)")
+    assert not late[1].tf_retrace
+
+
+def test_tensorflow_traces_again_after_the_first_trace_made_a_variable(traced_examples):
+    fix = traced_examples["article_class_fix"].functions["f.__call__"].traces
+    assert [(t.created_variables, t.tf_retrace, t.error) for t in fix] == [
+        (True, False, None), (False, True, None)]
+    assert [t.graph_index for t in fix] == [None, 0]  # the same signature: drawn once
+    assert [p.line for t in fix for p in t.prints] == [17, 17]
+    fails = traced_examples["article_variable_fails"].functions["f"].traces
+    assert [(t.created_variables, t.tf_retrace, t.error_kind, t.error_line) for t in fails] \
+        == [(True, False, None, None), (False, True, "variable_creation", 15)]
+    assert fails[1].graph_index is None and fails[1].signature == "()"
+    assert "only supports singleton tf.Variables" in (fails[1].error or "")

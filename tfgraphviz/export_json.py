@@ -150,12 +150,14 @@ def _scalar(value: Any) -> Any:
 
 
 def to_graphml(graph: nx.MultiDiGraph) -> str:
-    """GraphML; lists and dicts become JSON strings since GraphML holds scalars only, and
-    characters XML cannot carry (control characters a trace printed, U+FFFE, ...) escapes."""
+    """GraphML; lists and dicts become JSON strings since GraphML holds scalars only, a node
+    attribute that is None is left out (GraphML's missing value), and characters XML cannot
+    carry (control characters a trace printed, U+FFFE, ...) escapes."""
     flat = nx.MultiDiGraph()
     flat.graph.update({k: _scalar(v) for k, v in graph.graph.items()})
     for node, data in graph.nodes(data=True):
-        flat.add_node(_scalar(node), **{k: _scalar(v) for k, v in data.items()})
+        flat.add_node(_scalar(node), **{k: _scalar(v) for k, v in data.items()
+                                        if v is not None})  # autograph_line: missing, not "null"
     for u, v, key, data in graph.edges(keys=True, data=True):
         flat.add_edge(_scalar(u), _scalar(v), key=_scalar(key),
                       **{k: _scalar(val) for k, val in data.items()})

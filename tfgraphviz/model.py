@@ -22,6 +22,8 @@ SKIPPED_INPUTS = {"If": 1, "StatelessIf": 1, "Case": 1, "StatelessCase": 1,
                   "While": 0, "StatelessWhile": 0,
                   "PartitionedCall": 0, "StatefulPartitionedCall": 0}
 RETURNS_TO_CALLER = {"then", "else", "body", "callee"}
+WHILE_OPS = ("While", "StatelessWhile")
+IF_OPS = ("If", "StatelessIf")
 
 
 def stable_function_name(name: str) -> str:
@@ -138,6 +140,7 @@ class _Builder:
             variable=variable,
             auto_created=node.name in auto.ops, control_output=False,
             source=list(info.source) if info is not None else [],
+            autograph_line=info.autograph_line if info is not None else None,
         )
 
     def add_boundary(self, node_id: str, name: str, kind: str, body: str, depth: int,
@@ -148,8 +151,9 @@ class _Builder:
             node_id, name=self.clean(name), op="_Arg" if kind == "arg" else "_Retval",
             kind=kind, body=body, depth=depth, scope="", device="", outputs=outputs,
             stateful=False, attrs={"index": str(index)}, attr_values={}, variable="",
-            auto_created=False, control_output=False, source=[], index=index,
-            arg_name=self.clean(name), label=self.clean(name), feeds="")
+            auto_created=False, control_output=False, source=[], autograph_line=None,
+            index=index, arg_name=self.clean(name), label=self.clean(name), feeds="",
+            py_name="")
 
     def control_origin(self, scope_key: str, dst: str, src: str) -> tuple[str, str]:
         """(origin, where) of the control edge src -> dst: automatic, user, library, unknown."""
@@ -213,9 +217,13 @@ class _Builder:
             if name in self.graph:
                 self.graph.nodes[name]["function_output"] = True
         for node in nodes:
-            self.expand_calls(node.name, node, 1)
+            self.expand_calls(node.name, node, 1, MAIN)
+        self.name_captures()
 
-    def build_body(self, prefix: str, fname: str, caller: str, role: str, depth: int) -> None:
+    def build_body(self, prefix: str, fname: str, caller: str, role: str, depth: int,
+                   names: tuple[list[str], list[str]] = ([], [])) -> None:
+        """A called function's nodes under `prefix`; `names` gives the Python names of its
+        arguments and results (AutoGraph's loop and cond variables)."""
         fdef = self.library[fname]
         sig = fdef.signature
         args = {a.name: arg_id(prefix, i) for i, a in enumerate(sig.input_arg)}
@@ -225,6 +233,8 @@ class _Builder:
             output = {"dtype": dtype_name(arg.type), "shape": shape_text(shapes[0]) if shapes
                       else "?"}
             self.add_boundary(args[arg.name], arg.name, "arg", prefix, depth, i, [output])
+            if i < len(names[0]):
+                self.graph.nodes[args[arg.name]]["py_name"] = names[0][i]
         for node in fdef.node_def:
             self.add_op(self.node_id(prefix, node.name), node, fname, prefix, depth)
 
@@ -243,6 +253,8 @@ class _Builder:
         for i, out in enumerate(sig.output_arg):
             ret_id = result_id(prefix, i)
             self.add_boundary(ret_id, out.name, "ret", prefix, depth, i, [])
+            if i < len(names[1]):
+                self.graph.nodes[ret_id]["py_name"] = names[1][i]
             src_id, src_out = resolve(fdef.ret[out.name])
             self.add_data_edge(src_id, src_out, ret_id, 0)
         boundary = [arg_id(prefix, i) for i in range(len(sig.input_arg))]
@@ -258,10 +270,11 @@ class _Builder:
                             "args": len(sig.input_arg), "outputs": len(sig.output_arg),
                             "ops": len(fdef.node_def)})
         for node in fdef.node_def:
-            self.expand_calls(self.node_id(prefix, node.name), node, depth + 1)
+            self.expand_calls(self.node_id(prefix, node.name), node, depth + 1, fname)
 
-    def expand_calls(self, caller_id: str, node: Any, depth: int) -> None:
-        """Add every body an op calls (cond/while/case/call), linked with its argument mapping."""
+    def expand_calls(self, caller_id: str, node: Any, depth: int, scope_key: str) -> None:
+        """Add every body an op calls (cond/while/case/call), linked with its argument mapping;
+        `scope_key` is the graph holding the op (MAIN or its function's name)."""
         if depth > MAX_DEPTH:
             return
         called: list[tuple[str, str]] = []
@@ -276,9 +289,11 @@ class _Builder:
                 funcs = [f.name for f in value.list.func if f.name in self.library]
                 called.extend((f"{role}{i}", f) for i, f in enumerate(funcs))
         body_ids = []
+        names = self.traced.control_names.get(scope_key, {}).get(node.name, [])
         for role, fname in called:
             prefix = f"{caller_id}{SEP}{role}"
-            self.build_body(prefix, fname, caller_id, role, depth)
+            self.build_body(prefix, fname, caller_id, role, depth,
+                            py_names(node.op, role, names))
             self.link(caller_id, node, prefix, role, fname)
             body_ids.append(prefix)
         if body_ids:
@@ -302,7 +317,8 @@ class _Builder:
             fed = ""
             if source is not None:
                 src = self.graph.nodes[source[0]]
-                fed = src.get("variable") or src.get("label") or src["name"]
+                fed = src.get("variable") or src.get("py_name") or src.get("label") \
+                    or src["name"]
                 if source[1]["src_output"]:
                     fed += f":{source[1]['src_output']}"
                 if src.get("variable"):
@@ -314,6 +330,28 @@ class _Builder:
             for i, out in enumerate(sig.output_arg):
                 self.edge(result_id(prefix, i), caller_id, kind="return", role=role,
                           output_index=i, result_name=self.clean(out.name))
+
+    def name_captures(self) -> None:
+        """Arguments of while/cond bodies AutoGraph gave no name (what the body captured):
+        the Python name of what feeds them, outer bodies first (a body's capture of an outer
+        loop variable gets that variable's name)."""
+        for body in self.bodies:
+            caller = self.graph.nodes[body["caller"]]
+            if caller["op"] not in WHILE_OPS + IF_OPS:
+                continue
+            inputs = {d["dst_input"]: u for u, _, d in
+                      self.graph.in_edges(body["caller"], data=True) if d["kind"] == "data"}
+            for i in range(body["args"]):
+                node = self.graph.nodes[arg_id(body["id"], i)]
+                if node["py_name"]:
+                    continue
+                skip = SKIPPED_INPUTS.get(caller["op"], 0)
+                source = inputs.get(i + skip)
+                if source is not None:
+                    node["py_name"] = python_name(self.graph.nodes[source])
+                ret = result_id(body["id"], i)
+                if body["role"] == "body" and ret in self.graph and caller["op"] in WHILE_OPS:
+                    self.graph.nodes[ret]["py_name"] = node["py_name"]  # passed through
 
     def shorten_labels(self, node_ids: list[str], caller: str) -> None:
         """Labels of a body's arguments and results without the prefix TensorFlow derives from
@@ -330,6 +368,29 @@ class _Builder:
         if "_XlaMustCompile" in fdef.attr:
             flags.append({"b": fdef.attr["_XlaMustCompile"].b})
         return any(isinstance(f, dict) and f.get("b") is True for f in flags)
+
+
+def py_names(op: str, role: str, names: list[str]) -> tuple[list[str], list[str]]:
+    """Python names of the arguments and results of a While's cond/body or an If's branches,
+    from the names AutoGraph gave (per While input, per If output)."""
+    if op in WHILE_OPS:
+        names = names or ["loop counter", "maximum iterations"]
+        return names, names if role == "body" else []
+    if op in IF_OPS and role in ("then", "else"):
+        return [], names
+    return [], []
+
+
+def python_name(node: dict[str, Any]) -> str:
+    """The Python name of what a node holds, if known: a loop variable's, a captured
+    tf.Variable's, or a function parameter's (the placeholders of the main graph)."""
+    if node.get("py_name"):
+        return str(node["py_name"])
+    if node.get("variable"):
+        return str(node["variable"])
+    if node["kind"] == "placeholder" and not node["body"]:
+        return str(node["name"])
+    return ""
 
 
 def to_networkx(traced: TracedGraph, name: str = "", kind: str = "tf.function"

@@ -96,10 +96,12 @@ def index_text(data: dict[str, Any]) -> str:
 
 
 def describe(data: dict[str, Any]) -> str:
-    """How a tooltip names a node: `mul (Mul)`, `argument 0 'x'`, `result 1 'identity_1'`."""
+    """How a tooltip names a node: `mul (Mul)`, `argument 0 'x'`, `result 1 'identity_1'`; a
+    loop or cond variable by its Python name (`argument 3 'n'`)."""
     if data["kind"] in ("arg", "ret"):
         words = "argument" if data["kind"] == "arg" else "result"
-        return f"{words} {index_text(data)} '{short(data.get('arg_name') or data['name'], 80)}'"
+        name = data.get("py_name") or data.get("arg_name") or data["name"]
+        return f"{words} {index_text(data)} '{short(name, 80)}'"
     name = data.get("variable") or data["name"]
     return f"{short(name, 80)} ({data['op']})"
 
@@ -158,7 +160,7 @@ def _node_label(data: dict[str, Any]) -> str:
         text += f" · {short(extra, 20)}" if extra else ""
         if kind == "arg" and data.get("feeds"):
             text += f" ← {short(data['feeds'], 20)}"
-        label = data.get("label") or data.get("arg_name") or name
+        label = data.get("py_name") or data.get("label") or data.get("arg_name") or name
         return f"<b>{html(short(label, 24))}</b><br/>" + small(html(text))
     if kind == "placeholder":
         return f"<b>{html(short(name))}</b>" + ("<br/>" + small(html(first)) if first else "")
@@ -211,6 +213,8 @@ def node_tooltip(data: dict[str, Any], where: str = "") -> str:
         return scope_tooltip(data, where)
     if data["kind"] in ("arg", "ret"):
         lines = [describe(data) + (f" of the {where}" if where else "")]
+        if data.get("py_name") and data.get("arg_name") not in ("", data["py_name"]):
+            lines.append(f"in the FunctionDef: {data['arg_name']}")
         if data.get("feeds"):
             lines.append(f"receives: {data['feeds']}")
     else:
@@ -232,6 +236,8 @@ def node_tooltip(data: dict[str, Any], where: str = "") -> str:
         lines += [f"{k} = {_attr_value_text(data, k, v)}"
                   for k, v in data.get("attrs", {}).items()]
     lines += [f"source: {s}" for s in data.get("source", [])]
+    if data.get("autograph_line"):
+        lines.append(f"AutoGraph line {data['autograph_line']} (of the converted code)")
     if data.get("absorbed"):
         lines.append("folded into it (noise): " + ", ".join(data["absorbed"]))
     if data.get("link"):

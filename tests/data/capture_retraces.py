@@ -1,0 +1,33 @@
+"""Retraces by a Python value, a shape, a dtype, a structure; prints at trace time."""
+
+import tensorflow as tf
+
+
+@tf.function
+def scale(x, factor, options=None):
+    print("tracing scale", factor)
+    y = x * factor
+    print("  shape", y.shape)
+    return y
+
+
+scale(tf.constant(1.0), 1)
+scale(tf.constant(1.0), 2)  # a new Python value: 1 -> 2
+scale(tf.constant([1.0, 2.0]), 2)  # a new shape: [] -> [2]
+scale(tf.constant([1, 2]), 2)  # a new dtype: float32 -> int32
+scale(tf.constant([1, 2]), 2, options=(tf.constant(1), "fast"))  # a new structure
+
+
+@tf.function
+def late(x, make):
+    if make:
+        v = tf.Variable(1.0)
+        return x + v
+    return x
+
+
+late(tf.constant(1.0), False)
+try:
+    late(tf.constant(1.0), True)  # a tf.Variable on a call after the first
+except ValueError:
+    pass
