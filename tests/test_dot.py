@@ -3,6 +3,7 @@ picture claims (control-edge origins, notes, body arguments, legend, tooltips)."
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 import subprocess
@@ -15,9 +16,18 @@ import pytest
 from tfgraphviz.dot import heading_of, to_dot, wrap
 from tfgraphviz.legend import legend_keys
 from tfgraphviz.model import to_networkx
-from tfgraphviz.style import ORIGINS, edge_style, html, node_style, quoted, short, xml_safe
+from tfgraphviz.style import (
+    ORIGINS,
+    edge_style,
+    html,
+    node_style,
+    node_tooltip,
+    quoted,
+    short,
+    xml_safe,
+)
 
-from .conftest import GOLDEN
+from .conftest import DATA, GOLDEN, run_cli
 
 SVG = "{http://www.w3.org/2000/svg}"
 XLINK_TITLE = "{http://www.w3.org/1999/xlink}title"
@@ -410,3 +420,32 @@ def test_collapsed_view_is_drawn_with_scopes_merged_edges_and_links(traced_examp
     assert links and all(a.get("target") == "_top" for a in links)
     tips = [a.get(XLINK_TITLE) or "" for a in links]
     assert any("collapsed:" in t and "click to open" in t for t in tips)
+
+
+def test_tooltips_show_the_source_and_autograph_lines(traced_examples):
+    graph = _model(traced_examples, "loops_and_conds", "collatz_steps")
+    tips = {n: node_tooltip(d) for n, d in graph.nodes(data=True)}
+    line = graph.nodes["while"]["autograph_line"]
+    assert "source: loops_and_conds.py:28 in collatz_steps" in tips["while"]
+    assert f"AutoGraph line {line} (of the converted code)" in tips["while"]
+    arg = tips["while::body::arg:3"]
+    assert arg.startswith("argument 3 'n'") and "in the FunctionDef: while_placeholder_1" in arg
+    assert "AutoGraph line" not in arg
+
+
+def test_render_shows_loop_variable_names_in_svg_and_json(tmp_path):
+    out = tmp_path / "out"
+    result = run_cli("render", str(DATA / "capture_loops.py"), "-o", str(out),
+                     "--format", "svg,json", "-q")
+    assert result.code == 0, result.stderr
+    model = json.loads((out / "running.json").read_text(encoding="utf-8"))
+    nodes = {n["id"]: n for n in model["nodes"]}
+    assert [nodes[f"while::body::arg:{i}"]["py_name"] for i in range(2, 6)] == \
+        ["i", "pair[0]", "pair[1]", "total"]
+    autograph = (out / "running.autograph.py").read_text(encoding="utf-8").splitlines()
+    assert "ag__.for_stmt(" in autograph[nodes["while"]["autograph_line"] - 1]
+    root = ET.fromstring((out / "running.svg").read_bytes())
+    texts = {t.text for t in root.iter(f"{SVG}text")}
+    assert {"pair[0]", "pair[1]", "total"} <= texts
+    titles = [a.get(XLINK_TITLE, "") for a in root.iter(f"{SVG}a")]
+    assert any("AutoGraph line" in t for t in titles)

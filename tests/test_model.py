@@ -566,3 +566,75 @@ def test_parallel_edges_get_the_keys_networkx_would_give():
     for u, v, d in graph.edges(data=True):
         again.add_edge(u, v, **d)
     assert list(again.edges(keys=True)) == list(graph.edges(keys=True))
+
+
+# ---- AutoGraph lines and loop variable names ------------------------------------------------
+
+def _traced_model(traced_examples, example, function, index=0):
+    fn = traced_examples[example].functions[function]
+    return fn, to_networkx(fn.graphs[index], function)
+
+
+def _autograph_line(fn, graph, node):
+    line = graph.nodes[node]["autograph_line"]
+    assert isinstance(line, int), (node, line)
+    return fn.autograph.splitlines()[line - 1]
+
+
+def test_ops_carry_their_line_of_the_autograph_code(traced_examples):
+    fn, graph = _traced_model(traced_examples, "loops_and_conds", "collatz_steps")
+    assert "ag__.while_stmt(" in _autograph_line(fn, graph, "while")
+    body = f"while{SEP}body{SEP}"
+    assert "ag__.if_stmt(" in _autograph_line(fn, graph, body + "while/cond")
+    assert "ag__.ld(n) // 2" in _autograph_line(
+        fn, graph, f"{body}while/cond{SEP}then{SEP}while/cond/floordiv")
+    assert "3 * ag__.ld(n) + 1" in _autograph_line(
+        fn, graph, f"{body}while/cond{SEP}else{SEP}while/cond/mul")
+    assert "steps += 1" in _autograph_line(fn, graph, body + "while/add")
+    assert graph.nodes[body + "arg:2"]["autograph_line"] is None  # not an op
+    # a Python for over range(n): every unrolled copy comes from the same converted line
+    fn, graph = _traced_model(traced_examples, "loops_and_conds", "power")
+    lines = {graph.nodes[n]["autograph_line"] for n in ("mul", "mul_1", "mul_2")}
+    assert len(lines) == 1 and "ag__.ld(result) * ag__.ld(x)" in _autograph_line(fn, graph,
+                                                                                  "mul")
+
+
+def test_a_nested_tf_function_uses_the_line_of_the_drawn_functions_code(traced_examples):
+    fn, graph = _traced_model(traced_examples, "loops_and_conds", "normalize")
+    assert "norm" in _autograph_line(fn, graph, "PartitionedCall")
+    inner = _autograph_line(fn, graph, f"PartitionedCall{SEP}callee{SEP}Sqrt")
+    assert "norm" in inner and "sqrt" not in inner  # normalize's line calling norm
+    fn, graph = _traced_model(traced_examples, "loops_and_conds", "norm")
+    assert "sqrt" in _autograph_line(fn, graph, "Sqrt")  # norm's own code
+
+
+def test_while_and_cond_variables_carry_autographs_python_names(traced_examples):
+    _, graph = _traced_model(traced_examples, "loops_and_conds", "collatz_steps")
+    names = ["loop counter", "maximum iterations", "steps", "n"]
+    for role in ("cond", "body"):
+        assert [graph.nodes[f"while{SEP}{role}{SEP}arg:{i}"]["py_name"]
+                for i in range(4)] == names
+    assert [graph.nodes[f"while{SEP}body{SEP}ret:{i}"]["py_name"] for i in range(4)] == names
+    branch = f"while{SEP}body{SEP}while/cond{SEP}"
+    for role in ("then", "else"):
+        assert graph.nodes[f"{branch}{role}{SEP}ret:0"]["py_name"] == "n"
+        assert graph.nodes[f"{branch}{role}{SEP}arg:0"]["py_name"] == "n"  # captured n
+
+
+def test_range_for_index_structures_and_captures_are_named(tmp_path_factory):
+    from tfgraphviz.pipeline import _trace_file, plan
+
+    from .conftest import DATA
+
+    entries, _ = _trace_file(plan(DATA / "capture_loops.py", tmp_path_factory.mktemp("o")),
+                             [], lambda _m: None)
+    graph = to_networkx(entries[0].graphs[0], "running")
+    args = [d["py_name"] for _, d in sorted(
+        (d["index"], d) for n, d in graph.nodes(data=True)
+        if d["body"] == f"while{SEP}body" and d["kind"] == "arg")]
+    assert args[:6] == ["loop counter", "maximum iterations", "i", "pair[0]", "pair[1]",
+                        "total"]
+    assert "xs" in args[6:]  # the parameter the loop body reads
+    assert graph.nodes[f"while{SEP}body{SEP}ret:5"]["py_name"] == "total"
+    assert "ag__.for_stmt(" in entries[0].autograph.splitlines()[
+        graph.nodes["while"]["autograph_line"] - 1]
