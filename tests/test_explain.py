@@ -173,7 +173,9 @@ def test_loops_and_conds_example():
     assert power["traces"][1]["cause"]["change"] == "3 → 5"
     copies = sorted(f["copies"] for f in found(power, "unrolled"))
     assert copies == [3, 5]
-    one(fns["collatz_steps"], "autograph", "`while n != 1`", "While op")
+    loop = one(fns["collatz_steps"], "autograph", "`while n != 1`", "While op",
+               "carrying steps, n", "`ag__.while_stmt` at line")
+    assert loop["autograph_line"] > 0
     one(fns["normalize"], "call", "`return x / norm(x)`", "tf.function `norm`")
 
 

@@ -257,7 +257,7 @@ def explain_function(traced: Any, models: list[nx.MultiDiGraph], source: Path,
         if traced.kind == "graph":
             findings += initializer_findings(model, index, src)
         if func is not None:
-            findings += autograph_findings(model, index, src, func)
+            findings += autograph_findings(model, index, src, func, traced.autograph)
         findings += control_findings(model, index, src)
         found, uses = state_findings(model, index, src, traced.name)
         for item in found:

@@ -59,9 +59,23 @@ def _loop_variables(model: nx.MultiDiGraph, loop: str) -> list[str]:
     return names
 
 
+def _converted(model: nx.MultiDiGraph, nodes: list[str], autograph: list[str]
+               ) -> tuple[str, int]:
+    """` (`ag__.while_stmt` at line 37 of the AutoGraph code)` for the first op that knows
+    its line in the converted code (node attr `autograph_line`), and that line."""
+    line = next((model.nodes[n].get("autograph_line") for n in nodes
+                 if model.nodes[n].get("autograph_line")), None)
+    if not isinstance(line, int) or not 0 < line <= len(autograph):
+        return "", 0
+    call = autograph[line - 1].strip().partition("(")[0]
+    return f" (`{call}` at line {line} of the AutoGraph code)", line
+
+
 def autograph_findings(model: nx.MultiDiGraph, index: int, src: Source,
-                       func: ast.FunctionDef | ast.AsyncFunctionDef) -> list[dict[str, Any]]:
+                       func: ast.FunctionDef | ast.AsyncFunctionDef,
+                       autograph: str | None = None) -> list[dict[str, Any]]:
     """Which statements of the def became graph control flow, and which ran in Python."""
+    converted = (autograph or "").splitlines()
     own: dict[str, list[int]] = {}
     at_line: dict[int, list[str]] = defaultdict(list)
     for node, data in model.nodes(data=True):
@@ -86,16 +100,26 @@ def autograph_findings(model: nx.MultiDiGraph, index: int, src: Source,
         line, head = stmt.lineno, src.header(stmt)
         if isinstance(stmt, ast.For | ast.While):
             loops = made(line, WHILE_OPS)
+            others = [n for n in at_line.get(line, []) if ops[n].get("calls")
+                      and ops[n]["op"] not in IF_OPS + WHILE_OPS]
             if loops:
                 tensor_loops[line] = loops
                 names = _loop_variables(model, loops[0])
                 carried = f", carrying {', '.join(names)}" if names else ""
                 count = f"{len(loops)} While ops" if len(loops) > 1 else "a While op"
+                where, ag_line = _converted(model, loops, converted)
                 out.append(finding(
-                    "autograph", f"`{head}` loops on a tensor: AutoGraph made it {count} "
-                    f"(cond and body functions{carried}) that loops at every call",
+                    "autograph", f"`{head}` loops on a tensor: AutoGraph made it {count}{where} "
+                    f"with cond and body functions{carried}, looping at every call",
                     src, line, index, loops, statement="for" if isinstance(stmt, ast.For)
-                    else "while"))
+                    else "while", autograph_line=ag_line))
+                continue
+            if others:  # e.g. a for over a tf.data.Dataset: ReduceDataset with a body
+                kinds = " and ".join(sorted({ops[n]["op"] for n in others}))
+                out.append(finding(
+                    "autograph", f"`{head}` loops over a dataset or iterator: AutoGraph made "
+                    f"it a {kinds} op whose body function runs for each element at every call",
+                    src, line, index, others, statement="for"))
                 continue
             body_ops = inside(stmt.body)
             if not body_ops:
@@ -112,11 +136,12 @@ def autograph_findings(model: nx.MultiDiGraph, index: int, src: Source,
         elif isinstance(stmt, ast.If):
             branches = made(line, IF_OPS)
             if branches:
+                where, ag_line = _converted(model, branches, converted)
                 out.append(finding(
                     "autograph", f"`{head}` tests a tensor: AutoGraph made it "
-                    f"{'an If op' if len(branches) == 1 else f'{len(branches)} If ops'} "
+                    f"{'an If op' if len(branches) == 1 else f'{len(branches)} If ops'}{where} "
                     "whose then/else branches are both traced and chosen at every call",
-                    src, line, index, branches, statement="if"))
+                    src, line, index, branches, statement="if", autograph_line=ag_line))
                 continue
             taken, other = inside(stmt.body), inside(stmt.orelse)
             if taken:

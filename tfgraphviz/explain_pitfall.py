@@ -99,7 +99,7 @@ def pitfall_findings(name: str, traces: list[dict[str, Any]], src: Source,
         guard = _guard(func) if func is not None else None
         how = (f"`{src.header(guard)}` at line {guard.lineno} kept "
                f"`{src.code(_variable_call(guard).lineno)}` from running again"  # type: ignore
-               if guard is not None else "it created none")
+               if guard is not None else f"trace {trace['index'] + 1} created none")
         out.append(finding(
             "variable_once", f"trace {prev['index'] + 1} of `{name}` created tf.Variables and "
             f"TensorFlow traced it again (trace {trace['index'] + 1}): {how}, so the variable "
