@@ -103,7 +103,7 @@ def _cause(trace: dict[str, Any], earlier: list[dict[str, Any]]) -> dict[str, An
         return None
     if trace["tf_retrace"]:
         prev = earlier[-1]
-        why = ("its trace {} created tf.Variables, so TensorFlow traced again to get a graph "
+        why = ("trace {} created tf.Variables, so TensorFlow traced again to get a graph "
                "that creates none".format(prev["index"] + 1) if prev["created_variables"] else
                "TensorFlow traced again by itself, with the same arguments")
         return {"by_tensorflow": why}

@@ -314,14 +314,26 @@ def control_findings(model: nx.MultiDiGraph, index: int, src: Source) -> list[di
 
 
 # ---- state -----------------------------------------------------------------------------------
-def variable_uses(model: nx.MultiDiGraph) -> dict[str, dict[str, list[str]]]:
+def _variable_name(data: dict[str, Any], src: Source) -> str:
+    """The variable's Python name; for one the function created itself (TensorFlow calls it
+    `Variable:0`), the name its line assigns it to (`b = tf.Variable(...)` -> `b`)."""
+    name = str(data["variable"])
+    line = user_line(data)
+    stmt = src.statement_at(line) if line and name.endswith(":0") else None
+    if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and isinstance(
+            stmt.targets[0], ast.Name | ast.Attribute):
+        return ast.unparse(stmt.targets[0])
+    return name
+
+
+def variable_uses(model: nx.MultiDiGraph, src: Source) -> dict[str, dict[str, list[str]]]:
     """{variable's Python name: {"reads": [op ids], "writes": [op ids]}}: follows the handle
     through Identity ops and into the bodies it is passed to."""
     uses: dict[str, dict[str, set[str]]] = {}
     for node, data in model.nodes(data=True):
         if data["kind"] != "variable" or data.get("body") or not data.get("variable"):
             continue
-        entry = uses.setdefault(data["variable"], {"reads": set(), "writes": set()})
+        entry = uses.setdefault(_variable_name(data, src), {"reads": set(), "writes": set()})
         stack, seen = [node], {node}
         while stack:
             current = stack.pop()
@@ -347,7 +359,7 @@ def variable_uses(model: nx.MultiDiGraph) -> dict[str, dict[str, list[str]]]:
 def state_findings(model: nx.MultiDiGraph, index: int, src: Source, function: str
                    ) -> tuple[list[dict[str, Any]], dict[str, dict[str, list[str]]]]:
     """Which variables the drawing reads and writes, with which ops."""
-    uses = variable_uses(model)
+    uses = variable_uses(model, src)
     out = []
 
     def ops_text(ids: list[str]) -> str:
