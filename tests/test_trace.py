@@ -224,3 +224,14 @@ def test_tensorflow_traces_again_after_the_first_trace_made_a_variable(traced_ex
         == [(True, False, None, None), (False, True, "variable_creation", 15)]
     assert fails[1].graph_index is None and fails[1].signature == "()"
     assert "only supports singleton tf.Variables" in (fails[1].error or "")
+
+
+def test_a_failed_trace_keeps_its_signature_output_and_line(capture_retraces):
+    broken = capture_retraces["broken"]
+    assert len(broken.traces) == 1 and not broken.graphs
+    trace = broken.traces[0]
+    assert trace.signature == "(x: float32[])" and trace.graph_index is None
+    assert trace.error_kind == "other" and trace.error_line == 39
+    assert trace.error is not None and trace.error in broken.errors
+    assert [(p.line, p.text) for p in trace.prints] == [(38, "tracing broken")]
+    assert not trace.created_variables and not trace.tf_retrace

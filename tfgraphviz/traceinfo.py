@@ -71,7 +71,18 @@ def _parameters(function_type: Any) -> list[Any]:
 
 
 def params_of(record: TraceRecord) -> list[ParamInfo]:
-    return [param_info(p.name, p.type_constraint) for p in _parameters(record.function_type)]
+    """The parameters, named as signature_of names them (a Keras model's `*args` after the
+    names of its Inputs)."""
+    specs: tuple[Any, ...] = ()
+    if record.concrete is not None:
+        specs = tuple(record.concrete.structured_input_signature[0])
+    params = []
+    for i, p in enumerate(_parameters(record.function_type)):
+        name = p.name
+        if re.fullmatch(r"args_\d+", name) and i < len(specs) and getattr(specs[i], "name", None):
+            name = specs[i].name
+        params.append(param_info(name, p.type_constraint))
+    return params
 
 
 def signature_text(record: TraceRecord, params: list[ParamInfo]) -> str:

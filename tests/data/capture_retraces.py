@@ -31,3 +31,15 @@ try:
     late(tf.constant(1.0), True)  # a tf.Variable on a call after the first
 except ValueError:
     pass
+
+
+@tf.function
+def broken(x):
+    print("tracing broken")
+    return x + tf.constant("text")  # fails while tracing: float32 + string
+
+
+try:
+    broken(tf.constant(1.0))
+except Exception:  # noqa: BLE001 - the file goes on; tfgraphviz reports the failed trace
+    pass
