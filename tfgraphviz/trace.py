@@ -155,11 +155,15 @@ def trace_target(target: Target, calls: list[CallSpec], rec: Recording, user_fil
     return traced
 
 
+# functions tf.function traces around the user's when it made variables: not the user's traces
+TF_WRAPPERS = ("initialize_variables", "fn_with_cond")
+
+
 def _from_records(traced: TracedFunction, fn: Any, rec: Recording, user_file: Path,
                   namespace: dict[str, Any]) -> None:
     """Trace count, trace-time output, graphs and errors of `fn`'s own traces (at import and
     for this target): failures of the file's own calls too, even if it caught them."""
-    records = [r for r in rec.traces_of(fn, traced.name) if r.name != "initialize_variables"]
+    records = [r for r in rec.traces_of(fn, traced.name) if r.name not in TF_WRAPPERS]
     traced.trace_count = len(records)
     traced.trace_outputs = [r.output for r in records]
     drawn = _collect(traced, records, rec, user_file, namespace)
