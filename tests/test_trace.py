@@ -235,3 +235,11 @@ def test_a_failed_trace_keeps_its_signature_output_and_line(capture_retraces):
     assert trace.error is not None and trace.error in broken.errors
     assert [(p.line, p.text) for p in trace.prints] == [(38, "tracing broken")]
     assert not trace.created_variables and not trace.tf_retrace
+
+
+def test_python_objects_are_described_by_their_type_even_once_gone(capture_retraces):
+    traces = capture_retraces["configured"].traces
+    assert [(p.kind, p.text, p.value) for t in traces for p in t.params[1:]] == [
+        ("object", "Python Settings", None), ("object", "Python Settings", None)]
+    assert [t.signature for t in traces] == ["(x: float32[], settings: Python object)"] * 2
+    assert [t.graph_index for t in traces] == [None, 0]  # one drawing per signature

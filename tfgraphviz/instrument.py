@@ -37,6 +37,7 @@ class TraceRecord:
     first: bool = False  # the first trace of its tf.function (the one allowed to make variables)
     variable_lines: list[int] = field(default_factory=list)  # user lines that made tf.Variables
     prints: list[tuple[int, str, str]] = field(default_factory=list)  # (line, where, text)
+    params: list[Any] | None = None  # traceinfo.ParamInfo per parameter, made as it started
 
 
 @dataclass
@@ -191,6 +192,16 @@ def user_line(rec: Recording) -> tuple[int, str]:
     return 0, ""
 
 
+def _describe_params(function_type: Any) -> list[Any] | None:
+    """traceinfo.describe_params, or None when it fails (retried from the record later)."""
+    from tfgraphviz.traceinfo import describe_params
+
+    try:
+        return describe_params(function_type)
+    except Exception:  # noqa: BLE001 - never let describing break the user's trace
+        return None
+
+
 def _tracing_function() -> Any:
     """The tf.function on the call stack that asked for this trace."""
     from tensorflow.python.eager.polymorphic_function import polymorphic_function
@@ -245,6 +256,7 @@ def recording(user_files: Iterable[Path] = ()) -> Iterator[Recording]:
             function, "_concrete_variable_creation_fn", None) is None
         record = TraceRecord(str(options.name), function, rec.phase,
                              function_type=function_type, scope=scope, first=first)
+        record.params = _describe_params(function_type)
         buffer = io.StringIO()
         previous = sys.stdout
         sys.stdout = _Tee(buffer, previous, record.prints, lambda: user_line(rec))

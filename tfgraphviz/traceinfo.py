@@ -38,7 +38,7 @@ def _placeholder(constraint: Any) -> Any:
     from tensorflow.core.function.trace_type import default_types
 
     if isinstance(constraint, default_types.Weakref):
-        return constraint.ref()  # the object itself (TensorFlow's placeholder forgets it)
+        return constraint.placeholder_value(None)  # the object itself, while it lives
     context = trace_type.InternalPlaceholderContext(unnest_only=True)
     return constraint.placeholder_value(context)
 
@@ -49,7 +49,9 @@ def param_info(name: str, constraint: Any) -> ParamInfo:
     try:
         value = _placeholder(constraint)
     except Exception:  # noqa: BLE001 - a TraceType without a placeholder
-        return ParamInfo(name, kind, str(constraint))
+        return ParamInfo(name, kind, type(constraint).__name__)
+    if kind == "object" and value is None:
+        return ParamInfo(name, kind, "Python object")  # gone since: its type is unknown
     info = ParamInfo(name, kind, describe_spec(value))
     if kind in ("tensor", "variable"):
         info.dtype = value.dtype.name
@@ -70,18 +72,23 @@ def _parameters(function_type: Any) -> list[Any]:
     return [p for p in params if p.kind != p.KEYWORD_ONLY] + keyword
 
 
+def describe_params(function_type: Any) -> list[ParamInfo]:
+    """The parameters of a trace about to start (Python objects passed are still alive)."""
+    return [param_info(p.name, p.type_constraint) for p in _parameters(function_type)]
+
+
 def params_of(record: TraceRecord) -> list[ParamInfo]:
     """The parameters, named as signature_of names them (a Keras model's `*args` after the
     names of its Inputs)."""
     specs: tuple[Any, ...] = ()
     if record.concrete is not None:
         specs = tuple(record.concrete.structured_input_signature[0])
-    params = []
-    for i, p in enumerate(_parameters(record.function_type)):
-        name = p.name
-        if re.fullmatch(r"args_\d+", name) and i < len(specs) and getattr(specs[i], "name", None):
-            name = specs[i].name
-        params.append(param_info(name, p.type_constraint))
+    params = list(record.params) if record.params is not None \
+        else describe_params(record.function_type)
+    for i, param in enumerate(params):
+        if re.fullmatch(r"args_\d+", param.name) and i < len(specs) \
+                and getattr(specs[i], "name", None):
+            param.name = specs[i].name
     return params
 
 

@@ -43,3 +43,16 @@ try:
     broken(tf.constant(1.0))
 except Exception:  # noqa: BLE001 - the file goes on; tfgraphviz reports the failed trace
     pass
+
+
+class Settings:
+    pass
+
+
+@tf.function
+def configured(x, settings):
+    return x * 2
+
+
+configured(tf.constant(1.0), Settings())
+configured(tf.constant(1.0), Settings())  # a new Python object (the first one is gone)
