@@ -107,17 +107,13 @@ def _cause(trace: dict[str, Any], earlier: list[dict[str, Any]]) -> dict[str, An
                "that creates none".format(prev["index"] + 1) if prev["created_variables"] else
                "TensorFlow traced again by itself, with the same arguments")
         return {"by_tensorflow": why}
-    if not trace["params"]:
-        return {"by_tensorflow": "unknown: the arguments of this trace were not recorded"}
-    options = [(len(d), -t["index"], d) for t in earlier if t["params"]
-               for d in [_diffs(t, trace)]]
-    if not options:
-        return {"by_tensorflow": "unknown: the arguments of the earlier traces were not recorded"}
+    options = [(len(d), -t["index"], d) for t in earlier for d in [_diffs(t, trace)]]
     _, _, diffs = min(options, key=lambda o: (o[0], o[1]))
     if not diffs:
         failed = any(t["error"] for t in earlier if t["signature"] == trace["signature"])
-        return {"by_tensorflow": "the same arguments again: the earlier trace with them " +
-                ("failed, so nothing was cached" if failed else "was not kept")}
+        return {"by_tensorflow": "TensorFlow traced again with the same arguments" +
+                (": the earlier trace with them failed, so nothing was cached" if failed
+                 else "")}
     return {**diffs[0], **({"also": diffs[1:]} if diffs[1:] else {})}
 
 

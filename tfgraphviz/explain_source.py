@@ -73,12 +73,14 @@ class Source:
         return parent
 
     def statement_at(self, line: int) -> ast.stmt | None:
-        """The innermost simple statement starting on `line`."""
-        best = None
+        """The innermost simple statement holding `line` (a call on a continuation line of
+        a statement is reported at that line)."""
+        best: ast.stmt | None = None
         for node in ast.walk(self.tree) if self.tree is not None else []:
-            if isinstance(node, ast.stmt) and node.lineno == line:
-                if best is None or not isinstance(node, ast.FunctionDef | ast.ClassDef):
-                    best = node
+            if (isinstance(node, ast.stmt) and not hasattr(node, "body")
+                    and node.lineno <= line <= (node.end_lineno or node.lineno)
+                    and (best is None or node.lineno > best.lineno)):
+                best = node
         return best
 
 
