@@ -91,7 +91,7 @@ def build_html(*, source_name: str, source_text: str, functions: list[ReportFunc
         # nothing may be fetched: scripts and styles are inline, images are data:/blob:
         '<meta http-equiv="Content-Security-Policy" content="default-src \'none\'; '
         "script-src 'unsafe-inline' 'wasm-unsafe-eval'; style-src 'unsafe-inline'; "
-        "img-src data: blob:; connect-src data: blob:\">",
+        "img-src data: blob:; connect-src data: blob:; worker-src blob:\">",
         f"<title>{title}</title>",
         f"<style>{asset('report.css')}</style>",
         "</head><body>",
@@ -120,7 +120,9 @@ def build_html(*, source_name: str, source_text: str, functions: list[ReportFunc
         f"<pre>{html.escape(licence)}</pre></details></footer>",
         f'<script type="application/json" id="tfg-meta">{_json(meta)}</script>',
         *blobs,
-        f"<script>/*\n{_script_text(licence)}*/\n{_script_text(asset(VIZ_JS))}</script>",
+        # Viz.js runs in a worker (made from this text as a blob: URL), not in the page
+        f'<script type="text/plain" id="tfg-viz">/*\n{_script_text(licence)}*/\n'
+        f"{_script_text(asset(VIZ_JS))}</script>",
         f"<script>{_script_text(asset('report.js'))}</script>",
         "</body></html>",
         "",

@@ -4,7 +4,12 @@
 "use strict";
 (function () {
   const META = JSON.parse(document.getElementById("tfg-meta").textContent);
-  const MAX_VISIBLE = 2500; // more nodes than this are not laid out in the page
+  const MAX_VISIBLE = 2000; // more nodes (or edges) than this are not laid out in the page
+  const MAX_EDGES = 4000;
+  const LAYOUT_TIMEOUT = 30000; // ms; a layout still running then is stopped
+  const MAX_ROWS = 200; // inputs/outputs listed in the details panel
+  const MAX_REVEAL = 12; // a finding opens the scopes of at most this many of its ops
+  const MIN_SCALE = 0.5; // the first view of a big graph: readable, its top centred
   const $ = (id) => document.getElementById(id);
   const el = (tag, cls, text) => {
     const e = document.createElement(tag);
@@ -21,7 +26,6 @@
     fn: 0, graph: 0, G: null, open: new Set(), broken: new Set(), sel: -1, hl: new Set(),
     scale: 1, tx: 0, ty: 0, svg: null, vis: null,
   };
-  let viz = null;
   const cache = new Map();
 
   // ---- data ----------------------------------------------------------------------------------
@@ -44,6 +48,7 @@
     G.edges.forEach((e, k) => { G.outs[e[0]].push(k); G.ins[e[1]].push(k); });
     G.runOf = new Map();
     G.runs.forEach((r, k) => r.m.forEach((c) => G.runOf.set(c, k)));
+    G.kinds = Object.keys(G.merged);
     cache.set(key, G);
     return G;
   }
@@ -117,7 +122,6 @@
       if (e.length > 6) m.shapes.add(e[3]);
       m.wheres.add(e[5]);
     }
-    if (order.length > MAX_VISIBLE) return { tooMany: order.length };
     const mkNames = Object.keys(G.merged);
     const edgeLines = [];
     const hasPredInBody = new Set();
@@ -158,6 +162,8 @@
       edgeLines.push("  " + m.a + " -> " + m.b + " [" + G.merged[kind][m.count < 10 ? 0 : 1] +
         ", label=" + dq(label) + ", tooltip=" + dq(tip) + ", labeltooltip=" + dq(tip) + "];");
     }
+    const edgeCount = edgeLines.length;
+    if (order.length > MAX_VISIBLE || edgeCount > MAX_EDGES) return { tooMany: order.length, edges: edgeCount };
     const members = new Map();
     for (const id of order) {
       const b = bodyOf(id);
@@ -209,7 +215,7 @@
       });
     };
     emit(0, "  ");
-    return { dot: lines.concat(edgeLines, ties, ["}"]).join("\n") + "\n", count: order.length };
+    return { dot: lines.concat(edgeLines, ties, ["}"]).join("\n") + "\n", count: order.length, edges: edgeCount };
   }
 
   // ---- drawing, pan and zoom -----------------------------------------------------------------
@@ -217,11 +223,12 @@
     if (state.svg) state.svg.style.transform = "translate(" + state.tx + "px," + state.ty + "px) scale(" + state.scale + ")";
   }
 
-  function fit() {
+  function fit(readable) {
     const box = $("canvas").getBoundingClientRect();
     if (!state.svg) return;
     const w = state.svg.width.baseVal.value || 1, h = state.svg.height.baseVal.value || 1;
     state.scale = Math.min(box.width / w, box.height / h, 1.5) * 0.97;
+    if (readable === true) state.scale = Math.max(state.scale, MIN_SCALE);
     state.tx = (box.width - w * state.scale) / 2;
     state.ty = Math.max(4, (box.height - h * state.scale) / 2);
     applyTransform();
@@ -235,37 +242,111 @@
     return { x: r.left + r.width / 2 - c.left, y: r.top + r.height / 2 - c.top };
   }
 
-  function draw(anchor) {
+  // ---- layout in a worker: the page stays responsive, a layout that runs too long is stopped
+  let worker = null, workerUrl = null, seq = 0;
+  const pending = new Map();
+
+  function workerMain() {
+    const ready = Viz.instance();
+    self.onmessage = async (ev) => {
+      const viz = await ready;
+      try {
+        self.postMessage({ id: ev.data.id, svg: viz.renderString(ev.data.dot,
+          { format: "svg", graphAttributes: ev.data.attrs }) });
+      } catch (err) {
+        self.postMessage({ id: ev.data.id, error: String((err && err.message) || err) });
+      }
+    };
+  }
+
+  function stopWorker(reason) {
+    if (!worker) return;
+    worker.terminate();
+    URL.revokeObjectURL(workerUrl);
+    worker = null;
+    for (const p of pending.values()) { clearTimeout(p.timer); p.reject(new Error(reason)); }
+    pending.clear();
+  }
+
+  function getWorker() {
+    if (worker) return worker;
+    const source = $("tfg-viz").textContent + "\n;(" + workerMain.toString() + ")();\n";
+    workerUrl = URL.createObjectURL(new Blob([source], { type: "text/javascript" }));
+    worker = new Worker(workerUrl);
+    worker.onmessage = (ev) => {
+      const p = pending.get(ev.data.id);
+      if (!p) return;
+      pending.delete(ev.data.id);
+      clearTimeout(p.timer);
+      if (ev.data.error) p.reject(new Error(ev.data.error)); else p.resolve(ev.data.svg);
+    };
+    worker.onerror = (ev) => { ev.preventDefault(); stopWorker("the layout worker failed: " + ev.message); };
+    return worker;
+  }
+
+  function layout(dot, attrs) {
+    return new Promise((resolve, reject) => {
+      const id = ++seq;
+      const timer = setTimeout(() => stopWorker("it took longer than " + LAYOUT_TIMEOUT / 1000 + " s"),
+        LAYOUT_TIMEOUT);
+      pending.set(id, { resolve, reject, timer });
+      getWorker().postMessage({ id, dot, attrs: attrs || {} });
+    });
+  }
+
+  function toSvg(text) {
+    return document.importNode(new DOMParser().parseFromString(text, "image/svg+xml").documentElement, true);
+  }
+
+  // `dot`'s effort by size, as tfgraphviz's layout.py chooses it for the SVG files
+  function settings(nodes, edges) {
+    if (nodes <= 150 && edges <= 300) return {};
+    const tuned = { mclimit: 0.1, nslimit: 1, searchsize: 10 };
+    return Object.assign(tuned, { splines: nodes <= 500 && edges <= 1000 ? "polyline" : "line" });
+  }
+
+  let drawing = 0;
+  // "ok", "failed" (nothing changed on screen) or "stale" (a later draw replaced it)
+  async function draw(anchor) {
     const G = state.G;
     const t0 = performance.now();
     const vis = visibleIds(G);
     const built = buildDot(G, vis);
     if (built.tooMany) {
-      message("Opening that would show " + built.tooMany + " nodes (more than " + MAX_VISIBLE +
-        " are not laid out in the page): open a smaller scope, or use tfgraphviz render --expand.");
-      return false;
+      message("Opening that would show " + built.tooMany + " nodes and " + built.edges +
+        " edges (at most " + MAX_VISIBLE + " and " + MAX_EDGES + " are laid out in the page): " +
+        "open a smaller scope, or draw it with tfgraphviz render --expand.");
+      return "failed";
     }
-    let svg;
+    const mine = ++drawing;
+    if (pending.size) stopWorker("stale");
+    $("status").textContent = "laying out " + built.count + " nodes…";
+    let text;
     try {
-      svg = viz.renderSVGElement(built.dot);
+      text = await layout(built.dot, settings(built.count, built.edges));
     } catch (err) {
-      message("Graphviz could not lay out this view: " + err.message);
-      return false;
+      if (mine !== drawing) return "stale";
+      message("Graphviz could not lay out this view: " + err.message +
+        ". Open a smaller scope, or draw it with tfgraphviz render --expand.");
+      $("status").textContent = "";
+      return "failed";
     }
+    if (mine !== drawing) return "stale";
+    message("");
+    const svg = toSvg(text);
     const before = anchor ? anchor.pos : null;
     state.vis = vis;
-    const stage = $("stage");
-    stage.replaceChildren(svg);
+    $("stage").replaceChildren(svg);
     state.svg = svg;
     svg.classList.add("graph");
     svg.setAttribute("data-nodes", String(built.count));
     if (before && anchor.id && svg.getElementById(anchor.id)) {
-      state.svg.style.transform = "translate(" + state.tx + "px," + state.ty + "px) scale(" + state.scale + ")";
+      applyTransform();
       const after = screenPos(anchor.id);
       if (after) { state.tx += before.x - after.x; state.ty += before.y - after.y; }
       applyTransform();
     } else {
-      fit();
+      fit(true);
     }
     markNodes();
     timings.lastDraw = performance.now() - t0;
@@ -273,7 +354,7 @@
     $("status").textContent = built.count + " nodes drawn of " + G.nodes.length + " ops · laid out in " +
       Math.round(timings.lastDraw) + " ms";
     document.body.dataset.draws = String((+document.body.dataset.draws || 0) + 1);
-    return true;
+    return "ok";
   }
 
   function markNodes() {
@@ -312,14 +393,16 @@
     }
   }
 
-  function openContainer(c) {
+  async function openContainer(c) {
     const G = state.G;
     const anchor = { id: "s" + c, pos: screenPos("s" + c) };
+    const broken = new Set(state.broken);
     state.open.add(c);
     if (G.runOf.has(c)) state.broken.add(G.runOf.get(c));
     anchor.id = firstVisibleOf(c);
-    if (!draw(anchor)) { state.open.delete(c); return; }
-    showScope(c, true);
+    const done = await draw(anchor);
+    if (done === "failed") { state.open.delete(c); state.broken = broken; return; }
+    if (done === "ok") showScope(c, true);
   }
 
   function firstVisibleOf(c) {
@@ -329,19 +412,20 @@
     return first === undefined ? null : vis[first];
   }
 
-  function closeContainer(c) {
+  async function closeContainer(c) {
     const anchorId = state.vis[state.G.containers[c].m[0]];
     const anchor = { id: "s" + c, pos: screenPos(anchorId) };
     state.open.delete(c);
-    draw(anchor);
-    showScope(c, false);
+    const done = await draw(anchor);
+    if (done === "failed") { state.open.add(c); return; }
+    if (done === "ok") showScope(c, false);
   }
 
-  function unfoldRun(k) {
+  async function unfoldRun(k) {
     const G = state.G;
     const anchor = { id: "s" + G.runs[k].m[0], pos: screenPos("r" + k) };
     state.broken.add(k);
-    draw(anchor);
+    if (await draw(anchor) === "failed") state.broken.delete(k);
   }
 
   // ---- details panel, source and AutoGraph lines --------------------------------------------
@@ -374,7 +458,7 @@
 
   function edgeRow(G, k, incoming) {
     const e = G.edges[k];
-    const kind = Object.keys(G.merged)[e[4]];
+    const kind = G.kinds[e[4]];
     const other = incoming ? e[0] : e[1];
     const li = el("li");
     let text = kind;
@@ -409,11 +493,13 @@
     box.append(table);
     box.append(el("h4", "", "inputs (" + G.ins[i].length + ")"));
     const ins = el("ul", "edges");
-    G.ins[i].slice(0, 200).forEach((k) => ins.append(edgeRow(G, k, true)));
+    G.ins[i].slice(0, MAX_ROWS).forEach((k) => ins.append(edgeRow(G, k, true)));
+    if (G.ins[i].length > MAX_ROWS) ins.append(el("li", "hint", "… " + (G.ins[i].length - MAX_ROWS) + " more"));
     box.append(ins);
     box.append(el("h4", "", "outputs (" + G.outs[i].length + ")"));
     const outs = el("ul", "edges");
-    G.outs[i].slice(0, 200).forEach((k) => outs.append(edgeRow(G, k, false)));
+    G.outs[i].slice(0, MAX_ROWS).forEach((k) => outs.append(edgeRow(G, k, false)));
+    if (G.outs[i].length > MAX_ROWS) outs.append(el("li", "hint", "… " + (G.outs[i].length - MAX_ROWS) + " more"));
     box.append(outs);
     scopeCrumbs(G, (n.a !== undefined ? G.nodes[n.a] : n).c, box);
   }
@@ -440,13 +526,20 @@
     }
   }
 
-  function select(i, revealIt) {
+  async function revealAndDraw(ids) {
+    // open what hides these ops; if that is too much to lay out, their boxes are marked instead
+    const open = new Set(state.open), broken = new Set(state.broken);
+    ids.forEach(reveal);
+    if (state.open.size === open.size && state.broken.size === broken.size) return true;
+    if (await draw(null) !== "failed") return true;
+    state.open = open;
+    state.broken = broken;
+    return false;
+  }
+
+  async function select(i, revealIt) {
     const G = state.G;
-    if (revealIt) {
-      const vis = state.vis[i];
-      const shown = G.nodes[i].a !== undefined ? G.nodes[i].a : i;
-      if (vis !== "n" + shown) { reveal(i); draw(null); }
-    }
+    if (revealIt) await revealAndDraw([i]);
     state.sel = i;
     markNodes();
     showNode(i);
@@ -503,9 +596,8 @@
       const ids = (f.ops || []).map((id) => G.idIndex.get(id)).filter((i) => i !== undefined);
       state.hl = new Set(ids);
       if (ids.length) {
-        ids.forEach(reveal);
-        draw(null);
-        select(ids[0], false);
+        if (!await revealAndDraw(ids.slice(0, MAX_REVEAL))) markNodes();
+        await select(ids[0], false);
       } else {
         markNodes();
       }
@@ -547,10 +639,10 @@
     state.open = new Set(G.opened);
     state.broken = new Set();
     message("");
-    draw(null);
+    await draw(null);
     const legend = ["digraph L {", '  graph [fontname="Helvetica", fontsize="10"];', G.header[2], G.header[3]]
       .concat(G.legend, ["}"]).join("\n");
-    try { $("legend-body").replaceChildren(viz.renderSVGElement(legend)); } catch (err) { $("legend-body").textContent = err.message; }
+    try { $("legend-body").replaceChildren(toSvg(await layout(legend))); } catch (err) { $("legend-body").textContent = err.message; }
   }
 
   function setup() {
@@ -572,7 +664,7 @@
       switchGraph(fi, gi);
     });
     fillCode($("src"), META.source_text);
-    $("fit").addEventListener("click", fit);
+    $("fit").addEventListener("click", () => fit(false));
     $("reset").addEventListener("click", () => {
       if (!state.G) return;
       state.open = new Set(state.G.opened);
@@ -617,8 +709,6 @@
   async function main() {
     try {
       setup();
-      viz = await Viz.instance();
-      timings.vizReady = performance.now() - timings.start;
       const fi = Math.max(0, META.functions.findIndex((f) => f.graphs.length));
       if (META.functions.length) await switchGraph(fi, 0);
       timings.firstDraw = performance.now() - timings.start;
@@ -630,5 +720,5 @@
     }
   }
   window.tfgReport = { state, select, openContainer, closeContainer, showFinding, switchGraph,
-    ready: main() };
+    redraw: () => draw(null), layout, ready: main() };
 })();
