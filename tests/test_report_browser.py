@@ -272,3 +272,46 @@ def test_resnet50_training_step_stays_responsive(driver, tmp_path):
     print(f"resnet50 train_step report: {size / 1e6:.1f} MB, open {opened:.2f} s, "
           f"scope openings {', '.join(f'{t:.2f}' for t in times)} s, {nodes} nodes drawn")
     assert _problems(driver) == []
+
+
+@pytest.fixture(scope="module")
+def control_report(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return _render(tmp_path_factory.mktemp("control"), "control_deps.py", "--format", "json")
+
+
+def test_an_ordering_finding_marks_its_edge(driver, control_report):
+    manifest = json.loads((control_report.parent / "manifest.json").read_text())
+    findings = manifest["explain"]["functions"][0]["findings"]
+    finding = next(f for f in findings if f["kind"] == "auto_control" and len(f["ops"]) == 2)
+    _open(driver, control_report)
+    link = driver.find_elements("css selector", "a.finding-link")[findings.index(finding)]
+    _click(driver, link)
+    time.sleep(0.3)
+    edges = driver.execute_script(
+        "const s = tfgReport.state;"
+        "return [...s.svg.querySelectorAll('g.edge.hl')].map(g => s.G.edges[+g.id.slice(1)])"
+        ".map(e => [s.G.nodes[e[0]].id, s.G.nodes[e[1]].id]);")
+    assert edges and all(set(e) == set(finding["ops"]) for e in edges), (edges, finding)
+    assert _problems(driver) == []
+
+
+def test_wheel_zooms_and_dragging_pans(driver, control_report):
+    from selenium.webdriver.common.action_chains import ActionChains
+
+    _open(driver, control_report)
+    state = "return [tfgReport.state.scale, tfgReport.state.tx, tfgReport.state.ty]"
+    scale, tx, ty = driver.execute_script(state)
+    canvas = driver.find_element("id", "canvas")
+    driver.execute_script(
+        "const r = arguments[0].getBoundingClientRect();"
+        "arguments[0].dispatchEvent(new WheelEvent('wheel', {deltaY: -300, bubbles: true,"
+        " cancelable: true, clientX: r.left + 50, clientY: r.top + 50}));", canvas)
+    zoomed = driver.execute_script(state)
+    assert zoomed[0] > scale * 1.2
+    ActionChains(driver).move_to_element_with_offset(canvas, -200, -150).click_and_hold() \
+        .move_by_offset(80, 60).move_by_offset(40, 30).release().perform()
+    moved = driver.execute_script(state)
+    assert moved[0] == zoomed[0]
+    assert abs(moved[1] - zoomed[1] - 120) < 2 and abs(moved[2] - zoomed[2] - 90) < 2
+    transform = driver.execute_script("return tfgReport.state.svg.style.transform")
+    assert re.fullmatch(r"translate\([-\d.]+px, [-\d.]+px\) scale\([\d.]+\)", transform)

@@ -23,7 +23,7 @@
   window.tfgTimings = timings;
 
   const state = {
-    fn: 0, graph: 0, G: null, open: new Set(), broken: new Set(), sel: -1, hl: new Set(),
+    fn: 0, graph: 0, G: null, open: new Set(), broken: new Set(), sel: -1, hl: new Set(), hlEdges: [],
     scale: 1, tx: 0, ty: 0, svg: null, vis: null,
   };
   const cache = new Map();
@@ -111,17 +111,17 @@
     const single = [];
     const merged = new Map();
     const mergedOrder = [];
-    for (const e of G.edges) {
+    G.edges.forEach((e, k) => {
       const a = vis[e[0]], b = vis[e[1]];
-      if (a === b) continue;
-      if (a[0] === "n" && b[0] === "n") { single.push(e); continue; }
+      if (a === b) return;
+      if (a[0] === "n" && b[0] === "n") { single.push(k); return; }
       const key = a + " " + b + " " + e[4];
       let m = merged.get(key);
       if (!m) { m = { a, b, mk: e[4], count: 0, shapes: new Set(), wheres: new Set(), e }; merged.set(key, m); mergedOrder.push(m); }
       m.count += 1;
       if (e.length > 6) m.shapes.add(e[3]);
       m.wheres.add(e[5]);
-    }
+    });
     const mkNames = Object.keys(G.merged);
     const edgeLines = [];
     const hasPredInBody = new Set();
@@ -132,7 +132,8 @@
       if (isCall) callInto.add(a + ">" + bodyOf(b));
     };
     const describe = (i) => G.nodes[i].t.slice(1, -1);
-    for (const e of single) {
+    for (const k of single) {
+      const e = G.edges[k];
       const a = vis[e[0]], b = vis[e[1]];
       const kind = mkNames[e[4]];
       note(a, b, kind === "call");
@@ -140,7 +141,7 @@
       if (e.length > 6) tip += "\\noutput " + e[6] + " → input " + e[7] + ": " + e[3];
       let attrs = G.styles[e[2]];
       if (e[3]) attrs += ", label=" + dq(e[3]) + ", labeltooltip=\"" + tip + "\"";
-      edgeLines.push("  " + a + " -> " + b + " [" + attrs + ", tooltip=\"" + tip + "\"];");
+      edgeLines.push("  " + a + " -> " + b + " [id=\"e" + k + "\", " + attrs + ", tooltip=\"" + tip + "\"];");
     }
     for (const m of mergedOrder) {
       const kind = mkNames[m.mk];
@@ -362,6 +363,10 @@
     state.svg.querySelectorAll(".sel, .hl").forEach((g) => g.classList.remove("sel", "hl"));
     for (const i of state.hl) {
       const g = state.svg.getElementById(state.vis[i]);
+      if (g) g.classList.add("hl");
+    }
+    for (const k of state.hlEdges) {
+      const g = state.svg.getElementById("e" + k);
       if (g) g.classList.add("hl");
     }
     if (state.sel >= 0) {
@@ -595,6 +600,9 @@
     if (G) {
       const ids = (f.ops || []).map((id) => G.idIndex.get(id)).filter((i) => i !== undefined);
       state.hl = new Set(ids);
+      // the edges between the ops of a finding (an ordering edge it is about)
+      state.hlEdges = ids.length > 1 && ids.length <= MAX_REVEAL
+        ? [...new Set(ids.flatMap((i) => G.outs[i]))].filter((k) => state.hl.has(G.edges[k][1])) : [];
       if (ids.length) {
         if (!await revealAndDraw(ids.slice(0, MAX_REVEAL))) markNodes();
         await select(ids[0], false);
@@ -626,6 +634,7 @@
     select.value = fi + ":" + gi;
     state.sel = -1;
     state.hl = new Set();
+    state.hlEdges = [];
     $("info").replaceChildren(el("p", "hint", "Click a node to see its attributes, inputs and outputs, and its line in the source. Click a scope (3-D box) to open it."));
     if (!fn.graphs.length) {
       state.G = null;
