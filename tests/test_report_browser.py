@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from .conftest import EXAMPLES, run_cli
+from .conftest import DATA, EXAMPLES, run_cli
 
 FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
          "--disable-component-update", "--disable-sync", "--no-first-run",
@@ -57,6 +57,7 @@ def driver() -> Iterator[Any]:
 
 
 def _render(folder: Path, example: str, *options: str) -> Path:
+    """Render an example (or a file given by its path) with the real CLI; its report.html."""
     result = run_cli("render", str(EXAMPLES / example), "-o", str(folder), *options)
     assert result.code == 0, result.stderr
     report = folder / "report.html"
@@ -167,26 +168,62 @@ def test_clicking_an_op_shows_it_beside_its_source_and_autograph_lines(driver, l
     assert _problems(driver) == []
 
 
+LOOKS = """
+  const root = arguments[0] ? new DOMParser().parseFromString(arguments[0], 'image/svg+xml')
+    .documentElement : tfgReport.state.svg;
+  const out = [];
+  for (const g of root.querySelectorAll('g.node')) {
+    const title = g.querySelector('title').textContent;
+    if (/^l\\d+[abt]$/.test(title)) continue;  // the SVG file's legend
+    const texts = [...g.querySelectorAll('text')].map(t => t.textContent).join('|');
+    const fills = [...g.querySelectorAll('polygon, ellipse, path')]
+      .map(s => s.getAttribute('fill')).join('|');
+    out.push(texts + ' ' + fills);
+  }
+  return out.sort();"""
+
+
+def _same_looks_as(driver: Any, svg: Path) -> list[str]:
+    """The page's drawn nodes (texts and fill colours), checked equal to the SVG file's."""
+    page = driver.execute_script(LOOKS, "")
+    assert page == driver.execute_script(LOOKS, svg.read_text())
+    return list(page)
+
+
 def test_the_page_draws_what_the_svg_file_draws(driver, loops_report):
     """Same nodes with the same texts and colours as sum_of_abs.svg (style.py made both)."""
     _open(driver, loops_report)
-    script = """
-      const root = arguments[0] ? new DOMParser().parseFromString(arguments[0], 'image/svg+xml')
-        .documentElement : tfgReport.state.svg;
-      const out = [];
-      for (const g of root.querySelectorAll('g.node')) {
-        const title = g.querySelector('title').textContent;
-        if (/^l\\d+[abt]$/.test(title)) continue;  // the SVG file's legend
-        const texts = [...g.querySelectorAll('text')].map(t => t.textContent).join('|');
-        const fills = [...g.querySelectorAll('polygon, ellipse, path')]
-          .map(s => s.getAttribute('fill')).join('|');
-        out.push(texts + ' ' + fills);
-      }
-      return out.sort();"""
-    page = driver.execute_script(script, "")
-    assert len(page) > 20
-    svg_text = (loops_report.parent / "sum_of_abs.svg").read_text()
-    assert page == driver.execute_script(script, svg_text)
+    assert len(_same_looks_as(driver, loops_report.parent / "sum_of_abs.svg")) > 20
+
+
+@pytest.fixture(scope="module")
+def blocks_report(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return _render(tmp_path_factory.mktemp("blocks"), str(DATA / "report_blocks.py"),
+                   "--depth", "1", "--format", "svg")
+
+
+def test_a_collapsed_view_starts_as_the_svg_file_and_unfolds_in_place(driver, blocks_report):
+    _open(driver, blocks_report)
+    looks = _same_looks_as(driver, blocks_report.parent / "blocks.svg")
+    assert any("×4" in text for text in looks)  # the four blocks folded into one box
+    run = driver.find_element("css selector", "#stage g.node[id^='r']")
+    drawn = _draws(driver)
+    _click(driver, run)
+    _wait_draw(driver, drawn)
+    shown = driver.execute_script(
+        "const s = tfgReport.state;"
+        "return [...s.svg.querySelectorAll('g.node')].filter(g => g.id[0] === 's')"
+        ".map(g => s.G.containers[+g.id.slice(1)].path).sort();")
+    assert {"block0", "block1", "block2", "block3"} <= set(shown)
+    drawn = _draws(driver)
+    _click(driver, driver.execute_script(
+        "const s = tfgReport.state; const c = s.G.containers.findIndex(x => x.path === 'block2');"
+        "return s.svg.getElementById('s' + c);"))
+    _wait_draw(driver, drawn)
+    assert _node(driver, "block2/Relu").get_attribute("id").startswith("n")
+    assert _node(driver, "block1/Relu").get_attribute("id").startswith("s")
+    assert "opened block2" in driver.find_element("id", "info").text
+    assert _problems(driver) == []
 
 
 def test_scopes_and_bodies_open_and_close_in_place(driver, loops_depth1):
