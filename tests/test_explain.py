@@ -225,3 +225,15 @@ def test_to_text_one_finding_a_line_with_its_place():
     pitfall = [ln for ln in lines if "creates a tf.Variable" in ln]
     assert pitfall == [f"  article_variable_fails.py:15: {one(fn, 'variable_pitfall')['text']}"]
     assert len(lines) == 3 + len({(f["where"], f["text"]) for f in fn["findings"]})
+
+
+def test_a_finding_lists_at_most_max_ops_and_says_how_many(tmp_path):
+    from tfgraphviz.explain_graph import MAX_OPS, finding
+    from tfgraphviz.explain_source import Source
+
+    src = Source.read(tmp_path / "f.py", "x = 1\n")
+    ids = [f"op{i:04d}" for i in range(MAX_OPS + 50)]
+    many = finding("state", "text", src, 1, 0, ids[::-1])
+    assert many["ops"] == ids[:MAX_OPS] and many["ops_total"] == MAX_OPS + 50
+    assert many["where"] == "f.py:1"
+    assert "ops_total" not in finding("state", "text", src, 0, 0, ids[:3])

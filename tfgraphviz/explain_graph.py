@@ -17,13 +17,18 @@ WRITE_PREFIXES = ("Assign", "ResourceApply", "ResourceScatter", "ResourceSparseA
                   "ResourceStridedSliceAssign")
 PASS_THROUGH = ("Identity", "IdentityN")
 MAX_SENTENCES = 8  # control-edge sentences per drawing before the rest is counted
+MAX_OPS = 100  # op ids listed per finding (a summary of a 14k-op graph need not list all)
 
 
 def finding(kind: str, text: str, src: Source, line: int = 0, graph: int | None = None,
             ops: list[str] | None = None, **extra: Any) -> dict[str, Any]:
-    """One finding: a sentence, its place in the user's file, the drawing and ops it is about."""
+    """One finding: a sentence, its place in the user's file, the drawing and ops it is about
+    (at most MAX_OPS of them, `ops_total` saying how many there were)."""
+    ids = sorted(set(ops or []))
+    if len(ids) > MAX_OPS:
+        extra["ops_total"] = len(ids)
     return {"kind": kind, "text": text, "where": src.where(line), "line": line,
-            "graph": graph, "ops": sorted(ops or []), **extra}
+            "graph": graph, "ops": ids[:MAX_OPS], **extra}
 
 
 def user_line(data: dict[str, Any]) -> int:
