@@ -63,6 +63,9 @@ def test_help_explains_every_option_with_examples():
     for option in ("--output", "--function", "--format", "--call", "--layout-timeout",
                    "--debug", "Class.method", "e.g."):
         assert option in result.stdout, option
+    explain = run_cli("explain", "--help")
+    assert explain.code == 0 and "--json" in explain.stdout and "--call" in explain.stdout
+    assert "tfgraphviz explain model.py" in run_cli("--help").stdout
 
 
 def test_select_functions_by_name_and_method(tmp_path):

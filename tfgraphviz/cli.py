@@ -17,6 +17,7 @@ examples:
   tfgraphviz render model.py -f train_step -f Net.__call__ --format svg,png
   tfgraphviz render model.py --call "f(tf.TensorSpec([None, 3], tf.float32))"
   tfgraphviz render model.py --call "f(tf.ones([2, 2]), 3)"
+  tfgraphviz explain model.py          # the same, then what tf.function did and why
 
 exit codes: 0 all rendered; 1 some function could not be traced or laid out (the rest
 are rendered); 2 bad input (file, names, options, output folder), or importing and tracing
@@ -50,13 +51,13 @@ def build_parser() -> argparse.ArgumentParser:
         epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
     explain = sub.add_parser(
         "explain", help="render like `render`, then say what tf.function did and why",
-        description="Render FILE exactly like `render` (same options, same files), then print "
-                    "what tf.function did: every trace and what caused each retrace, what "
-                    "Python printed while tracing beside the tf.print ops, the tf.Variable "
-                    "pitfall and its fixes, which statements AutoGraph turned into graph "
-                    "control flow, the control edges added, and the variables used. One "
-                    "finding a line, with its file:line. The same object is stored in "
-                    "manifest.json under \"explain\".",
+        description="Render FILE exactly like `render` (same options, same files), then print\n"
+                    "what tf.function did: every trace and what caused each retrace, what\n"
+                    "Python printed while tracing beside the tf.print ops, the tf.Variable\n"
+                    "pitfall and its fixes, which statements AutoGraph turned into graph\n"
+                    "control flow, the control edges added, and the variables used. One\n"
+                    "finding a line, with its file:line. The same object is stored in\n"
+                    "manifest.json under \"explain\" and shown in report.html.",
         epilog=EXPLAIN_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
     explain.add_argument("--json", action="store_true",
                          help="print the explanation as one JSON object instead of lines "
