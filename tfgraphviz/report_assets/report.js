@@ -332,7 +332,7 @@
       $("status").textContent = "";
       return "failed";
     }
-    if (mine !== drawing) return "stale";
+    if (mine !== drawing || state.G !== G) return "stale";
     message("");
     const svg = toSvg(text);
     const before = anchor ? anchor.pos : null;
@@ -581,7 +581,7 @@
       const text = el("a", "finding-link", f.text || "");
       text.href = "#";
       text.dataset.finding = String(k);
-      text.addEventListener("click", (ev) => { ev.preventDefault(); showFinding(f); });
+      text.addEventListener("click", (ev) => { ev.preventDefault(); api.busy = showFinding(f); });
       li.append(text);
       if (f.where) li.append(" ", el("span", "where", f.where));
       if ((f.ops || []).length) li.append(" ", el("span", "ops", "(" + f.ops.length + " op" + (f.ops.length > 1 ? "s" : "") + ")"));
@@ -643,7 +643,11 @@
       $("legend-body").replaceChildren();
       return;
     }
+    state.G = null;  // the old drawing goes at once: its node ids mean nothing in the new one
+    state.svg = null;
+    $("stage").replaceChildren();
     const G = await loadGraph(fi, gi);
+    if (state.fn !== fi || state.graph !== gi) return;  // another switch came after this one
     state.G = G;
     state.open = new Set(G.opened);
     state.broken = new Set();
@@ -670,7 +674,7 @@
     });
     selectBox.addEventListener("change", () => {
       const [fi, gi] = selectBox.value.split(":").map(Number);
-      switchGraph(fi, gi);
+      api.busy = switchGraph(fi, gi);
     });
     fillCode($("src"), META.source_text);
     $("fit").addEventListener("click", () => fit(false));
@@ -705,7 +709,7 @@
     canvas.addEventListener("click", (ev) => {
       if (drag && drag.moved) return;
       const g = ev.target.closest && ev.target.closest("g.node");
-      if (!g || !state.G) return;
+      if (!g || !state.G || !state.svg || !state.svg.contains(g)) return;
       ev.preventDefault();
       const id = g.id;
       const k = +id.slice(1);
@@ -728,6 +732,9 @@
       throw err;
     }
   }
-  window.tfgReport = { state, select, openContainer, closeContainer, showFinding, switchGraph,
-    redraw: () => draw(null), layout, ready: main() };
+  // for tests and the console: `busy` is the promise of the last switch or finding shown
+  const api = { state, select, openContainer, closeContainer, showFinding, switchGraph,
+    redraw: () => draw(null), layout, busy: null };
+  window.tfgReport = api;
+  api.ready = api.busy = main();
 })();
