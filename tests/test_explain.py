@@ -128,6 +128,18 @@ def test_retrace_causes_name_the_argument_and_the_change():
     one(fns["scale"], "retrace_hint", "`factor` is a Python value", "tf.TensorSpec([], tf.int32)")
 
 
+def test_retrace_by_a_new_structure_and_a_new_python_object():
+    fns = explain_file(DATA / "explain_retrace.py")
+    assert fns["summed"]["traces"][1]["cause"] == {
+        "argument": "parts", "what": "structure",
+        "change": "[float32[], float32[]] → [float32[], float32[], float32[]]"}
+    assert fns["configured"]["traces"][1]["cause"] == {
+        "argument": "settings", "what": "object", "change": "another Python Settings object"}
+    one(fns["configured"], "retrace", "`settings` is another Python Settings object",
+        "identity")
+    one(fns["configured"], "retrace_hint", "`settings` is a Python object", "reuse one object")
+
+
 def test_many_traces_warn_and_only_then():
     fns = explain_file(DATA / "explain_retrace.py")
     warning = one(fns["offset"], "retrace_warning", "traced 5 times")

@@ -109,6 +109,10 @@ def _cause(trace: dict[str, Any], earlier: list[dict[str, Any]]) -> dict[str, An
         return {"by_tensorflow": why}
     options = [(len(d), -t["index"], d) for t in earlier for d in [_diffs(t, trace)]]
     _, _, diffs = min(options, key=lambda o: (o[0], o[1]))
+    objects = [p for p in trace["params"] if p["kind"] == "object"]
+    if not diffs and objects:  # TensorFlow keys a Python object by its identity
+        return {"argument": objects[0]["name"], "what": "object",
+                "change": f"another {objects[0]['text']} object"}
     if not diffs:
         failed = any(t["error"] for t in earlier if t["signature"] == trace["signature"])
         return {"by_tensorflow": "TensorFlow traced again with the same arguments" +
@@ -131,6 +135,10 @@ def _trace_findings(name: str, traces: list[dict[str, Any]], src: Source, def_li
         number = trace["index"] + 1
         if "by_tensorflow" in cause:
             text = f"trace {number} of `{name}` was made by TensorFlow: {cause['by_tensorflow']}"
+        elif cause["what"] == "object" and cause["change"].startswith("another "):
+            text = (f"`{name}` was traced again (trace {number}) because `{cause['argument']}` "
+                    f"is {cause['change']}: TensorFlow tells Python objects apart by identity, "
+                    "so each new one makes a new graph")
         else:
             text = (f"`{name}` was traced again (trace {number}) because `{cause['argument']}` "
                     f"changed {cause['change']} ({_WHY.get(cause['what'], cause['what'])})")
@@ -151,7 +159,7 @@ def _hints(name: str, traces: list[dict[str, Any]], src: Source, def_line: int
     """Where input_signature or reduce_retracing=True would have avoided retraces."""
     causes = [t["cause"] for t in traces[1:] if t["cause"] and "argument" in t["cause"]]
     out = []
-    for what in ("shape", "value", "dtype"):
+    for what in ("shape", "value", "dtype", "object"):
         args = sorted({c["argument"] for c in causes if c["what"] == what})
         for arg in args:
             params = [p for t in traces for p in t["params"] if p["name"] == arg]
@@ -168,6 +176,10 @@ def _hints(name: str, traces: list[dict[str, Any]], src: Source, def_line: int
                         f"it as a tensor (`tf.constant({arg})`, or `input_signature=[..., "
                         f"tf.TensorSpec([], {dtype})]`) to trace once; AutoGraph then turns "
                         f"Python loops and ifs on `{arg}` into graph ops")
+            elif what == "object":
+                text = (f"`{arg}` is a Python object, told apart by identity: reuse one "
+                        f"object, or pass the tensors or values `{arg}` holds instead, to "
+                        "trace once")
             else:
                 dtypes = sorted({p.get("dtype") or "?" for p in params})
                 text = (f"`{arg}` came as {' and '.join(dtypes)}: dtypes are part of the "

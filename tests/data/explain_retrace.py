@@ -29,3 +29,26 @@ def offset(x, k):
 
 for k in range(5):  # five Python values: five traces
     offset(tf.constant(0.0), k)
+
+
+@tf.function
+def summed(parts):
+    return tf.add_n(parts)
+
+
+summed([tf.constant(1.0), tf.constant(2.0)])
+summed([tf.constant(1.0), tf.constant(2.0), tf.constant(3.0)])  # a new structure
+
+
+class Settings:
+    def __init__(self, factor):
+        self.factor = factor
+
+
+@tf.function
+def configured(x, settings):
+    return x * settings.factor
+
+
+configured(tf.constant(1.0), Settings(2.0))
+configured(tf.constant(1.0), Settings(3.0))  # another Python object
