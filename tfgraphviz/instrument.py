@@ -351,12 +351,17 @@ def recording(user_files: Iterable[Path] = ()) -> Iterator[Recording]:
             rec.note_control_edges(self.graph, self, list(ctrls), _caller_origin(rec, roots))
         return orig_add_many(self, ctrls)
 
-    variable_class = polymorphic_function.UnliftedInitializerVariable
+    # tf.Variables made by a first trace (without this class: none are seen as made)
+    variable_class = getattr(polymorphic_function, "UnliftedInitializerVariable", object)
     orig_variable_init = variable_class.__init__
 
     def variable_init(self: Any, *args: Any, **kwargs: Any) -> Any:
         if rec.active:  # a tf.Variable made while tracing: remember the user's line
-            rec.active[-1].variable_lines.append(user_line(rec)[0])
+            try:
+                line = user_line(rec)[0]
+            except Exception:  # noqa: BLE001 - a stack TensorFlow cannot read: line unknown
+                line = 0
+            rec.active[-1].variable_lines.append(line)
         return orig_variable_init(self, *args, **kwargs)
 
     installed = [(tracing_compilation, "_create_concrete_function", orig_create, create),
@@ -365,7 +370,8 @@ def recording(user_files: Iterable[Path] = ()) -> Iterator[Recording]:
              (ops.Graph, "_create_op_internal", orig_create_op, create_op),
              (ops.Operation, "_add_control_input", orig_add_one, add_one),
              (ops.Operation, "_add_control_inputs", orig_add_many, add_many),
-             (variable_class, "__init__", orig_variable_init, variable_init),
+             *([(variable_class, "__init__", orig_variable_init, variable_init)]
+               if variable_class is not object else []),
              *available_hooks(rec.control_names)]
     own = {(owner, name): name in owner.__dict__ for owner, name, _, _ in installed}
     for owner, name, _, hook in installed:
