@@ -9,14 +9,13 @@ from typing import Any
 
 import networkx as nx
 
+from tfgraphviz.explain_control import control_findings, state_findings
 from tfgraphviz.explain_graph import (
     autograph_findings,
     call_findings,
-    control_findings,
     finding,
     initializer_findings,
     print_op_findings,
-    state_findings,
 )
 from tfgraphviz.explain_pitfall import pitfall_findings
 from tfgraphviz.explain_source import Source, find_def, frames
