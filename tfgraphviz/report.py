@@ -58,6 +58,12 @@ def _packed(value: Any) -> str:
     return base64.b64encode(gzip.compress(data.encode("utf-8"), 9, mtime=0)).decode("ascii")
 
 
+def _gzipped(name: str) -> str:
+    """An asset, gzip-compressed (no timestamp) and base64-encoded."""
+    data = asset(name).encode("utf-8")
+    return base64.b64encode(gzip.compress(data, 9, mtime=0)).decode("ascii")
+
+
 def _script_text(text: str) -> str:
     """Text that cannot end its <script> element early."""
     return text.replace("</script", "<\\/script").replace("<!--", "<\\!--")
@@ -120,9 +126,9 @@ def build_html(*, source_name: str, source_text: str, functions: list[ReportFunc
         f"<pre>{html.escape(licence)}</pre></details></footer>",
         f'<script type="application/json" id="tfg-meta">{_json(meta)}</script>',
         *blobs,
-        # Viz.js runs in a worker (made from this text as a blob: URL), not in the page
-        f'<script type="text/plain" id="tfg-viz">/*\n{_script_text(licence)}*/\n'
-        f"{_script_text(asset(VIZ_JS))}</script>",
+        # Viz.js (its licence is in the footer), gzip+base64 like the graphs: the page unpacks
+        # it into a worker (a blob: URL) that lays the graphs out
+        f'<script type="application/octet-stream" id="tfg-viz">{_gzipped(VIZ_JS)}</script>',
         f"<script>{_script_text(asset('report.js'))}</script>",
         "</body></html>",
         "",

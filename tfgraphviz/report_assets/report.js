@@ -269,9 +269,12 @@
     pending.clear();
   }
 
-  function getWorker() {
+  let vizSource = null;
+  async function getWorker() {
+    if (!vizSource) vizSource = gunzip($("tfg-viz").textContent);
+    const viz = await vizSource;
     if (worker) return worker;
-    const source = $("tfg-viz").textContent + "\n;(" + workerMain.toString() + ")();\n";
+    const source = viz + "\n;(" + workerMain.toString() + ")();\n";
     workerUrl = URL.createObjectURL(new Blob([source], { type: "text/javascript" }));
     worker = new Worker(workerUrl);
     worker.onmessage = (ev) => {
@@ -285,13 +288,14 @@
     return worker;
   }
 
-  function layout(dot, attrs) {
+  async function layout(dot, attrs) {
+    const w = await getWorker();
     return new Promise((resolve, reject) => {
       const id = ++seq;
       const timer = setTimeout(() => stopWorker("it took longer than " + LAYOUT_TIMEOUT / 1000 + " s"),
         LAYOUT_TIMEOUT);
       pending.set(id, { resolve, reject, timer });
-      getWorker().postMessage({ id, dot, attrs: attrs || {} });
+      w.postMessage({ id, dot, attrs: attrs || {} });
     });
   }
 
