@@ -638,3 +638,12 @@ def test_range_for_index_structures_and_captures_are_named(tmp_path_factory):
     assert graph.nodes[f"while{SEP}body{SEP}ret:5"]["py_name"] == "total"
     assert "ag__.for_stmt(" in entries[0].autograph.splitlines()[
         graph.nodes["while"]["autograph_line"] - 1]
+    by_name = {t.name: t for t in entries}
+    # an if whose variables are first set in its branches: named from what they return
+    choose = to_networkx(by_name["choose"].graphs[0], "choose")
+    for role in ("then", "else"):
+        assert [choose.nodes[f"cond{SEP}{role}{SEP}ret:{i}"]["py_name"] for i in range(3)] \
+            == ["both[0]", "both[1]", "sign"]
+        assert choose.nodes[f"cond{SEP}{role}{SEP}arg:0"]["py_name"] == "x"  # captured
+    slope = to_networkx(by_name["slope"].graphs[0], "slope")
+    assert slope.nodes[f"cond{SEP}then{SEP}ret:0"]["py_name"] == "y"

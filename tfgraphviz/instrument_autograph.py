@@ -3,6 +3,7 @@ AutoGraph gave the variables of the While and If ops it built."""
 
 from __future__ import annotations
 
+import contextlib
 import re
 import sys
 from dataclasses import dataclass, field
@@ -62,6 +63,7 @@ class _Pending:
     names: list[str]
     counts: list[int] | None = None  # tensors per variable, once known
     done: bool = False
+    state: list[Any] = field(default_factory=lambda: [None])  # an if's last branch results
 
 
 def _flat_count(value: Any) -> int:
@@ -105,10 +107,11 @@ class ControlNames:
             if top.counts is not None and len(top.counts) == len(names) + 1:
                 names.insert(0, "ran once")  # AutoGraph's flag for loops that must run once
             names = WHILE_EXTRA + _expand(names, top.counts)
+        elif top.state[0] is not None:  # the structure of what the branches returned
+            names = _expand(top.names, [_flat_count(v) for v in top.state[0]])
+            names = names if len(names) <= len(op.outputs) else []  # then: gradients' extras
         else:
-            names = _expand(top.names, top.counts)
-            if len(names) != len(op.outputs):
-                names = list(top.names) if len(top.names) == len(op.outputs) else []
+            names = list(top.names) if len(top.names) == len(op.outputs) else []
         self.by_graph.setdefault(id(graph), {})[op.name] = names
         return True
 
@@ -147,14 +150,16 @@ def hooks(names: ControlNames) -> list[tuple[Any, str, Any, Any]]:
                    symbol_names: Any, nouts: Any) -> Any:
         shown = [_display(n) for n in symbol_names][:nouts] if nouts else [""]
         pending = _Pending("if", ops.get_default_graph(), shown)
+        spy = get_state
         if nouts:
-            try:
-                pending.counts = [_flat_count(v) for v in tuple(get_state())[:nouts]]
-            except Exception:  # noqa: BLE001 - leave the names unexpanded
-                pending.counts = None
+            def spy() -> Any:  # the branches' results as each branch ends: their structure
+                values = get_state()
+                with contextlib.suppress(Exception):
+                    pending.state[0] = tuple(values)[:nouts]
+                return values
         names.pending.append(pending)
         try:
-            return orig_if(cond, body, orelse, get_state, set_state, symbol_names, nouts)
+            return orig_if(cond, body, orelse, spy, set_state, symbol_names, nouts)
         finally:
             names.pending.pop()
 
