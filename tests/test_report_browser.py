@@ -129,6 +129,9 @@ def test_report_opens_offline_without_errors_and_draws_something(driver, loops_r
 
     _open(driver, loops_report)
     assert driver.execute_script("return document.querySelectorAll('#stage g.node').length") > 10
+    legend = driver.execute_script(
+        "return [...document.querySelectorAll('#legend-body g.node')].map(g => g.textContent)")
+    assert any("stateful op" in text or "input of the function" in text for text in legend)
     # nothing left the file: every request the browser made is the page itself or data:/blob:
     urls = []
     for entry in driver.get_log("performance"):

@@ -568,7 +568,10 @@
       const ul = el("ul", "traces");
       for (const t of traces) {
         let text = "trace " + t.index + ": " + (t.signature || "");
-        if (t.cause && t.cause.argument) text += " — retraced because " + t.cause.argument + " changed: " + t.cause.change;
+        if (t.cause && t.cause.argument) {
+          text += " — traced again because " + t.cause.argument + " changed" +
+            (t.cause.what ? " (" + t.cause.what + ")" : "") + ": " + t.cause.change;
+        }
         else if (t.cause && t.cause.by_tensorflow) text += " — traced again by TensorFlow: " + t.cause.by_tensorflow;
         const li = el("li", "", text);
         for (const p of t.printed || []) li.append(el("div", "printed", "printed at " + p.where + ": " + p.text));
