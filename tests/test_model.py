@@ -647,3 +647,23 @@ def test_range_for_index_structures_and_captures_are_named(tmp_path_factory):
         assert choose.nodes[f"cond{SEP}{role}{SEP}arg:0"]["py_name"] == "x"  # captured
     slope = to_networkx(by_name["slope"].graphs[0], "slope")
     assert slope.nodes[f"cond{SEP}then{SEP}ret:0"]["py_name"] == "y"
+
+
+def test_public_to_networkx_names_loop_variables_and_autograph_lines():
+    import tensorflow as tf
+
+    import tfgraphviz
+
+    @tf.function
+    def countdown(n):
+        total = tf.constant(0)
+        while n > 0:
+            total += n
+            n -= 1
+        return total
+
+    graph = tfgraphviz.to_networkx(countdown, tf.constant(3))
+    assert [graph.nodes[f"while{SEP}body{SEP}arg:{i}"]["py_name"] for i in range(4)] == \
+        ["loop counter", "maximum iterations", "total", "n"]
+    code = tf.autograph.to_code(countdown.python_function).splitlines()
+    assert "ag__.while_stmt(" in code[graph.nodes["while"]["autograph_line"] - 1]

@@ -296,10 +296,13 @@ def _variable_names(namespace: dict[str, Any], wanted: set[int]) -> dict[int, st
 
 def extract_concrete(concrete: Any, rec: Recording, user_file: Path,
                      namespace: dict[str, Any], output: str = "",
-                     converted: str = "") -> TracedGraph:
+                     converted: str | None = None) -> TracedGraph:
     """Turn a ConcreteFunction into a TracedGraph; `converted` names the function of the
-    AutoGraph code the ops' `autograph_line` refer to (`tf__f`, "" for none)."""
+    AutoGraph code the ops' `autograph_line` refer to (`tf__f`, "" for none; None: the
+    function whose trace made `concrete`, as recorded)."""
     graph = concrete.graph
+    if converted is None:
+        converted = _converted_of(concrete, rec)
     traced = TracedGraph(signature_of(concrete), graph.as_graph_def(), trace_output=output)
     traced.op_info[MAIN] = _op_table(graph, user_file, rec.autograph_ops.get(id(graph)),
                                      converted)
@@ -325,6 +328,18 @@ def extract_concrete(concrete: Any, rec: Recording, user_file: Path,
         traced.variables[internal.op.name] = by_id.get(id(var), str(path))
     traced.outputs = [t.name for t in graph.outputs]
     return traced
+
+
+def _converted_of(concrete: Any, rec: Recording) -> str:
+    """`tf__f`: AutoGraph's name for the Python function whose recorded trace made `concrete`
+    ("" if it was not traced while recording)."""
+    for record in rec.traces:
+        if record.concrete is concrete and record.function is not None:
+            python = getattr(record.function, "python_function", None)
+            original = getattr(python, "__original_wrapped__", python)
+            name = getattr(getattr(original, "__func__", original), "__name__", "")
+            return f"tf__{name}" if isinstance(name, str) and name.isidentifier() else ""
+    return ""
 
 
 def extract_graph(graph: Any, user_file: Path, rec: Recording | None = None) -> TracedGraph:
