@@ -168,6 +168,12 @@ def test_clicking_an_op_shows_it_beside_its_source_and_autograph_lines(driver, l
     assert highlighted.find_element("css selector", ".no").text == str(loop_line)
     autograph = driver.find_element("css selector", "#ag .line.main").text
     assert "for_stmt" in autograph  # the converted `for`, side by side with the original
+    for panel in ("src", "ag"):  # both lines scrolled into view in their panels
+        assert driver.execute_script(
+            "const pre = document.getElementById(arguments[0]).getBoundingClientRect();"
+            "const line = document.querySelector('#' + arguments[0] + ' .line.main')"
+            ".getBoundingClientRect();"
+            "return line.top >= pre.top && line.bottom <= pre.bottom;", panel), panel
     assert _problems(driver) == []
 
 
@@ -284,6 +290,11 @@ def test_explanation_links_select_their_ops_and_lines(driver, loops_report):
     assert lit and lit == wanted
     line = driver.find_element("css selector", "#src .line.main .no").text
     assert line == str(finding["line"])
+    assert driver.execute_script(  # the page panned to the selected op
+        "const c = document.getElementById('canvas').getBoundingClientRect();"
+        "const g = document.querySelector('#stage g.node.sel').getBoundingClientRect();"
+        "const x = g.left + g.width / 2, y = g.top + g.height / 2;"
+        "return x > c.left && x < c.right && y > c.top && y < c.bottom;")
     assert _problems(driver) == []
 
 

@@ -531,7 +531,7 @@
     }
     if (last) {
       last.classList.add("main");
-      pre.scrollTop = last.offsetTop - pre.offsetTop - pre.clientHeight / 2;
+      pre.scrollTop = last.offsetTop - pre.clientHeight / 2;  // the pre is its offsetParent
     }
   }
 
@@ -546,11 +546,22 @@
     return false;
   }
 
+  function ensureVisible(id) {
+    // pan so that the node is in view, when it is not
+    const pos = screenPos(id);
+    const box = $("canvas").getBoundingClientRect();
+    if (!pos || (pos.x > 20 && pos.y > 20 && pos.x < box.width - 20 && pos.y < box.height - 20)) return;
+    state.tx += box.width / 2 - pos.x;
+    state.ty += box.height / 2 - pos.y;
+    applyTransform();
+  }
+
   async function select(i, revealIt) {
     const G = state.G;
     if (revealIt) await revealAndDraw([i]);
     state.sel = i;
     markNodes();
+    if (revealIt || revealIt === undefined) ensureVisible(state.vis[i]);
     showNode(i);
     const n = G.nodes[i];
     highlightCode($("src"), sourceLines(n));
@@ -612,7 +623,7 @@
         ? [...new Set(ids.flatMap((i) => G.outs[i]))].filter((k) => state.hl.has(G.edges[k][1])) : [];
       if (ids.length) {
         if (!await revealAndDraw(ids.slice(0, MAX_REVEAL))) markNodes();
-        await select(ids[0], false);
+        await select(ids[0]);
       } else {
         markNodes();
       }
