@@ -93,7 +93,7 @@ def graph_payload(model: nx.MultiDiGraph, depth: int | str, expand: tuple[str, .
             "path": "/".join(path), "l": node_label(data),
             "s": styles(attr_list(node_style(data))),
             "t": quoted(node_tooltip(data, where.get(body, ""))),
-            "m": [index[m] for m in members[path]][:1], "count": len(members[path]),
+            "m": [index[m] for m in members[path][:1]], "count": len(members[path]),
         })
 
     nodes = []
