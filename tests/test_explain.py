@@ -249,3 +249,13 @@ def test_a_finding_lists_at_most_max_ops_and_says_how_many(tmp_path):
     assert many["ops"] == ids[:MAX_OPS] and many["ops_total"] == MAX_OPS + 50
     assert many["where"] == "f.py:1"
     assert "ops_total" not in finding("state", "text", src, 0, 0, ids[:3])
+
+
+
+def test_other_tracing_errors_are_said_with_their_line():
+    fns = explain_file(DATA / "explain_variable.py")
+    error = one(fns["first_of"], "trace_error", "trace 1 of `first_of` failed at line 29",
+                "`raise ValueError(", "ValueError: first_of needs a known length")
+    assert error["where"] == "explain_variable.py:29" and error["trace"] == 0
+    assert fns["first_of"]["traces"][0]["error_kind"] == "other"
+    assert not found(fns["affine"], "trace_error")  # the variable error is the pitfall

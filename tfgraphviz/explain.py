@@ -143,6 +143,14 @@ def _trace_findings(name: str, traces: list[dict[str, Any]], src: Source, def_li
                     f"changed {cause['change']} ({_WHY.get(cause['what'], cause['what'])})")
         out.append(finding("retrace", text, src, def_line, trace["graph"],
                            trace=trace["index"]))
+    for trace in traces:
+        if trace["error"] and trace["error_kind"] != "variable_creation":
+            line = trace["error_line"] or 0
+            at = f" at line {line} (`{src.code(line)}`)" if line else ""
+            first = trace["error"].splitlines()[0]
+            out.append(finding("trace_error", f"trace {trace['index'] + 1} of `{name}` "
+                               f"failed{at}: {first[:200]}", src, line, None,
+                               trace=trace["index"]))
     out += _hints(name, traces, src, def_line)
     mine = [t for t in traces if not (t["cause"] or {}).get("by_tensorflow")]
     if len(mine) > MANY_TRACES:

@@ -21,3 +21,10 @@ counter = Counter()
 def affine(x):
     weights = tf.Variable(tf.ones([2]))
     return x * weights
+
+
+@tf.function(input_signature=[tf.TensorSpec([None], tf.float32)])
+def first_of(x):
+    if x.shape[0] is None:
+        raise ValueError("first_of needs a known length")
+    return x[0]
