@@ -20,6 +20,8 @@ from tfgraphviz.explain_graph import (
 from tfgraphviz.explain_pitfall import pitfall_findings
 from tfgraphviz.explain_source import Source, find_def, frames
 
+# kinds of targets whose code is not a def of the user's file that AutoGraph converted
+NO_DEF = ("graph", "keras", "keras_fit", "keras_evaluate", "keras_predict", "restored")
 MANY_TRACES = 3  # more traces than this made by the user's calls earns a warning
 _AT_LINE = re.compile(r"\n\s*at ([^\n:]+):(\d+)")
 _VARIABLE_ERRORS = ("create variables on non-first call", "tf.Variables created on the first")
@@ -258,8 +260,7 @@ def explain_function(traced: Any, models: list[nx.MultiDiGraph], source: Path,
     for i, trace in enumerate(traces):
         trace["cause"] = _cause(trace, traces[:i])
     func = find_def(src, traced.name, _seen_lines(models, traces)) \
-        if traced.kind not in ("graph", "keras", "keras_fit", "keras_evaluate",
-                               "keras_predict") else None
+        if traced.kind not in NO_DEF else None
     def_line = func.lineno if func is not None else 0
     findings = _trace_findings(traced.name, traces, src, def_line)
     findings += _print_findings(traces, src)
