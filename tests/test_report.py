@@ -106,6 +106,20 @@ def test_folded_blocks_unfold_and_open_one_level_at_a_time(blocks):
     assert "block1/Relu" in ops and "block0/Relu" not in ops
 
 
+def test_a_view_too_big_for_the_page_starts_at_the_automatic_depth(blocks, monkeypatch):
+    import tfgraphviz.report_data as report_data
+
+    many = _blocks(40)  # more ops than the automatic depth draws whole
+    whole = graph_payload(many, "all", (), True, None)
+    auto = graph_payload(many, "auto", (), True, None)
+    assert whole["start"] == "" and whole["opened"] != auto["opened"]
+    monkeypatch.setattr(report_data, "MAX_START", many.number_of_nodes() - 1)
+    small = report_data.graph_payload(many, "all", (), True, None)
+    assert "depth all" in small["start"] and "automatic depth" in small["start"]
+    assert small["opened"] == auto["opened"] and small["runs"] == auto["runs"]
+    assert report_data.graph_payload(blocks, "all", (), True, None)["start"] == ""
+
+
 def test_every_op_has_its_look_details_and_edges(blocks):
     payload = graph_payload(blocks, "auto", (), True, None)
     assert len(payload["nodes"]) == blocks.number_of_nodes()

@@ -25,6 +25,8 @@ from tfgraphviz.style import (
 )
 
 EDGE_TEXT_KEYS = ("label", "tooltip", "labeltooltip")
+MAX_START = 2000  # a first view with more nodes starts at the automatic depth (report.js lays
+# out at most 2,000 nodes)
 EXTRA_KEYS = ("variable", "py_name", "arg_name", "feeds", "device", "stateful", "auto_created",
               "function_output", "unused", "control_output", "index")
 
@@ -71,6 +73,15 @@ def graph_payload(model: nx.MultiDiGraph, depth: int | str, expand: tuple[str, .
 
     hier, assign, texts, settings = views._plan(model, depth, expand, fold, noise)
     drawn = views._build(model, hier, assign, texts, settings)
+    start = ""
+    if drawn.number_of_nodes() > MAX_START and depth != "auto":
+        planned = views._plan(model, "auto", expand, fold, noise)
+        smaller = views._build(model, *planned)
+        if smaller.number_of_nodes() < drawn.number_of_nodes():
+            start = (f"The view asked for (depth {depth}) has {drawn.number_of_nodes():,} "
+                     f"nodes, more than the page lays out ({MAX_START:,}): it starts at the "
+                     "automatic depth instead. Click a box to open it.")
+            (hier, assign, texts, settings), drawn = planned, smaller
     absorbed = absorb_noise(model)[0] if settings.get("noise") else {}
     index = {node: i for i, node in enumerate(model.nodes)}
     styles = Table()
@@ -171,7 +182,8 @@ def graph_payload(model: nx.MultiDiGraph, depth: int | str, expand: tuple[str, .
         {"link", "scope"} if containers else set())
     legend = legend_lines([k for k in LEGEND_TEXT if k in keys])
     return {
-        "title": heading_of(model), "header": header, "nodes": nodes, "edges": edges,
+        "title": heading_of(model), "header": header, "start": start, "nodes": nodes,
+        "edges": edges,
         "containers": containers, "opened": opened, "runs": runs, "bodies": body_list,
         "styles": styles.list(), "merged": merged_styles, "legend": legend,
         "view": drawn.graph.get("view", {}),
