@@ -7,7 +7,7 @@ import json
 import re
 import xml.etree.ElementTree as ET
 
-from .conftest import EXAMPLES, assert_clean_error, run_cli
+from .conftest import DATA, EXAMPLES, assert_clean_error, run_cli
 
 
 def test_collapsed_view_links_every_scope_to_its_page(tmp_path):
@@ -45,3 +45,16 @@ def test_bad_depth_is_refused_before_tensorflow_loads(tmp_path):
                      "--depth", "zero")
     assert_clean_error(result, 2, "--depth zero: give auto, all or a whole number")
     assert not (tmp_path / "o").exists()
+
+
+def test_page_of_a_body_without_its_caller_names_the_caller(tmp_path):
+    """At depth 1 a called function's body is a scope of its own: its page holds the body but
+    not the op that calls it (this raised KeyError before)."""
+    result = run_cli("render", str(DATA / "drawing_nested_call.py"), "-o", str(tmp_path),
+                     "-f", "outer", "--depth", "1", "--format", "svg")
+    assert result.code == 0, result.stderr
+    (page,) = (tmp_path / "outer" / "scopes").iterdir()
+    text = page.read_text()
+    ET.fromstring(text)
+    assert "function called by PartitionedCall (PartitionedCall)" in text
+    assert all(f">{name}<" in text for name in ("Sin", "Sin_1", "Sin_2"))  # the body

@@ -148,12 +148,15 @@ def to_dot(graph: nx.MultiDiGraph, title: str | None = None) -> str:
                         graph.nodes[u].get("body") == body for u in graph.predecessors(node)):
                     lines.append(f'{indent}{first} -> {ids[node]} [style="invis"];')
         for child in children.get(body, []):
-            caller = graph.nodes[child["caller"]]
+            inside = child["caller"] in graph  # not on a drill-down page of the body alone
+            caller = graph.nodes[child["caller"]] if inside else child.get("caller_data", {
+                "name": str(child["caller"]), "op": "?"})
             depth = int(child.get("depth", 1))
             number = next(clusters)
-            has_call = any(d["kind"] == "call" and graph.nodes[v].get("body") == child["id"]
-                           for _, v, d in graph.out_edges(child["caller"], data=True))
-            if not has_call and members.get(child["id"]):
+            has_call = inside and any(
+                d["kind"] == "call" and graph.nodes[v].get("body") == child["id"]
+                for _, v, d in graph.out_edges(child["caller"], data=True))
+            if inside and not has_call and members.get(child["id"]):
                 tie_to[id(child)] = (child, f"cluster_{number}")
             lines.append(f"{indent}subgraph cluster_{number} {{")
             label, tip = cluster_label(child, caller)

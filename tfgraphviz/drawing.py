@@ -73,13 +73,27 @@ def _scope_pages(graph: nx.MultiDiGraph, drawn: nx.MultiDiGraph, shown: dict[str
         sub = graph.subgraph(members[node]).copy()
         sub.graph.update(graph.graph, name=f"{graph.graph.get('name', '')} › "
                                            f"{data.get('scope_path') or data.get('name')}",
-                         bodies=[b for b in graph.graph.get("bodies", []) if b["id"] in {
-                             d.get("body") for _, d in sub.nodes(data=True)}],
+                         bodies=_page_bodies(graph, sub),
                          signature="", note="")
         page = f"{prefix}/scopes/{page_name(str(data.get('scope_path') or node))}.svg"
         data["link"] = quote(page)  # relative to the overview, which sits beside `prefix/`
         pages.append((page, sub, node))
     return pages
+
+
+def _page_bodies(graph: nx.MultiDiGraph, sub: nx.MultiDiGraph) -> list[dict[str, Any]]:
+    """The bodies a page shows; one whose caller is not on the page carries the caller's name
+    and op (`caller_data`) for its cluster's label."""
+    shown = {d.get("body") for _, d in sub.nodes(data=True)}
+    bodies = []
+    for body in graph.graph.get("bodies", []):
+        if body["id"] not in shown:
+            continue
+        if body["caller"] not in sub and body["caller"] in graph:
+            caller = graph.nodes[body["caller"]]
+            body = {**body, "caller_data": {"name": caller["name"], "op": caller["op"]}}
+        bodies.append(body)
+    return bodies
 
 
 def page_name(scope: str) -> str:
