@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import re
 import xml.etree.ElementTree as ET
+from urllib.parse import unquote
 
 from .conftest import DATA, EXAMPLES, assert_clean_error, run_cli
 
@@ -58,3 +59,26 @@ def test_page_of_a_body_without_its_caller_names_the_caller(tmp_path):
     ET.fromstring(text)
     assert "function called by PartitionedCall (PartitionedCall)" in text
     assert all(f">{name}<" in text for name in ("Sin", "Sin_1", "Sin_2"))  # the body
+
+
+def test_pages_a_new_render_no_longer_links_to_are_deleted(tmp_path):
+    """Re-rendering at another depth replaces the drill-down pages; a file the user put in the
+    pages folder, which no manifest lists, stays."""
+    source = str(EXAMPLES / "training_step.py")
+    first = run_cli("render", source, "-o", str(tmp_path), "-f", "train_step", "--depth", "1",
+                    "--format", "svg")
+    assert first.code == 0, first.stderr
+    scopes = tmp_path / "train_step" / "scopes"
+    before = {p.name for p in scopes.iterdir()}
+    (scopes / "mine.svg").write_text("<svg/>")
+    second = run_cli("render", source, "-o", str(tmp_path), "-f", "train_step", "--depth", "2",
+                     "--format", "svg")
+    assert second.code == 0, second.stderr
+    (cf,) = json.loads((tmp_path / "manifest.json").read_text())["functions"][0][
+        "concrete_functions"]
+    listed = {p.rpartition("/")[2] for p in cf["view"]["pages"]}
+    assert listed and listed != before
+    assert {p.name for p in scopes.iterdir()} == listed | {"mine.svg"}
+    svg = (tmp_path / "train_step.svg").read_text()
+    linked = {unquote(link) for link in re.findall(r'xlink:href="train_step/scopes/([^"]+)"', svg)}
+    assert linked == listed

@@ -127,7 +127,7 @@ def test_functions_gone_from_a_later_render_do_not_take_the_folder_with_them(hos
     assert again.code == 0, again.stderr
     assert sorted(p.name for p in out.iterdir() if p.is_file()) == [
         "f.0.dot", "f.0.json", "f.0.svg", "f.1.dot", "f.1.json", "f.1.svg", "f.autograph.py",
-        "manifest.json"]
+        "manifest.json", "report.html"]
     assert sorted(p.name for p in (out / "tensorboard").iterdir()) == ["f.0", "f.1"]
 
 

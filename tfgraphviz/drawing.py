@@ -48,6 +48,7 @@ class Drawn:
     files: dict[str, str]
     problems: list[tuple[str, int]]  # (message, exit code)
     view: dict[str, Any]
+    pages: list[str] | None = None  # drill-down pages written with this run's overview SVG
 
 
 def _layout(source: str, fmt: str, timeout: float, dpi: float) -> tuple[bytes, list[str]]:
@@ -135,6 +136,7 @@ def draw(graph: nx.MultiDiGraph, stem: str, folder: Path, formats: tuple[str, ..
         write_bytes(folder / f"{stem}.{fmt}", data)
         result.files[fmt] = f"{stem}.{fmt}"
     if "svg" in result.files:
+        result.pages = []
         _write_pages(pages, folder, stem, options, timeout, dpi, result)
     if any(f in LAYOUT_FORMATS and f not in result.files for f in formats) \
             and "dot" not in result.files:
@@ -170,6 +172,8 @@ def _write_pages(pages: list[tuple[str, nx.MultiDiGraph, str]], folder: Path, st
             result.problems.append((f"{page}: {exc}; that drill-down page is missing", 0))
             continue
         write_bytes(target / Path(page).name, data)
+        assert result.pages is not None
+        result.pages.append(f"{stem}/scopes/{Path(page).name}")
         written += 1
     if written:
         result.files["scopes"] = f"{stem}/scopes"

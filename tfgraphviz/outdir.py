@@ -21,6 +21,7 @@ MANIFEST = "manifest.json"
 # manifest lists was not written by tfgraphviz and is never deleted
 _OWN_FILE = re.compile(r"[^/.][^/]*\.(dot|svg|png|pdf|json|graphml|autograph\.py)|"
                        r"tensorboard/[^/.][^/]*|[^/.][^/]*/scopes")
+_OWN_PAGE = re.compile(r"[^/.][^/]*/scopes/[^/.][^/]*\.svg")
 
 
 def _cannot(folder: Path, reason: str) -> OutputError:
@@ -105,23 +106,43 @@ def read_manifest(folder: Path) -> dict[str, Any]:
     return old if isinstance(old, dict) else {}
 
 
-def files_by_owner(manifest: dict[str, Any]) -> dict[str, set[str]]:
-    """Files a manifest lists, grouped by the function (autograph) or trace that owns them."""
-    owners: dict[str, set[str]] = {}
+def _concretes(manifest: dict[str, Any]) -> Iterator[tuple[str, dict[str, Any]]]:
+    """(owner, entry) of every ConcreteFunction a manifest lists, and (`name/autograph`,
+    {"files": {"autograph": file}}) of every AutoGraph file."""
     functions = manifest.get("functions", [])
     for fn in functions if isinstance(functions, list) else []:
         if not isinstance(fn, dict):
             continue
         if isinstance(fn.get("autograph"), str):
-            owners.setdefault(f"{fn.get('name')}/autograph", set()).add(fn["autograph"])
+            yield f"{fn.get('name')}/autograph", {"files": {"autograph": fn["autograph"]}}
         concretes = fn.get("concrete_functions", [])
         for i, cf in enumerate(concretes if isinstance(concretes, list) else []):
-            files = cf.get("files", {}) if isinstance(cf, dict) else {}
-            owner = f"{fn.get('name')}/{cf.get('signature', i) if isinstance(cf, dict) else i}"
-            owners.setdefault(owner, set()).update(
-                f for f in (files.values() if isinstance(files, dict) else []) if
-                isinstance(f, str))
+            if isinstance(cf, dict):
+                yield f"{fn.get('name')}/{cf.get('signature', i)}", cf
+
+
+def _strings(value: Any) -> set[str]:
+    items = value.values() if isinstance(value, dict) else value if isinstance(value, list) \
+        else []
+    return {f for f in items if isinstance(f, str)}
+
+
+def files_by_owner(manifest: dict[str, Any]) -> dict[str, set[str]]:
+    """Files a manifest lists, grouped by the function (autograph) or trace that owns them."""
+    owners: dict[str, set[str]] = {}
+    for owner, cf in _concretes(manifest):
+        owners.setdefault(owner, set()).update(_strings(cf.get("files")))
     return owners
+
+
+def _pages_by_owner(manifest: dict[str, Any]) -> dict[str, set[str] | None]:
+    """Drill-down pages per trace; None where this render did not redraw the overview SVG."""
+    pages: dict[str, set[str] | None] = {}
+    for owner, cf in _concretes(manifest):
+        view = cf.get("view")
+        listed = view.get("pages") if isinstance(view, dict) else None
+        pages[owner] = _strings(listed) if isinstance(listed, list) else None
+    return pages
 
 
 def exists(folder: Path, rel: str) -> bool:
@@ -149,19 +170,42 @@ def remove_stale(folder: Path, old: dict[str, Any], new: dict[str, Any]) -> list
     for owner, files in sorted(files_by_owner(old).items()):
         if owner in current:
             continue
-        for rel in sorted(files - keep):
-            if not _OWN_FILE.fullmatch(rel) or rel == MANIFEST:
-                continue
-            path = folder / rel
-            try:
-                info = os.lstat(path)
-                if stat.S_ISDIR(info.st_mode):
-                    shutil.rmtree(path)
-                elif stat.S_ISREG(info.st_mode):
-                    os.unlink(path)
-                else:
-                    continue
-            except OSError:
-                continue
-            removed.append(rel)
+        removed += [rel for rel in sorted(files - keep)
+                    if _OWN_FILE.fullmatch(rel) and rel != MANIFEST and _remove(folder / rel)]
+    # drill-down pages an overview redrawn now no longer links to (scopes renamed or merged)
+    new_pages = _pages_by_owner(new)
+    for owner, pages in sorted(_pages_by_owner(old).items()):
+        now = new_pages.get(owner)
+        if pages is None or now is None:
+            continue
+        removed += [rel for rel in sorted(pages - now) if _OWN_PAGE.fullmatch(rel)
+                    and _real_folders(folder, Path(rel).parent) and _remove(folder / rel)]
     return removed
+
+
+def _real_folders(folder: Path, rel: Path) -> bool:
+    """Every step of `rel` below `folder` is a real folder, not a link to somewhere else."""
+    path = folder
+    for part in rel.parts:
+        path = path / part
+        try:
+            if not stat.S_ISDIR(os.lstat(path).st_mode):
+                return False
+        except OSError:
+            return False
+    return True
+
+
+def _remove(path: Path) -> bool:
+    """Delete a regular file or a real folder (never a link); True if it was deleted."""
+    try:
+        info = os.lstat(path)
+        if stat.S_ISDIR(info.st_mode):
+            shutil.rmtree(path)
+        elif stat.S_ISREG(info.st_mode):
+            os.unlink(path)
+        else:
+            return False
+    except OSError:
+        return False
+    return True

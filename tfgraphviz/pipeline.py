@@ -133,6 +133,8 @@ def _export(graph: Any, stem: str, plan: Plan, problems: list[Problem], name: st
                       plan.dpi, progress)
         files.update(result.files)
         drawn = result.view
+        if result.pages is not None:
+            drawn = {**drawn, "pages": sorted(result.pages)}
         problems += [Problem(name, message, code) for message, code in result.problems]
     return dict(sorted(files.items())), drawn
 
@@ -273,6 +275,10 @@ def _report(plan: Plan, source_text: str,
                             source_text=source_text, functions=functions)
     except (OSError, ValueError) as exc:
         problems.append(Problem("", f"{REPORT} not written: {exc}"))
+        return False
+    except Exception as exc:  # noqa: BLE001 - a bug in the report must not cost the drawings
+        problems.append(Problem("", f"{REPORT} not written: internal error {type(exc).__name__}:"
+                                f" {exc} (please report it; the other files are written)"))
         return False
     return True
 
