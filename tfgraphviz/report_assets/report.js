@@ -578,7 +578,7 @@
     if (traces.length) {
       const ul = el("ul", "traces");
       for (const t of traces) {
-        let text = "trace " + t.index + ": " + (t.signature || "");
+        let text = "trace " + (t.index + 1) + ": " + (t.signature || "");
         if (t.cause && t.cause.argument) {
           text += " — traced again because " + t.cause.argument + " changed" +
             (t.cause.what ? " (" + t.cause.what + ")" : "") + ": " + t.cause.change;
@@ -586,6 +586,10 @@
         else if (t.cause && t.cause.by_tensorflow) text += " — traced again by TensorFlow: " + t.cause.by_tensorflow;
         const li = el("li", "", text);
         for (const p of t.printed || []) li.append(el("div", "printed", "printed at " + p.where + ": " + p.text));
+        if (t.error) {
+          li.append(el("div", "printed", "failed" + (t.error_line ? " at line " + t.error_line : "") +
+            ": " + String(t.error).split("\n")[0]));
+        }
         ul.append(li);
       }
       box.append(ul);
