@@ -239,6 +239,18 @@ def test_to_text_one_finding_a_line_with_its_place():
     assert len(lines) == 3 + len({(f["where"], f["text"]) for f in fn["findings"]})
 
 
+def test_to_text_says_which_trace_a_finding_of_one_drawing_is_about():
+    from tfgraphviz.explain import to_text
+
+    fn = explain_file(EXAMPLES / "loops_and_conds.py")["power"]
+    unrolled = [ln for ln in to_text({"functions": [fn]}) if "unrolled" in ln]
+    assert len(unrolled) == 2
+    assert "(trace 1) " in unrolled[0] and "3 copies" in unrolled[0]
+    assert "(trace 2) " in unrolled[1] and "5 copies" in unrolled[1]
+    retrace = [ln for ln in to_text({"functions": [fn]}) if "traced again" in ln]
+    assert retrace and not any(": (trace" in ln for ln in retrace)  # it names it already
+
+
 def test_a_finding_lists_at_most_max_ops_and_says_how_many(tmp_path):
     from tfgraphviz.explain_graph import MAX_OPS, finding
     from tfgraphviz.explain_source import Source

@@ -303,11 +303,17 @@ def to_text(explanation: dict[str, Any]) -> list[str]:
         for trace in traces:
             state = "failed" if trace.get("error") else "ok"
             lines.append(f"  trace {trace['index'] + 1} {trace['signature'] or '()'}: {state}")
+        # with several drawings, a finding about one of them says which trace made it
+        made_by = {t["graph"]: t["index"] for t in traces if t.get("graph") is not None}
         seen: set[tuple[str, str]] = set()
         for item in fn.get("findings", []):
-            key = (item["where"], item["text"])
+            text = item["text"]
+            trace = f"trace {made_by.get(item.get('graph'), -1) + 1}"
+            if len(made_by) > 1 and item.get("graph") in made_by and trace not in text:
+                text = f"({trace}) {text}"
+            key = (item["where"], text)
             if key in seen:
                 continue
             seen.add(key)
-            lines.append(f"  {item['where'] or fn['name']}: {item['text']}")
+            lines.append(f"  {item['where'] or fn['name']}: {text}")
     return lines

@@ -9,6 +9,7 @@
   const LAYOUT_TIMEOUT = 30000; // ms; a layout still running then is stopped
   const MAX_ROWS = 200; // inputs/outputs listed in the details panel
   const MAX_REVEAL = 12; // a finding opens the scopes of at most this many of its ops
+  const MAX_REVEAL_NODES = 400; // ... unless that would draw more nodes: their boxes are marked
   const MIN_SCALE = 0.5; // the first view of a big graph: readable, its top centred
   const $ = (id) => document.getElementById(id);
   const el = (tag, cls, text) => {
@@ -312,11 +313,14 @@
 
   let drawing = 0;
   // "ok", "failed" (nothing changed on screen) or "stale" (a later draw replaced it)
-  async function draw(anchor) {
+  async function draw(anchor, limit) {
     const G = state.G;
     const t0 = performance.now();
     const vis = visibleIds(G);
     const built = buildDot(G, vis);
+    if (limit && (built.tooMany || built.count > limit)) {
+      return "too big";  // the caller says what it does instead
+    }
     if (built.tooMany) {
       message("Opening that would show " + built.tooMany + " nodes and " + built.edges +
         " edges (at most " + MAX_VISIBLE + " and " + MAX_EDGES + " are laid out in the page): " +
@@ -540,9 +544,14 @@
     const open = new Set(state.open), broken = new Set(state.broken);
     ids.forEach(reveal);
     if (state.open.size === open.size && state.broken.size === broken.size) return true;
-    if (await draw(null) !== "failed") return true;
+    const done = await draw(null, MAX_REVEAL_NODES);
+    if (done !== "failed" && done !== "too big") return true;
     state.open = open;
     state.broken = broken;
+    if (done === "too big") {
+      $("status").textContent = "the ops of this finding are inside the marked boxes " +
+        "(opening them all would draw more than " + MAX_REVEAL_NODES + " nodes)";
+    }
     return false;
   }
 
