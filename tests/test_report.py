@@ -185,3 +185,24 @@ def test_hostile_text_cannot_break_out_of_the_page(blocks):
     assert "<title>&lt;/title&gt;x.py" in page
     meta = json.loads(scripts[0])
     assert meta["source_text"] == hostile and meta["functions"][0]["name"] == hostile
+
+
+def test_each_edge_of_the_page_keeps_its_kind_and_origin(tmp_path):
+    """The page numbers edge kinds; the numbers must still name the right kind after the
+    payload went through the page's (key-sorted) JSON: data edges drawn as data, automatic
+    control edges as automatic, your own as yours."""
+    example = EXAMPLES / "control_deps.py"
+    result = run_cli("render", str(example), "-o", str(tmp_path), "--format", "json")
+    assert result.code == 0, result.stderr
+    _, _, (payload,) = _page(tmp_path / "report.html")
+    model = json.loads((tmp_path / "step.json").read_text())
+    ids = [n["id"] for n in payload["nodes"]]
+    expected = sorted(
+        (e["source"], e["target"], e["kind"] + (f":{e.get('origin', 'unknown')}"
+                                                 if e["kind"] == "control" else ""))
+        for e in model["links"])
+    got = sorted((ids[e[0]], ids[e[1]], payload["kinds"][e[4]]) for e in payload["edges"])
+    assert got == expected
+    assert {"data", "control:automatic", "control:user", "control:library"} <= set(
+        payload["kinds"])
+    assert set(payload["merged"]) == set(payload["kinds"])

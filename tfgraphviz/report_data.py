@@ -186,6 +186,7 @@ def graph_payload(model: nx.MultiDiGraph, depth: int | str, expand: tuple[str, .
         "edges": edges,
         "containers": containers, "opened": opened, "runs": runs, "bodies": body_list,
         "styles": styles.list(), "merged": merged_styles, "legend": legend,
+        "kinds": merged.list(),  # edge kind numbers of `edges` (`merged` is written key-sorted)
         "view": drawn.graph.get("view", {}),
         "title_label": title_label(heading_of(model), str(model.graph.get("note", ""))),
         "index_text": {i: index_text(d) for i, (_, d) in enumerate(model.nodes(data=True))

@@ -49,7 +49,6 @@
     G.edges.forEach((e, k) => { G.outs[e[0]].push(k); G.ins[e[1]].push(k); });
     G.runOf = new Map();
     G.runs.forEach((r, k) => r.m.forEach((c) => G.runOf.set(c, k)));
-    G.kinds = Object.keys(G.merged);
     cache.set(key, G);
     return G;
   }
@@ -123,7 +122,7 @@
       if (e.length > 6) m.shapes.add(e[3]);
       m.wheres.add(e[5]);
     });
-    const mkNames = Object.keys(G.merged);
+    const mkNames = G.kinds;
     const edgeLines = [];
     const hasPredInBody = new Set();
     const callInto = new Set();
