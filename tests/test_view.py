@@ -230,3 +230,26 @@ def test_view_and_its_dot_are_deterministic_across_processes():
                               env=env, cwd=ROOT, timeout=300, check=True)
         outputs.append(proc.stdout.strip().splitlines()[-1])
     assert outputs[0] == outputs[1]
+
+
+def test_scopes_side_by_side_with_the_same_name_are_told_apart():
+    """The gradient of scope `layer` lives in `gradient_tape/layer`: drawn beside `layer`, it
+    is labelled by the end of its path that differs; a scope whose name is unique keeps it."""
+    import tensorflow as tf
+
+    from tfgraphviz.style import node_label
+
+    def f(x: Any) -> Any:
+        with tf.GradientTape() as tape:
+            tape.watch(x)
+            with tf.name_scope("layer"):
+                y = tf.reduce_sum(tf.sin(x) * 2.0)
+        return tape.gradient(y, x)
+
+    drawn = view(_trace(f, tf.TensorSpec([3])), depth=1, expand=["gradient_tape"])
+    scopes = {d["scope_path"]: d for _, d in drawn.nodes(data=True) if d["kind"] == "scope"}
+    assert {"layer", "gradient_tape/layer"} <= set(scopes)
+    assert "<b>layer</b>" in node_label(scopes["layer"])
+    assert "<b>gradient_tape/layer</b>" in node_label(scopes["gradient_tape/layer"])
+    lonely = [d for p, d in scopes.items() if p.rpartition("/")[2] != "layer"]
+    assert all("label_path" not in d for d in lonely)

@@ -110,7 +110,8 @@ def scope_label(data: dict[str, Any]) -> str:
     """A collapsed scope: its last name part in bold, ×N when folded, the op count and what it
     contains."""
     path = str(data.get("scope_path") or data["name"])
-    label = f"<b>{html(short(path.rpartition('/')[2], 32))}</b>"
+    shown = str(data.get("label_path") or path.rpartition("/")[2])
+    label = f"<b>{html(short(shown, 48 if '/' in shown else 32))}</b>"
     folded = int(data.get("folded", 1))
     if folded > 1:
         last = str(data.get("fold_members", [""])[-1]).rpartition("/")[2]

@@ -265,6 +265,28 @@ def _auto_depth(hier: Hierarchy, keep: list[str], absorbed: dict[str, str], open
     return best[1], best[2]
 
 
+def _name_apart(out: nx.MultiDiGraph, scope_nodes: set[str]) -> None:
+    """Scopes drawn side by side with the same last name (`discriminator_1` of the forward pass
+    and `gradient_tape/discriminator_1`) get `label_path`: the shortest end of their paths
+    that tells them apart."""
+    same: dict[tuple[str, str], list[str]] = {}
+    for key in sorted(scope_nodes):
+        data = out.nodes[key]
+        same.setdefault((data["body"], data["scope_path"].rpartition("/")[2]), []).append(key)
+    for keys in same.values():
+        if len(keys) < 2:
+            continue
+        parts = {key: [s for s in out.nodes[key]["scope_path"].split("/") if not
+                       s.endswith("*")] for key in keys}  # virtual groups (`conv2_*`) aside
+        longest = k = max(len(p) for p in parts.values())
+        for k in range(2, longest + 1):  # noqa: B007 - k is the length that was found
+            ends = ["/".join(p[-k:]) for p in parts.values()]
+            if len(set(ends)) == len(ends):
+                break
+        for key, path in parts.items():
+            out.nodes[key]["label_path"] = "/".join(path[-k:])
+
+
 def _build(graph: nx.MultiDiGraph, hier: Hierarchy, assign: Assignment,
            texts: dict[str, list[str]], settings: dict[str, Any]) -> nx.MultiDiGraph:
     out = nx.MultiDiGraph()
@@ -288,6 +310,7 @@ def _build(graph: nx.MultiDiGraph, hier: Hierarchy, assign: Assignment,
             run = assign.runs.get(target, [target])
             out.add_node(key, **_scope_node(graph, target, assign.members[target], run, hier,
                                             depths))
+    _name_apart(out, scope_nodes)
     _edges(graph, ids, scope_nodes, out)
     used = {d.get("body", "") for _, d in out.nodes(data=True)}
     out.graph.update(graph.graph)
