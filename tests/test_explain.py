@@ -271,3 +271,22 @@ def test_other_tracing_errors_are_said_with_their_line():
     assert error["where"] == "explain_variable.py:29" and error["trace"] == 0
     assert fns["first_of"]["traces"][0]["error_kind"] == "other"
     assert not found(fns["affine"], "trace_error")  # the variable error is the pitfall
+
+
+# ---- the newcomer's trials (second round) ----------------------------------------------------
+def _line_of(path: Path, needle: str, after: int = 0) -> int:
+    return next(i for i, text in enumerate(path.read_text().splitlines(), 1)
+                if i > after and needle in text)
+
+
+def test_the_traced_def_is_found_by_its_code_line_not_by_its_name():
+    path = DATA / "explain_defs.py"
+    fns = explain_file(path)
+    model_call = _line_of(path, "def __call__")
+    assert fns["m.__call__"]["line"] == model_call
+    assert not any("self.count is None" in f["text"] for f in fns["m.__call__"]["findings"])
+    assert fns["c.__call__"]["line"] == _line_of(path, "def __call__", model_call)
+    power = fns["power_as_graph"]
+    assert power["line"] == _line_of(path, "def power")
+    unrolled = one(power, "unrolled", "`for _ in range(y)`", "3 copies")
+    assert unrolled["line"] == _line_of(path, "for _ in range(y)")

@@ -259,7 +259,8 @@ def explain_function(traced: Any, models: list[nx.MultiDiGraph], source: Path,
     traces = _traces(traced) if traced.kind != "graph" else []
     for i, trace in enumerate(traces):
         trace["cause"] = _cause(trace, traces[:i])
-    func = find_def(src, traced.name, _seen_lines(models, traces)) \
+    func = find_def(src, traced.name, _seen_lines(models, traces),
+                    getattr(traced, "def_line", 0)) \
         if traced.kind not in NO_DEF else None
     def_line = func.lineno if func is not None else 0
     findings = _trace_findings(traced.name, traces, src, def_line)

@@ -110,10 +110,17 @@ def own_frames(data: dict[str, Any], func: str) -> list[int]:
     return [line for line, name in frames(data.get("source") or []) if name == func]
 
 
-def find_def(source: Source, name: str, seen_lines: set[int]
+def find_def(source: Source, name: str, seen_lines: set[int], def_line: int = 0
              ) -> ast.FunctionDef | ast.AsyncFunctionDef | None:
-    """The def a traced function runs: `f`, `F.__call__`, `obj.method`, `f@12`, chosen among
-    defs of that name by the lines its ops and prints were seen at (the last one on a tie)."""
+    """The def a traced function runs: the one starting at `def_line` (its code object's
+    first line, decorators included) when known, whatever its name (`g = tf.function(f)`);
+    else by name, `f`, `F.__call__`, `obj.method`, `f@12`, chosen among defs of that name by
+    the lines its ops and prints were seen at (the last one on a tie)."""
+    if def_line:
+        at_line = [node for node, _ in source.defs() if def_line in
+                   (node.lineno, *[d.lineno for d in node.decorator_list])]
+        if at_line:
+            return at_line[0]
     base, _, at = name.partition("@")
     short = base.rpartition(".")[2]
     line_hint = int(re.match(r"\d*", at).group() or 0) if at else 0  # type: ignore[union-attr]

@@ -99,6 +99,9 @@ class TracedFunction:
     errors: list[str] = field(default_factory=list)
     needs_call: str | None = None  # the option to add when no trace was possible
     traces: list[TraceInfo] = field(default_factory=list)  # every trace, in order
+    # first line (decorators included) of the traced Python function's def in the user's
+    # file, from its code object; 0 if unknown or defined elsewhere
+    def_line: int = 0
 
 
 def _shape_text(shape: Any) -> str:

@@ -100,6 +100,18 @@ def _user_function(fn: Any) -> Any:
     return getattr(original, "__func__", original)
 
 
+def def_line(fn: Any, user_file: Path) -> int:
+    """The first line (decorators included) of the def of the Python function `fn` traces,
+    when that def is in the user's file; 0 otherwise."""
+    try:
+        code = getattr(_user_function(fn), "__code__", None)
+        if code is None or Path(code.co_filename).resolve() != user_file.resolve():
+            return 0
+        return int(code.co_firstlineno)
+    except Exception:  # noqa: BLE001 - user objects may raise on any probe
+        return 0
+
+
 def _trace_once(traced: TracedFunction, fn: Any, user_file: Path,
                 args: tuple[Any, ...] = (), kwargs: dict | None = None) -> None:
     try:
@@ -132,6 +144,8 @@ def trace_target(target: Target, calls: list[CallSpec], rec: Recording, user_fil
     fn = target.obj
     if target.kind in ("plain", "keras"):
         fn = tf.function(target.obj)
+    if target.kind != "keras":
+        traced.def_line = def_line(fn, user_file)
     if target.kind == "keras":
         specs = keras_input_specs(target.obj)
         if specs is not None:
