@@ -79,7 +79,8 @@ def cluster_label(body: dict[str, Any], caller: dict[str, Any]) -> tuple[str, st
     A bold run ends with a no-break space instead of the next run starting with one: SVG
     renderers (rsvg, browsers) drop a run's leading space, which ran "cond of" into "condof".
     """
-    by = f"{short(caller['name'], 40)} ({caller['op']})"
+    by = short(caller["name"], 40) + (f" ({caller['op']})" if caller["name"] != caller["op"]
+                                       else "")
     function = str(body.get("function", ""))
     if body["role"] == "callee":
         head, rest = short(function or "function", 40), f"function called by {by}"
