@@ -11,6 +11,7 @@ import pytest
 from .conftest import DATA, EXAMPLES
 
 _CACHE: dict[tuple[Path, tuple[str, ...]], dict[str, Any]] = {}
+_MODELS: dict[tuple[Path, str], list[Any]] = {}  # (file, function) -> models of its drawings
 
 
 def explain_file(path: Path, *functions: str) -> dict[str, dict[str, Any]]:
@@ -28,8 +29,10 @@ def explain_file(path: Path, *functions: str) -> dict[str, dict[str, Any]]:
             module = load_module(path)
             targets = select_targets(module, path, list(functions) or None)
             traced = [trace_target(t, [], rec, path, vars(module)) for t in targets]
-        _CACHE[key] = {t.name: explain_function(
-            t, [to_networkx(g, t.name) for g in t.graphs], path) for t in traced}
+        for t in traced:
+            _MODELS[(path, t.name)] = [to_networkx(g, t.name) for g in t.graphs]
+        _CACHE[key] = {t.name: explain_function(t, _MODELS[(path, t.name)], path)
+                       for t in traced}
     return _CACHE[key]
 
 
@@ -290,3 +293,16 @@ def test_the_traced_def_is_found_by_its_code_line_not_by_its_name():
     assert power["line"] == _line_of(path, "def power")
     unrolled = one(power, "unrolled", "`for _ in range(y)`", "3 copies")
     assert unrolled["line"] == _line_of(path, "for _ in range(y)")
+
+
+def test_a_funcgraph_is_said_to_be_traced_by_tf_function_and_its_result_is_used():
+    path = DATA / "explain_funcgraph.py"
+    fn = explain_file(path)["graph"]
+    said = one(fn, "func_graph", "`graph` is the graph tf.function traced for `double_strings`")
+    assert said["graph"] == 0
+    assert not found(fn, "tf1_graph")
+    (model,) = _MODELS[(path, "graph")]
+    add = next(n for n, d in model.nodes(data=True) if d["op"] in ("Add", "AddV2"))
+    assert not model.nodes[add]["unused"]
+    identity = next(n for n, d in model.nodes(data=True) if d["op"] == "Identity")
+    assert not model.nodes[identity]["unused"] and model.nodes[identity]["function_output"]

@@ -271,7 +271,15 @@ def explain_function(traced: Any, models: list[nx.MultiDiGraph], source: Path,
     for index, model in enumerate(models):
         findings += print_op_findings(model, index, src)
         findings += call_findings(model, index, src)
-        if traced.kind == "graph":
+        traced_by = getattr(traced.graphs[index], "traced_by", "") \
+            if index < len(traced.graphs) else ""
+        if traced.kind == "graph" and traced_by:
+            findings.append(finding(
+                "func_graph", f"`{traced.name}` is the graph tf.function traced for "
+                f"`{traced_by}` (a FuncGraph, as `.graph` of its ConcreteFunction gives it): "
+                "its outputs are the function's results, and tf.function added its automatic "
+                "control dependencies", src, 0, index, []))
+        elif traced.kind == "graph":
             findings += initializer_findings(model, index, src)
         if func is not None:
             findings += autograph_findings(model, index, src, func, traced.autograph)

@@ -46,6 +46,9 @@ class TracedGraph:
     # per graph: {While/If op name -> Python name AutoGraph gave each of its loop variables
     # (While: per input, loop counter and maximum iterations first; If: per output)}
     control_names: dict[str, dict[str, list[str]]] = field(default_factory=dict)
+    # a FuncGraph drawn as a tf.Graph target (`graph = f.get_concrete_function().graph`): the
+    # name of the function tf.function traced into it ("" for a graph built by hand)
+    traced_by: str = ""
 
 
 @dataclass
@@ -346,13 +349,24 @@ def _converted_of(concrete: Any, rec: Recording) -> str:
 
 
 def extract_graph(graph: Any, user_file: Path, rec: Recording | None = None) -> TracedGraph:
-    """Turn a TF1-style tf.Graph into a TracedGraph (no automatic control dependencies; who
-    wrote each control edge is known when the graph was built while `rec` was recording)."""
+    """Turn a tf.Graph into a TracedGraph: a TF1-style one (no automatic control dependencies;
+    who wrote each control edge is known when the graph was built while `rec` was recording),
+    or a FuncGraph tf.function traced (`traced_by` its function; its outputs are the
+    function's results; its automatic control dependencies known when traced while
+    recording)."""
+    from tensorflow.python.framework.func_graph import FuncGraph
+
     traced = TracedGraph("", graph.as_graph_def())
     traced.op_info[MAIN] = _op_table(graph, user_file)
     if rec is not None:
         traced.control_origins[MAIN] = rec.origins_for(graph)
     traced.auto_deps_known = rec is not None
+    if isinstance(graph, FuncGraph):
+        traced.traced_by = str(graph.name)
+        traced.outputs = [t.name for t in graph.outputs]
+        traced.auto_deps_known = rec is not None and id(graph) in rec.auto_deps
+        if rec is not None:
+            traced.auto_deps[MAIN] = rec.auto_deps_for(graph)
     return traced
 
 
