@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from tfgraphviz.discover import find_targets, select_targets
 from tfgraphviz.errors import FunctionNotFoundError, NoFunctionsError, SourceFileError
 from tfgraphviz.loader import load_module
 
-from .conftest import DATA, EXAMPLES
+from .conftest import DATA, EXAMPLES, run_cli
 
 
 def _targets(traced_examples, example):
@@ -165,3 +167,23 @@ def test_bad_names_are_reported_under_the_option_given():
         select_targets(module, path, ["g"], option="--call")
     with pytest.raises(FunctionNotFoundError, match=r"did you mean f@15"):
         select_targets(module, path, ["f@16"])
+
+
+def test_fit_of_a_model_whose_name_was_rebound_is_still_found(tmp_path):
+    """The first model's fit() step function is named after its call and line; the current
+    model's is found through the model as before."""
+    result = run_cli("render", str(DATA / "discover_keras_refit.py"), "--list")
+    assert result.code == 0, result.stderr
+    listed = {line.split(":")[0] for line in result.stdout.splitlines()}
+    assert {"model.train_function@12", "model.train_function", "model.predict_function"} <= \
+        listed
+    assert "model.train_function@16" not in listed  # the live model's: not twice
+    result = run_cli("render", str(DATA / "discover_keras_refit.py"), "-o", str(tmp_path),
+                     "-f", "model.train_function@12", "--format", "json")
+    assert result.code == 0, result.stderr
+    (fn,) = json.loads((tmp_path / "manifest.json").read_text())["functions"]
+    assert fn["kind"] == "keras_fit" and fn["trace_count"] == 1
+    model = json.loads((tmp_path / "model.train_function@12.json").read_text())
+    kernels = {n.get("variable") for n in model["nodes"]} - {None, ""}
+    assert any("dense" in k and "kernel" in k for k in kernels)
+    assert not any("dense_2" in k for k in kernels)  # the first model had one Dense layer

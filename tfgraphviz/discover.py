@@ -216,6 +216,10 @@ def _discover(module: types.ModuleType, path: Path
     for created in created_functions(module):
         if any(_covers(t, created) for t in targets):
             continue
+        if created.keras_step:  # a fit() of a model no name holds any more
+            add(Target(_unique(f"{created.name}@{created.line}", created, names),
+                       created.keras_step, created.function, shadowed=True))
+            continue
         if created.owner:
             method = f"{created.owner}.{created.name}"
             copies = [b for b in created.bound if not any(t.obj is b for t in targets)

@@ -105,6 +105,7 @@ class Created:
     owner: str = ""  # the class whose body created it (a method), else ""
     call_line: int = 0  # the module-level statement that was running
     bound: list[Any] = field(default_factory=list)  # copies bound to instances (methods)
+    keras_step: str = ""  # "keras_fit" etc. for the step function Keras made for a fit()
 
 
 _CREATED: weakref.WeakKeyDictionary[types.ModuleType, list[Created]] = \
@@ -153,7 +154,10 @@ def _note_creation(function: Any, path: Path, tf_dir: str,
         if Path(frame.f_code.co_filename).name not in _API_FILES:
             return  # made inside TensorFlow (tf.data, tf.saved_model.save, ...)
         frame = frame.f_back  # type: ignore[assignment]
-    if frame is None or frame.f_code.co_filename != str(path):
+    if frame is not None and frame.f_code.co_filename != str(path):
+        _note_keras_step(function, frame, path, created)
+        return
+    if frame is None:
         return
     user_frames = []
     probe: Any = frame
@@ -171,6 +175,49 @@ def _note_creation(function: Any, path: Path, tf_dir: str,
     name, line = where or (python_name, user_frames[-1].f_lineno)
     created.append(Created(function, re.sub(r"\W", "", str(name)) or "function", line, owner,
                            user_frames[-1].f_lineno))
+
+
+# Keras' own tf.functions that run a whole fit()/evaluate()/predict() step, by what makes them
+_KERAS_MAKERS = {"make_train_function": ("fit", "train_function"),
+                 "make_test_function": ("evaluate", "test_function"),
+                 "make_predict_function": ("predict", "predict_function")}
+_KERAS_OUTER = {"multi_step_on_iterator", "one_step_on_data_distributed", "multi_step_on_data"}
+
+
+def _note_keras_step(function: Any, frame: Any, path: Path, created: list[Created]) -> None:
+    """Record the step function Keras made for a `model.fit(...)` (evaluate, predict) of the
+    user's file, named `model.train_function` after the call: it stays drawable when the name
+    `model` is later bound to another model."""
+    if getattr(function.python_function, "__name__", "") not in _KERAS_OUTER:
+        return
+    maker = None
+    probe: Any = frame
+    while probe is not None and probe.f_code.co_filename != str(path):
+        maker = maker or _KERAS_MAKERS.get(probe.f_code.co_name)
+        probe = probe.f_back
+    if maker is None or probe is None:
+        return
+    method, attr = maker
+    line = probe.f_lineno
+    owner = "model"
+    try:
+        tree = ast.parse(path.read_bytes())
+        for node in ast.walk(tree):
+            if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+                    and node.func.attr == method and node.lineno <= line
+                    <= (node.end_lineno or node.lineno)):
+                owner = ast.unparse(node.func.value)
+                break
+    except (OSError, SyntaxError, ValueError):
+        pass
+    while probe.f_back is not None and probe.f_back.f_code.co_filename == str(path):
+        probe = probe.f_back  # the module-level statement that was running
+    created.append(Created(function, f"{owner}.{attr}", line, "", probe.f_lineno,
+                           keras_step=KERAS_KINDS[attr]))
+
+
+KERAS_KINDS = {"train_function": "keras_fit", "test_function": "keras_evaluate",
+               "predict_function": "keras_predict"}
 
 
 @contextlib.contextmanager
