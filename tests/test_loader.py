@@ -145,6 +145,7 @@ def test_restored_methods_of_vanished_instances_are_listed_as_skipped():
     path = DATA / "discover_restored.py"
     listed = dict(list_candidates(load_module(path), path))
     assert listed["loaded.apply"] == "function restored from a SavedModel"
+    assert listed["loaded.__call__"] == "function restored from a SavedModel"
     assert listed["Scale.apply"].startswith("skipped: method of Scale (line 14)")
 
 

@@ -82,6 +82,8 @@ def test_functions_restored_from_a_saved_model(tmp_path):
     restored = _functions(tmp_path)["loaded.apply"]
     assert restored["kind"] == "restored"
     assert restored["concrete_functions"][0]["signature"] == "(x: float32[?])"
+    called = _functions(tmp_path)["loaded.__call__"]  # a restored object's __call__ too
+    assert called["kind"] == "restored" and called["concrete_functions"]
 
 
 def test_local_proxy_at_module_level_is_no_internal_error(tmp_path):

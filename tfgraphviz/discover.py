@@ -91,7 +91,7 @@ def _restored(owner_name: str, obj: Any) -> list[Target]:
     """Functions of an object loaded with tf.saved_model.load."""
     found = [Target(f"{owner_name}.{attr}", "restored", value)
              for attr, value in sorted(_instance_dict(obj).items())
-             if not attr.startswith("_") and _is_restored(value)]
+             if (not attr.startswith("_") or attr == "__call__") and _is_restored(value)]
     return found
 
 

@@ -14,6 +14,10 @@ class Scale(tf.Module):
     def apply(self, x):
         return self.w * x + 1.0
 
+    @tf.function(input_signature=[tf.TensorSpec([None], tf.float32)])
+    def __call__(self, x):
+        return self.apply(x) * 2.0
+
 
 folder = tempfile.mkdtemp(prefix="tfgraphviz-test-")
 tf.saved_model.save(Scale(), folder)
