@@ -306,3 +306,32 @@ def test_a_funcgraph_is_said_to_be_traced_by_tf_function_and_its_result_is_used(
     assert not model.nodes[add]["unused"]
     identity = next(n for n, d in model.nodes(data=True) if d["op"] == "Identity")
     assert not model.nodes[identity]["unused"] and model.nodes[identity]["function_output"]
+
+
+def test_recursion_with_a_python_value_is_not_a_retrace_by_your_calls():
+    fn = explain_file(DATA / "explain_recursion.py")["countdown"]
+    assert [t["signature"] for t in fn["traces"]] == ["(n: 3)", "(n: 2)", "(n: 1)", "(n: 0)"]
+    assert [t["nested_in"] for t in fn["traces"]] == [None, 0, 1, 2]
+    assert all(t["cause"]["recursion"] == t["index"] - 1 for t in fn["traces"][1:])
+    one(fn, "recursion", "`countdown` calls itself with a Python value (`n`: 3 → 2 → 1 → 0)",
+        "traces 2–4 started inside trace 1")
+    assert not found(fn, "retrace") and not found(fn, "retrace_warning")
+    assert not found(fn, "retrace_hint")
+
+
+def test_endless_recursion_while_tracing_is_said_once():
+    from tfgraphviz.explain import to_text
+
+    fn = explain_file(DATA / "explain_recursion.py")["endless"]
+    count = len(fn["traces"])
+    assert count > 5 and fn["traces"][-1]["nested_in"] == count - 2
+    one(fn, "recursion", "`endless` calls itself while it is being traced",
+        f"traces 2–{count} started inside trace 1", "never reached an end")
+    error = one(fn, "trace_error", f"traces 1–{count} of `endless` failed the same way",
+                "RecursionError")
+    assert error["traces"] == list(range(count))
+    assert not found(fn, "retrace")
+    lines = to_text({"functions": [fn]})
+    assert len(lines) < 8, lines
+    assert f"  traces 2–{count} (n: int32[]): failed, each inside the one before (recursion)" \
+        in lines

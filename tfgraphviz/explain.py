@@ -38,6 +38,7 @@ def _traces(traced: Any) -> list[dict[str, Any]]:
             "prints": [vars(p) for p in t.prints], "error": t.error,
             "error_kind": t.error_kind, "error_line": t.error_line,
             "created_variables": t.created_variables, "tf_retrace": t.tf_retrace,
+            "nested_in": getattr(t, "nested_in", None),
         } for t in infos]
     outputs = list(traced.trace_outputs) or [""] * len(traced.graphs)
     found = []
@@ -47,7 +48,7 @@ def _traces(traced: Any) -> list[dict[str, Any]]:
                       else "", "graph": graph, "params": [], "output": output,
                       "prints": [{"line": 0, "where": "", "text": output}] if output else [],
                       "error": None, "error_kind": None, "error_line": None,
-                      "created_variables": False, "tf_retrace": False})
+                      "created_variables": False, "tf_retrace": False, "nested_in": None})
     for error in traced.errors:
         kind = "variable_creation" if any(e in error for e in _VARIABLE_ERRORS) else "other"
         match = _AT_LINE.search(error)
@@ -55,7 +56,7 @@ def _traces(traced: Any) -> list[dict[str, Any]]:
         if failed is None:
             failed = {"index": len(found), "signature": "", "graph": None, "params": [],
                       "output": "", "prints": [], "created_variables": False,
-                      "tf_retrace": False}
+                      "tf_retrace": False, "nested_in": None}
             found.append(failed)
         failed.update(error=error, error_kind=kind,
                       error_line=int(match.group(2)) if match else None)
@@ -102,6 +103,10 @@ def _cause(trace: dict[str, Any], earlier: list[dict[str, Any]]) -> dict[str, An
     TensorFlow itself."""
     if not earlier:
         return None
+    if trace.get("nested_in") is not None:  # the function called itself while being traced
+        parent = next((t for t in earlier if t["index"] == trace["nested_in"]), None)
+        changed = _diffs(parent, trace) if parent is not None else []
+        return {"recursion": trace["nested_in"], **(changed[0] if changed else {})}
     if trace["tf_retrace"]:
         prev = earlier[-1]
         why = ("trace {} created tf.Variables, so TensorFlow traced again to get a graph "
@@ -134,6 +139,8 @@ def _trace_findings(name: str, traces: list[dict[str, Any]], src: Source, def_li
     for trace in traces[1:]:
         cause = trace["cause"] or {}
         number = trace["index"] + 1
+        if "recursion" in cause:
+            continue  # said once per recursion, below
         if "by_tensorflow" in cause:
             text = f"trace {number} of `{name}` was made by TensorFlow: {cause['by_tensorflow']}"
         elif cause["what"] == "object" and cause["change"].startswith("another "):
@@ -145,16 +152,22 @@ def _trace_findings(name: str, traces: list[dict[str, Any]], src: Source, def_li
                     f"changed {cause['change']} ({_WHY.get(cause['what'], cause['what'])})")
         out.append(finding("retrace", text, src, def_line, trace["graph"],
                            trace=trace["index"]))
+    out += _recursion_findings(name, traces, src, def_line)
+    failed: dict[tuple[str, int], list[int]] = {}  # the same error at the same line: one line
     for trace in traces:
         if trace["error"] and trace["error_kind"] != "variable_creation":
-            line = trace["error_line"] or 0
-            at = f" at line {line} (`{src.code(line)}`)" if line else ""
-            first = trace["error"].splitlines()[0]
-            out.append(finding("trace_error", f"trace {trace['index'] + 1} of `{name}` "
-                               f"failed{at}: {first[:200]}", src, line, None,
-                               trace=trace["index"]))
+            key = (trace["error"].splitlines()[0], trace["error_line"] or 0)
+            failed.setdefault(key, []).append(trace["index"])
+    for (first, line), indices in failed.items():
+        at = f" at line {line} (`{src.code(line)}`)" if line else ""
+        who = (f"trace {indices[0] + 1}" if len(indices) == 1 else
+               f"traces {number_ranges([i + 1 for i in indices])}")
+        same = " the same way" if len(indices) > 1 else ""
+        out.append(finding("trace_error", f"{who} of `{name}` failed{same}{at}: {first[:200]}",
+                           src, line, None, trace=indices[0], traces=indices))
     out += _hints(name, traces, src, def_line)
-    mine = [t for t in traces if not (t["cause"] or {}).get("by_tensorflow")]
+    mine = [t for t in traces if not (t["cause"] or {}).get("by_tensorflow")
+            and t.get("nested_in") is None]
     if len(mine) > MANY_TRACES:
         out.append(finding(
             "retrace_warning", f"`{name}` was traced {len(mine)} times for your calls: each "
@@ -163,10 +176,74 @@ def _trace_findings(name: str, traces: list[dict[str, Any]], src: Source, def_li
     return out
 
 
+def number_ranges(numbers: list[int]) -> str:
+    """`1, 3, 5–7` for [1, 3, 5, 6, 7]."""
+    parts: list[str] = []
+    ordered = sorted(set(numbers))
+    start = prev = ordered[0] if ordered else 0
+    for n in [*ordered[1:], None]:
+        if n is not None and n == prev + 1:
+            prev = n
+            continue
+        parts.append(str(start) if start == prev else
+                     f"{start}, {prev}" if prev == start + 1 else f"{start}–{prev}")
+        if n is not None:
+            start = prev = n
+    return ", ".join(parts)
+
+
+def _values(values: list[str]) -> str:
+    """`5 → 4 → 3`, the middle left out of long chains."""
+    if len(values) > 8:
+        values = [*values[:3], "…", *values[-2:]]
+    return " → ".join(values)
+
+
+def _recursion_findings(name: str, traces: list[dict[str, Any]], src: Source, def_line: int
+                        ) -> list[dict[str, Any]]:
+    """Traces started while another trace of the same function was running: the function
+    calls itself, and each level of the recursion was traced, not called."""
+    by_index = {t["index"]: t for t in traces}
+    chains: dict[int, list[dict[str, Any]]] = {}
+    for trace in traces:
+        root = trace
+        while root.get("nested_in") is not None and root["nested_in"] in by_index:
+            root = by_index[root["nested_in"]]
+        if root is not trace:
+            chains.setdefault(root["index"], []).append(trace)
+    out = []
+    for root_index, inner in chains.items():
+        numbers = number_ranges([t["index"] + 1 for t in inner])
+        level = "trace" if len(inner) == 1 else "traces"
+        changed = next((t["cause"] for t in inner if (t["cause"] or {}).get("argument")), None)
+        if changed is not None:
+            arg = changed["argument"]
+            chain = [p.get("value") or p["text"] for t in [by_index[root_index], *inner]
+                     for p in t["params"] if p["name"] == arg]
+            text = (f"`{name}` calls itself with a Python value (`{arg}`: {_values(chain)}), "
+                    f"so each level of the recursion traced a new graph: {level} {numbers} "
+                    f"started inside trace {root_index + 1} while it was running (the "
+                    "recursion, not calls of yours)")
+        else:
+            signature = by_index[root_index]["signature"] or "()"
+            text = (f"`{name}` calls itself while it is being traced, with arguments of the "
+                    f"same signature {signature}: each call traced it again inside the running "
+                    f"trace ({level} {numbers} started inside trace {root_index + 1})")
+            if any(t["error"] for t in inner):
+                text += (", so tracing never reached an end: recursion on tensors does not "
+                         "stop while tracing (a tensor condition traces both branches); recurse "
+                         "on Python values, or write the loop with tf.while_loop or a tensor "
+                         "`while`")
+        out.append(finding("recursion", text, src, def_line, None, [], trace=root_index,
+                           traces=[t["index"] for t in inner]))
+    return out
+
+
 def _hints(name: str, traces: list[dict[str, Any]], src: Source, def_line: int
            ) -> list[dict[str, Any]]:
     """Where input_signature or reduce_retracing=True would have avoided retraces."""
-    causes = [t["cause"] for t in traces[1:] if t["cause"] and "argument" in t["cause"]]
+    causes = [t["cause"] for t in traces[1:] if t["cause"] and "argument" in t["cause"]
+              and "recursion" not in t["cause"]]
     out = []
     for what in ("shape", "value", "dtype", "object"):
         args = sorted({c["argument"] for c in causes if c["what"] == what})
@@ -229,7 +306,7 @@ def _print_findings(traces: list[dict[str, Any]], src: Source) -> list[dict[str,
         what = f"`{code}`" if line else "Python"
         first = next(p["text"] for t in traces for p in t["prints"] if p["line"] == line)
         runs = (f"in trace {numbers[0]}" if len(numbers) == 1 else
-                f"in traces {', '.join(map(str, sorted(set(numbers))))}")
+                f"in traces {number_ranges(numbers)}")
         shown = first.strip().splitlines()[0] if first.strip() else ""
         stopped = [t for t in traces if t["index"] + 1 not in numbers and t["error_line"]
                    and line and t["error_line"] < line]
@@ -296,10 +373,38 @@ def explain_function(traced: Any, models: list[nx.MultiDiGraph], source: Path,
         "where": src.where(def_line),
         "traces": [{"index": t["index"], "signature": t["signature"], "graph": t["graph"],
                     "cause": t["cause"], "printed": t["prints"], "error": t["error"],
+                    "nested_in": t.get("nested_in"),
                     "error_kind": t["error_kind"], "error_line": t["error_line"],
                     "created_variables": t["created_variables"]} for t in traces],
         "findings": findings, "state": state,
     }
+
+
+def _trace_lines(traces: list[dict[str, Any]]) -> list[str]:
+    """One line a trace; a run of traces alike (signature, outcome, recursion) shares one."""
+    runs: list[list[dict[str, Any]]] = []
+    for trace in traces:
+        key = (trace["signature"], bool(trace.get("error")), trace.get("nested_in") is None)
+        prev = runs[-1][-1] if runs else None
+        if prev is not None and key == (prev["signature"], bool(prev.get("error")),
+                                        prev.get("nested_in") is None):
+            runs[-1].append(trace)
+        else:
+            runs.append([trace])
+    lines = []
+    for run in runs:
+        first = run[0]
+        state = "failed" if first.get("error") else "ok"
+        who = (f"trace {first['index'] + 1}" if len(run) == 1 else
+               f"traces {number_ranges([t['index'] + 1 for t in run])}")
+        inside = ""
+        if first.get("nested_in") is not None:
+            chained = all(t["nested_in"] == t["index"] - 1 for t in run)
+            inside = (f", inside trace {first['nested_in'] + 1} (recursion)" if len(run) == 1
+                      else ", each inside the one before (recursion)" if chained
+                      else ", inside earlier traces (recursion)")
+        lines.append(f"  {who} {first['signature'] or '()'}: {state}{inside}")
+    return lines
 
 
 def to_text(explanation: dict[str, Any]) -> list[str]:
@@ -309,9 +414,7 @@ def to_text(explanation: dict[str, Any]) -> list[str]:
         traces = fn.get("traces", [])
         count = f"traced {len(traces)} time{'s' if len(traces) != 1 else ''}"
         lines.append(f"{fn['name']}: {count if fn.get('kind') != 'graph' else 'a tf.Graph'}")
-        for trace in traces:
-            state = "failed" if trace.get("error") else "ok"
-            lines.append(f"  trace {trace['index'] + 1} {trace['signature'] or '()'}: {state}")
+        lines += _trace_lines(traces)
         # with several drawings, a finding about one of them says which trace made it
         made_by = {t["graph"]: t["index"] for t in traces if t.get("graph") is not None}
         seen: set[tuple[str, str]] = set()

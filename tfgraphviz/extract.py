@@ -87,6 +87,9 @@ class TraceInfo:
     error_line: int | None = None  # line of the user's file of the failing statement
     created_variables: bool = False  # the trace created tf.Variables
     tf_retrace: bool = False  # TensorFlow traced again by itself (same signature, no new call)
+    # index of the trace of the same function still running when this one started: the
+    # function called itself while being traced (recursion); None for a trace of its own
+    nested_in: int | None = None
 
 
 @dataclass

@@ -38,6 +38,8 @@ class TraceRecord:
     variable_lines: list[int] = field(default_factory=list)  # user lines that made tf.Variables
     prints: list[tuple[int, str, str]] = field(default_factory=list)  # (line, where, text)
     params: list[Any] | None = None  # traceinfo.ParamInfo per parameter, made as it started
+    # the trace of the same tf.function still running when this one started (recursion)
+    parent: TraceRecord | None = None
 
 
 @dataclass
@@ -55,7 +57,7 @@ Origin = tuple[str, str]  # ("user" | "library", where: "f.py:12" or "keras/src/
 class Recording:
     """Everything seen while the hooks were installed."""
 
-    traces: list[TraceRecord] = field(default_factory=list)
+    traces: list[TraceRecord] = field(default_factory=list)  # in the order they started
     phase: str = ""  # set by the tracer to the target it works on
     graphs_by_name: dict[str, Any] = field(default_factory=dict)
     auto_deps: dict[int, AutoDeps] = field(default_factory=dict)  # id(graph) -> AutoDeps
@@ -257,6 +259,9 @@ def recording(user_files: Iterable[Path] = ()) -> Iterator[Recording]:
         record = TraceRecord(str(options.name), function, rec.phase,
                              function_type=function_type, scope=scope, first=first)
         record.params = _describe_params(function_type)
+        record.parent = next((r for r in reversed(rec.active)
+                              if function is not None and r.function is function), None)
+        rec.traces.append(record)  # in the order traces start: a nested one after its parent
         buffer = io.StringIO()
         previous = sys.stdout
         sys.stdout = _Tee(buffer, previous, record.prints, lambda: user_line(rec))
@@ -278,7 +283,6 @@ def recording(user_files: Iterable[Path] = ()) -> Iterator[Recording]:
             rec.active.pop()
             sys.stdout = previous
             record.output = buffer.getvalue()
-            rec.traces.append(record)
             rec._keep.append(record.graph)
 
     def from_py(name: Any, *args: Any, **kwargs: Any) -> Any:

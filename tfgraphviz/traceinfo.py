@@ -120,6 +120,7 @@ def trace_infos(records: list[TraceRecord], graph_index: dict[int, int],
                 user_file: Path) -> list[TraceInfo]:
     """One TraceInfo per record, in order; `graph_index` maps id(record) to its drawing."""
     infos: list[TraceInfo] = []
+    index_of = {id(record): i for i, record in enumerate(records)}
     for i, record in enumerate(records):
         params = params_of(record)
         info = TraceInfo(i, signature_text(record, params), graph_index.get(id(record)), params,
@@ -127,6 +128,8 @@ def trace_infos(records: list[TraceRecord], graph_index: dict[int, int],
         info.prints = [PrintSite(line, where, text.removesuffix("\n"))
                        for line, where, text in record.prints]
         info.created_variables = bool(record.variable_lines)
+        if record.parent is not None:
+            info.nested_in = index_of.get(id(record.parent))
         if record.error is not None:
             info.error = describe_error(record.error, user_file)
             info.error_line = _error_line(info.error)
@@ -137,9 +140,11 @@ def trace_infos(records: list[TraceRecord], graph_index: dict[int, int],
             info.error = _non_first_call_error(line, user_file)
             info.error_kind = "variable_creation"
             info.error_line = line or None
-        if record.scope == "no_variable_creation" and infos:
-            before = infos[-1]
-            info.tf_retrace = (records[i - 1].first and before.created_variables
+        # the trace before, its own nested (recursive) traces left out
+        j = next((j for j in range(i - 1, -1, -1) if records[j].parent is None), None)
+        if record.scope == "no_variable_creation" and j is not None and record.parent is None:
+            before = infos[j]
+            info.tf_retrace = (records[j].first and before.created_variables
                                and before.signature == info.signature)
         infos.append(info)
     return infos
