@@ -335,3 +335,17 @@ def test_endless_recursion_while_tracing_is_said_once():
     assert len(lines) < 8, lines
     assert f"  traces 2–{count} (n: int32[]): failed, each inside the one before (recursion)" \
         in lines
+
+
+def test_variables_created_by_library_code_name_the_call_and_fitting_fixes():
+    path = DATA / "explain_library_vars.py"
+    fn = explain_file(path)["train_step"]
+    line = _line_of(path, "optimizer.apply_gradients(")
+    pitfall = one(fn, "variable_pitfall", "`optimizer.apply_gradients(...)` at line "
+                  f"{line} created tf.Variables inside library code", "`optimizer` is another")
+    assert pitfall["line"] == line and pitfall["created_by"] == "optimizer.apply_gradients"
+    fixes = [f["text"] for f in found(fn, "variable_fix")]
+    assert len(fixes) == 2, fixes
+    assert "before the first traced call" in fixes[0] and "optimizer.build(" in fixes[0]
+    assert "one tf.function per `optimizer` object" in fixes[1]
+    assert not any("tf.Variable(...)" in f or "class Train_step" in f for f in fixes)

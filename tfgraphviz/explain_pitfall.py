@@ -83,6 +83,10 @@ def pitfall_findings(name: str, traces: list[dict[str, Any]], src: Source,
         stmt = src.statement_at(line) if line else None
         code = src.code(line) if line else "a tf.Variable"
         earlier = [t["index"] + 1 for t in traces[:trace["index"]] if t["created_variables"]]
+        call = _outer_call(stmt) if stmt is not None and _variable_call(stmt) is None else None
+        if call is not None:  # variables made inside library code the line called
+            out += _library_findings(name, trace, earlier, src, stmt, call, line)
+            continue
         before = (f"trace {earlier[0]} created it, then trace {trace['index'] + 1} ran that "
                   "line again" if earlier else
                   f"trace {trace['index'] + 1} ran that line after an earlier trace")
@@ -105,6 +109,52 @@ def pitfall_findings(name: str, traces: list[dict[str, Any]], src: Source,
             f"TensorFlow traced it again (trace {trace['index'] + 1}): {how}, so the variable "
             "is created once and the graph used at every call only uses it",
             src, guard.lineno if guard is not None else 0, trace["graph"], []))
+    return out
+
+
+def _outer_call(stmt: ast.stmt) -> ast.Call | None:
+    """The call a statement makes (`optimizer.apply_gradients(...)`), if it is one."""
+    value = getattr(stmt, "value", None)
+    if isinstance(stmt, ast.With):
+        value = stmt.items[0].context_expr
+    return value if isinstance(value, ast.Call) else None
+
+
+def _library_findings(name: str, trace: dict[str, Any], earlier: list[int], src: Source,
+                      stmt: ast.stmt, call: ast.Call, line: int) -> list[dict[str, Any]]:
+    """tf.Variables created inside a call of library code on a non-first trace: which call,
+    and fixes that fit (not the article's `tf.Variable(...)` ones)."""
+    callee = ast.unparse(call.func)
+    owner = call.func.value if isinstance(call.func, ast.Attribute) else None
+    owner_text = ast.unparse(owner) if owner is not None else ""
+    func = src.enclosing(stmt, _DEFS)
+    fn = func.name if func is not None else name
+    number = trace["index"] + 1
+    cause = trace.get("cause") or {}
+    why = (f" (`{cause['argument']}` is {cause['change']}, whose variables did not exist yet)"
+           if cause.get("argument") and cause.get("argument") == owner_text
+           and cause.get("what") == "object" else "")
+    before = (f"trace {earlier[0]} already created variables, " if earlier else "")
+    text = (f"`{callee}(...)` at line {line} created tf.Variables inside library code (there "
+            f"is no `tf.Variable(...)` of yours on that line) on trace {number} of `{name}`"
+            f"{why}: {before}and tf.function allows creating variables only on its first "
+            "trace, so tracing failed")
+    out = [finding("variable_pitfall", text, src, line, None, [], trace=trace["index"],
+                   created_by=callee)]
+    what = f"`{owner_text}`'s variables" if owner_text else "those variables"
+    fixes = [f"create {what} before the first traced call, so traces only use them: e.g. "
+             f"call `{fn}` with it once before tracing starts or build it eagerly"
+             + (f" (a Keras optimizer: `{owner_text}.build(variables)`)"
+                if "apply_gradients" in callee or "minimize" in callee else "")]
+    if owner_text in _params(func):
+        fixes.append(f"or make one tf.function per `{owner_text}` object (e.g. "
+                     f"`tf.function({fn})` once for each), so each one's first trace may "
+                     "create its variables")
+    else:
+        fixes.append(f"or create `{owner_text or callee}` once, outside `{fn}`, and keep "
+                     "using that same object at every call")
+    out += [finding("variable_fix", text, src, line, None, [], fix=i + 1)
+            for i, text in enumerate(fixes)]
     return out
 
 
