@@ -223,7 +223,7 @@ def _discover(module: types.ModuleType, path: Path
         if created.owner:
             method = f"{created.owner}.{created.name}"
             copies = [b for b in created.bound if not any(t.obj is b for t in targets)
-                      and _instance_alive(b)]
+                      and (_instance_alive(b) or _traced(b))]  # drawn from its traces
             if not copies:
                 current = vars(module).get(created.owner)
                 fresh = (isinstance(current, type)
@@ -303,6 +303,13 @@ def list_candidates(module: types.ModuleType, path: Path) -> list[tuple[str, str
             text += _tracing_note(target.obj)
         result.append((target.name, text))
     return result + skipped
+
+
+def _traced(fn: Any) -> bool:
+    try:
+        return int(fn.experimental_get_tracing_count()) > 0
+    except Exception:  # noqa: BLE001 - another TensorFlow layout
+        return False
 
 
 def _tracing_note(fn: Any) -> str:

@@ -23,3 +23,12 @@ folder = tempfile.mkdtemp(prefix="tfgraphviz-test-")
 tf.saved_model.save(Scale(), folder)
 loaded = tf.saved_model.load(folder)
 print(loaded.apply(tf.constant([1.0, 2.0])).numpy())
+
+
+class Unused(tf.Module):
+    @tf.function
+    def run(self, x):
+        return x + 1.0
+
+
+Unused().run  # an instance gone before anything traced its method: nothing to draw
