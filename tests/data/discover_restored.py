@@ -31,4 +31,4 @@ class Unused(tf.Module):
         return x + 1.0
 
 
-Unused().run  # an instance gone before anything traced its method: nothing to draw
+_ = Unused().run  # an instance gone before anything traced its method: nothing to draw
