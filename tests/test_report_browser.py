@@ -412,3 +412,138 @@ def test_every_gallery_report_draws_each_graph_cleanly(driver):
         pytest.skip("the gallery in outputs/ has no reports yet (scripts/render_gallery.py)")
     for folder in folders:
         assert _walk_every_drawing(driver, folder / "report.html") >= 1
+
+
+# ---- the layout: the graph gets the room, text stays readable ---------------------------------
+
+RECT = "const r = arguments[0].getBoundingClientRect(); return [r.left, r.top, r.right, r.bottom];"
+
+
+def _rect(driver: Any, element: Any) -> list[float]:
+    return [float(v) for v in driver.execute_script(RECT, element)]
+
+
+def _inside(inner: list[float], outer: list[float], slack: float = 1.0) -> bool:
+    return (inner[0] >= outer[0] - slack and inner[1] >= outer[1] - slack
+            and inner[2] <= outer[2] + slack and inner[3] <= outer[3] + slack)
+
+
+def test_the_graph_gets_most_of_the_window_and_a_clicked_op_shows_its_lines(driver,
+                                                                          loops_report):
+    _open(driver, loops_report)
+    width, height = driver.execute_script("return [innerWidth, innerHeight]")
+    canvas = _rect(driver, driver.find_element("id", "canvas"))
+    share = (canvas[2] - canvas[0]) * (canvas[3] - canvas[1]) / (width * height)
+    assert share > 0.5, f"the graph area is {share:.0%} of the window"
+    assert canvas[3] - canvas[1] > 0.8 * height
+    _click(driver, _node(driver, "while"))
+    window = [0.0, 0.0, float(width), float(height)]
+    for panel in ("src", "ag"):  # both highlighted lines are on screen, beside the graph
+        line = _rect(driver, driver.find_element("css selector", f"#{panel} .line.main"))
+        assert _inside(line, window), (panel, line)
+        assert line[0] >= canvas[2] - 1, (panel, line)
+        assert line[3] - line[1] >= 12
+    info = _rect(driver, driver.find_element("id", "info"))
+    assert info[3] - info[1] > 100 and info[0] >= canvas[2] - 1
+    assert _problems(driver) == []
+
+
+FIRST_VIEW = """
+  const s = tfgReport.state, c = document.getElementById('canvas').getBoundingClientRect();
+  const g = s.svg.getBoundingClientRect();
+  const whole = Math.min(c.width / (g.width / s.scale), c.height / (g.height / s.scale), 1.5)
+    * 0.97;
+  const texts = [...s.svg.querySelectorAll('g.node text')].map(t => t.getBoundingClientRect()
+    .height).sort((a, b) => a - b);
+  return {scale: s.scale, whole: whole, canvas: [c.left, c.top, c.right, c.bottom],
+          graph: [g.left, g.top, g.right, g.bottom], text: texts[texts.length - 1],
+          fit: document.getElementById('fit').textContent};"""
+
+
+def _check_readable_view(view: dict[str, Any]) -> None:
+    """The whole graph when that is readable, else the readable scale, top, centred."""
+    canvas, graph = view["canvas"], view["graph"]
+    assert view["scale"] >= 0.6 - 1e-9 and view["text"] >= 9, view  # 11 pt op names
+    if view["whole"] >= 0.6:
+        assert _inside(graph, canvas), view
+        assert view["fit"] == "fit"
+    else:
+        assert abs(view["scale"] - 0.6) < 1e-9, view
+        assert 0 <= graph[1] - canvas[1] <= 10, view  # its top, anchored
+        left, right = graph[0] - canvas[0], canvas[2] - graph[2]
+        assert abs(left - right) < 2, view  # centred
+        assert view["fit"] == "fit all"
+
+
+def test_the_first_view_and_fit_keep_labels_readable(driver, control_report, loops_report):
+    for report in (control_report, loops_report):
+        _open(driver, report)
+        _check_readable_view(driver.execute_script(FIRST_VIEW))
+    _open(driver, control_report)
+    canvas = driver.find_element("id", "canvas")
+    driver.execute_script(  # zoom far out, then fit: readable again
+        "const r = arguments[0].getBoundingClientRect();"
+        "arguments[0].dispatchEvent(new WheelEvent('wheel', {deltaY: 900, bubbles: true,"
+        " cancelable: true, clientX: r.left + 50, clientY: r.top + 50}));", canvas)
+    assert driver.execute_script("return tfgReport.state.scale") < 0.4
+    fit = driver.find_element("id", "fit")
+    fit.click()
+    view = driver.execute_script(FIRST_VIEW)
+    _check_readable_view(view)
+    if view["whole"] < 0.6:  # asked twice: the whole graph, however small its text
+        fit.click()
+        view = driver.execute_script(FIRST_VIEW)
+        assert abs(view["scale"] - view["whole"]) < 1e-6
+        assert _inside(view["graph"], view["canvas"]) and view["fit"] == "fit"
+        fit.click()
+        _check_readable_view(driver.execute_script(FIRST_VIEW))
+
+
+def test_the_legend_is_readable_and_hides_no_part_of_the_graph(driver, control_report):
+    _open(driver, control_report)
+    legend = driver.find_element("id", "legend")
+    _click(driver, legend.find_element("tag name", "summary"))
+    assert driver.execute_script("return document.getElementById('legend').open")
+    box = _rect(driver, legend)
+    canvas = _rect(driver, driver.find_element("id", "canvas"))
+    assert box[0] >= canvas[2] - 1 or box[1] >= canvas[3] - 1, (box, canvas)
+    heights = sorted(driver.execute_script(
+        "return [...document.querySelectorAll('#legend-body text')]"
+        ".map(t => t.getBoundingClientRect().height)"))
+    assert heights and heights[len(heights) // 2] >= 10, heights
+    body = _rect(driver, driver.find_element("id", "legend-body"))
+    svg = _rect(driver, driver.find_element("css selector", "#legend-body svg"))
+    assert svg[2] - svg[0] <= body[2] - body[0] + 1  # one column: no sideways scrolling
+    assert _problems(driver) == []
+
+
+@pytest.fixture(scope="module")
+def plain_report(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A function without AutoGraph code (like a Keras model) and one without a drawing."""
+    import tensorflow as tf
+
+    import tfgraphviz
+    from tfgraphviz.report import ReportFunction, ReportGraph, write_report
+
+    model = tfgraphviz.to_networkx(lambda x: tf.nn.relu(x * 2.0), tf.TensorSpec([2]))
+    path = tmp_path_factory.mktemp("plain") / "report.html"
+    write_report(path, source_name="plain.py", source_text="x = 1\n", functions=[
+        ReportFunction("model", None, {}, [ReportGraph("model(x)", "model", model)]),
+        ReportFunction("broken", "def tf__broken():\n    pass\n", {}, []),
+    ])
+    return path
+
+
+def test_no_drawing_and_no_autograph_code_show_nothing_stale(driver, plain_report):
+    _open(driver, plain_report)
+    assert "nodes drawn" in driver.find_element("id", "status").text
+    assert driver.find_element("id", "ag-title").text == "no AutoGraph code for model"
+    assert driver.find_elements("css selector", "#ag .line") == []  # not an empty line 1
+    assert len(driver.find_elements("css selector", "#src .line")) == 1
+    driver.execute_script(
+        "const s = document.getElementById('graph-select'); s.value = '1:0';"
+        "s.dispatchEvent(new Event('change')); return tfgReport.busy;")
+    assert driver.find_element("id", "status").text == "no drawing"
+    assert "no drawing" in driver.find_element("id", "stage").text
+    assert len(driver.find_elements("css selector", "#ag .line")) == 2
+    assert _problems(driver) == []

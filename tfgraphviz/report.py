@@ -108,19 +108,23 @@ def build_html(*, source_name: str, source_text: str, functions: list[ReportFunc
         '<button id="reset" type="button" title="back to the default view">reset view</button>',
         '<span id="status"></span>',
         "</header>",
+        "<main>",
+        '<div id="canvas"><div id="message" hidden></div><div id="stage"></div></div>',
+        '<div id="splitter" title="drag to make the side panel wider or narrower"></div>',
+        # the side panel: explanation, details of the clicked node, legend, its lines
+        '<aside id="side">',
         '<details id="explain" open><summary>What tf.function did</summary>'
         '<div id="explain-body"></div></details>',
-        "<main>",
-        '<div id="canvas"><div id="message" hidden></div><div id="stage"></div>'
-        '<details id="legend"><summary>legend</summary><div id="legend-body"></div></details>'
-        "</div>",
-        '<aside id="info"></aside>',
-        "</main>",
+        '<section id="info"></section>',
+        '<details id="legend"><summary>legend</summary><div id="legend-body"></div></details>',
         '<section id="code">',
-        f'<div><h2 id="src-title">source: {html.escape(source_name)}</h2>'
+        f'<div id="src-pane"><h2 id="src-title">source: {html.escape(source_name)}</h2>'
         '<pre class="code" id="src"></pre></div>',
-        '<div><h2 id="ag-title">AutoGraph code</h2><pre class="code" id="ag"></pre></div>',
+        '<div id="ag-pane"><h2 id="ag-title">AutoGraph code</h2><pre class="code" id="ag"></pre>'
+        "</div>",
         "</section>",
+        "</aside>",
+        "</main>",
         "<footer><details><summary>Made by tfgraphviz; graphs laid out in the page by Viz.js "
         "(Graphviz compiled to WebAssembly): licences</summary>"
         f"<pre>{html.escape(licence)}</pre></details></footer>",

@@ -9,7 +9,7 @@ import networkx as nx
 
 from tfgraphviz.dot import cluster_label, heading_of, title_label, to_dot
 from tfgraphviz.fold import absorb_noise
-from tfgraphviz.legend import LEGEND_TEXT, legend_keys, legend_lines
+from tfgraphviz.legend import LEGEND_TEXT, _legend_entry, legend_keys
 from tfgraphviz.style import (
     CLUSTER_FILLS,
     attr_list,
@@ -23,6 +23,27 @@ from tfgraphviz.style import (
     quoted,
     tie_style,
 )
+
+
+def side_legend(keys: list[str]) -> list[str]:
+    """The legend in one column (the page shows it in its narrow side panel, at 100%), its
+    entries drawn by legend.py like the SVG files' legend."""
+    if not keys:
+        return []
+    lines = ["  subgraph cluster_legend {",
+             '    graph [label="", style="invis", tooltip="what the styles mean"];',
+             '    node [fontsize="9"];']
+    firsts = []
+    for i, key in enumerate(keys):
+        entry, ids = _legend_entry(i, key)
+        lines += entry
+        lines.append(f'    {{rank="same"; {"; ".join(ids)};}}')
+        lines.append(f'    {" -> ".join(ids)} [style="invis"];')
+        firsts.append(ids[0])
+    lines += [f'    {a} -> {b} [style="invis"];' for a, b in zip(firsts, firsts[1:], strict=False)]
+    lines.append("  }")
+    return lines
+
 
 EDGE_TEXT_KEYS = ("label", "tooltip", "labeltooltip")
 MAX_START = 2000  # a first view with more nodes starts at the automatic depth (report.js lays
@@ -180,7 +201,7 @@ def graph_payload(model: nx.MultiDiGraph, depth: int | str, expand: tuple[str, .
     header[0] = "digraph G {"
     keys = set(legend_keys(model)) | set(legend_keys(drawn)) | (
         {"link", "scope"} if containers else set())
-    legend = legend_lines([k for k in LEGEND_TEXT if k in keys])
+    legend = side_legend([k for k in LEGEND_TEXT if k in keys])
     return {
         "title": heading_of(model), "header": header, "start": start, "nodes": nodes,
         "edges": edges,

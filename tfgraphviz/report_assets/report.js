@@ -10,7 +10,7 @@
   const MAX_ROWS = 200; // inputs/outputs listed in the details panel
   const MAX_REVEAL = 12; // a finding opens the scopes of at most this many of its ops
   const MAX_REVEAL_NODES = 400; // ... unless that would draw more nodes: their boxes are marked
-  const MIN_SCALE = 0.5; // the first view of a big graph: readable, its top centred
+  const READABLE = 0.6; // the smallest scale whose labels stay readable (11 pt text at ~9 px)
   const $ = (id) => document.getElementById(id);
   const el = (tag, cls, text) => {
     const e = document.createElement(tag);
@@ -221,18 +221,32 @@
 
   // ---- drawing, pan and zoom -----------------------------------------------------------------
   function applyTransform() {
+    fitButton(false);
     if (state.svg) state.svg.style.transform = "translate(" + state.tx + "px," + state.ty + "px) scale(" + state.scale + ")";
   }
 
-  function fit(readable) {
+  // the whole graph when its labels stay readable; else the readable scale, the graph's top
+  // centred. `all`: the whole graph, however small. True when the whole graph is in view.
+  function fit(all) {
     const box = $("canvas").getBoundingClientRect();
-    if (!state.svg) return;
+    if (!state.svg) return true;
     const w = state.svg.width.baseVal.value || 1, h = state.svg.height.baseVal.value || 1;
-    state.scale = Math.min(box.width / w, box.height / h, 1.5) * 0.97;
-    if (readable === true) state.scale = Math.max(state.scale, MIN_SCALE);
+    const whole = Math.min(box.width / w, box.height / h, 1.5) * 0.97;
+    state.scale = all ? whole : Math.max(whole, READABLE);
     state.tx = (box.width - w * state.scale) / 2;
-    state.ty = Math.max(4, (box.height - h * state.scale) / 2);
+    const cropped = state.scale > whole;
+    state.ty = cropped ? 4 : (box.height - h * state.scale) / 2;
     applyTransform();
+    return !cropped;
+  }
+
+  // "fit" shows the graph at a readable scale; when that is not all of it, a second click
+  // (the button then says "fit all") shows all of it with small text
+  function fitButton(cropped) {
+    const b = $("fit");
+    b.textContent = cropped ? "fit all" : "fit";
+    b.title = cropped ? "show the whole graph (its text gets small)" : "fit the graph in view";
+    b.dataset.next = cropped ? "all" : "";
   }
 
   function screenPos(id) {
@@ -354,7 +368,7 @@
       if (after) { state.tx += before.x - after.x; state.ty += before.y - after.y; }
       applyTransform();
     } else {
-      fit(true);
+      fitButton(!fit(false));
     }
     markNodes();
     timings.lastDraw = performance.now() - t0;
@@ -646,7 +660,9 @@
   // ---- functions and graphs ------------------------------------------------------------------
   function fillCode(pre, text) {
     pre.replaceChildren();
-    (text || "").replace(/\n$/, "").split("\n").forEach((line, k) => {
+    pre.parentNode.classList.toggle("empty", !text);
+    if (!text) return;  // no code: no (empty, numbered) line either
+    text.replace(/\n$/, "").split("\n").forEach((line, k) => {
       const d = el("div", "line");
       d.append(el("span", "no", String(k + 1)), el("span", "tx", line));
       pre.append(d);
@@ -671,11 +687,14 @@
       state.svg = null;
       $("stage").replaceChildren(el("p", "hint", "This function has no drawing (its tracing failed)."));
       $("legend-body").replaceChildren();
+      $("status").textContent = "no drawing";
+      fitButton(false);
       return;
     }
     state.G = null;  // the old drawing goes at once: its node ids mean nothing in the new one
     state.svg = null;
     $("stage").replaceChildren();
+    $("status").textContent = "";
     const G = await loadGraph(fi, gi);
     if (state.fn !== fi || state.graph !== gi) return;  // another switch came after this one
     state.G = G;
@@ -708,7 +727,25 @@
       api.busy = switchGraph(fi, gi);
     });
     fillCode($("src"), META.source_text);
-    $("fit").addEventListener("click", () => fit(false));
+    $("fit").addEventListener("click", () => {
+      const all = $("fit").dataset.next === "all";
+      fitButton(!fit(all));
+    });
+    const splitter = $("splitter");
+    splitter.addEventListener("pointerdown", (ev) => {
+      ev.preventDefault();
+      splitter.setPointerCapture(ev.pointerId);
+      const move = (e) => {
+        const width = Math.min(Math.max(window.innerWidth - e.clientX, 240), window.innerWidth - 200);
+        $("side").style.flexBasis = width + "px";
+      };
+      const up = () => {
+        splitter.removeEventListener("pointermove", move);
+        splitter.removeEventListener("pointerup", up);
+      };
+      splitter.addEventListener("pointermove", move);
+      splitter.addEventListener("pointerup", up);
+    });
     $("reset").addEventListener("click", () => {
       if (!state.G) return;
       state.open = new Set(state.G.opened);
