@@ -105,7 +105,9 @@ def test_variable_passed_in_is_state_the_caller_sees():
     order = one(count, "auto_control", "AssignAddVariableOp at line 20",
                 "runs before the ReadVariableOp at line 21")
     assert order["line"] == 21 and len(order["ops"]) == 2
-    one(fns["f"], "state", "`b`", "reads it", "passed in as an argument")
+    read = one(fns["f"], "state", "`b`", "reads it", "passed in as an argument: each call "
+               "reads its current value")
+    assert "caller sees the updates" not in read["text"]
 
 
 def test_tf1_graph_is_not_traced_and_needs_its_initializer():
@@ -349,3 +351,24 @@ def test_variables_created_by_library_code_name_the_call_and_fitting_fixes():
     assert "before the first traced call" in fixes[0] and "optimizer.build(" in fixes[0]
     assert "one tf.function per `optimizer` object" in fixes[1]
     assert not any("tf.Variable(...)" in f or "class Train_step" in f for f in fixes)
+
+
+def test_hints_use_the_dtype_seen_and_the_parameter_position():
+    fns = explain_file(DATA / "explain_wording.py")
+    hint = one(fns["steps"], "retrace_hint", "`num_steps` is a Python value")
+    assert "`input_signature=[tf.TensorSpec([], tf.int32)]`" in hint["text"]
+    dtype = one(fns["double"], "retrace_hint", "`a` came as float32 and int32 and string")
+    assert "tf.cast" not in dtype["text"] and "string cannot be cast" in dtype["text"]
+
+
+def test_retrace_wording_names_kinds_once_and_every_change():
+    fns = explain_file(DATA / "explain_wording.py")
+    retrace = one(fns["add"], "retrace", "`a` changed a tensor float32[2,2] → a tf.Variable "
+                  "float32[] (a different kind of argument)")
+    assert "tf.Variable tf.Variable" not in retrace["text"]
+    assert "; also `b` changed a tensor float32[2,2] → a Python value 1.0" in retrace["text"]
+    assert not any("caller sees" in f["text"] for f in fns["add"]["findings"])
+    one(fns["flavor"], "retrace", "`fruit` is another Python Apple object")
+    ragged = one(fns["ragged_sum"], "retrace", "`x` changed a tensor int32[2] → a "
+                 "tf.RaggedTensor int32[")
+    assert "Python object" not in ragged["text"]

@@ -81,10 +81,34 @@ def _change(old: dict[str, Any], new: dict[str, Any]) -> tuple[str, str] | None:
     return None
 
 
+# TypeSpecs TensorFlow traces by type (ParamInfo kind "other"), by what the user passed
+_SPECS = {"DatasetSpec": "a tf.data.Dataset", "RaggedTensor": "a tf.RaggedTensor",
+          "SparseTensor": "a tf.SparseTensor", "IteratorSpec": "a dataset iterator",
+          "TensorArraySpec": "a tf.TensorArray", "ExtensionType": "an extension type"}
+
+
 def _kind_text(param: dict[str, Any]) -> str:
-    kind = {"python": "a Python value", "tensor": "a tensor", "variable": "a tf.Variable",
-            "structure": "a structure"}.get(param["kind"], "a Python object")
-    return f"{kind} {param['text']}"
+    """`a tensor float32[2]`, `a tf.Variable float32[]`, `a Python value 3`, `an Apple
+    object`, `a tf.RaggedTensor int32[2,?]`, `a tf.data.Dataset`."""
+    text, kind = param["text"], param["kind"]
+    if kind == "variable":
+        return f"a {text}" if text.startswith("tf.Variable") else f"a tf.Variable {text}"
+    if kind in ("python", "tensor", "structure"):
+        return {"python": "a Python value", "tensor": "a tensor",
+                "structure": "a structure"}[kind] + f" {text}"
+    return _object_text(text)
+
+
+def _object_text(text: str) -> str:
+    """What a Python object or a TypeSpec parameter is, in the user's words."""
+    word, _, rest = text.partition(" ")
+    if word in _SPECS:
+        return _SPECS[word] + (f" {rest}" if rest else "")
+    if text in ("Python object", ""):
+        return "a Python object"
+    if word == "Python" and rest:
+        return f"a Python {rest} object"
+    return f"a {text}"
 
 
 def _diffs(old: dict[str, Any], new: dict[str, Any]) -> list[dict[str, str]]:
@@ -118,7 +142,7 @@ def _cause(trace: dict[str, Any], earlier: list[dict[str, Any]]) -> dict[str, An
     objects = [p for p in trace["params"] if p["kind"] == "object"]
     if not diffs and objects:  # TensorFlow keys a Python object by its identity
         return {"argument": objects[0]["name"], "what": "object",
-                "change": f"another {objects[0]['text']} object"}
+                "change": "another " + _object_text(objects[0]["text"]).removeprefix("a ")}
     if not diffs:
         failed = any(t["error"] for t in earlier if t["signature"] == trace["signature"])
         return {"by_tensorflow": "TensorFlow traced again with the same arguments" +
@@ -150,6 +174,10 @@ def _trace_findings(name: str, traces: list[dict[str, Any]], src: Source, def_li
         else:
             text = (f"`{name}` was traced again (trace {number}) because `{cause['argument']}` "
                     f"changed {cause['change']} ({_WHY.get(cause['what'], cause['what'])})")
+        also = cause.get("also") or []
+        if also:
+            text += "; also " + ", ".join(f"`{a['argument']}` changed {a['change']}"
+                                          for a in also)
         out.append(finding("retrace", text, src, def_line, trace["graph"],
                            trace=trace["index"]))
     out += _recursion_findings(name, traces, src, def_line)
@@ -252,27 +280,56 @@ def _hints(name: str, traces: list[dict[str, Any]], src: Source, def_line: int
             if what == "shape":
                 spec = _general_spec(params)
                 text = (f"`{arg}` came with {len({p['shape'] for p in params})} shapes: "
-                        f"`input_signature=[..., {spec}]` (or `reduce_retracing=True`) would "
-                        "have traced one graph for all of them")
+                        f"`input_signature={_signature_list(traces, arg, spec)}` (or "
+                        "`reduce_retracing=True`) would have traced one graph for all of them")
             elif what == "value":
-                kinds = {type(_literal(p.get("value"))).__name__ for p in params}
-                dtype = _PY_DTYPES.get(next(iter(kinds)), "tf.float32") if len(kinds) == 1 \
-                    else "tf.float32"
+                spec = f"tf.TensorSpec([], {_value_dtype(params)})"
                 text = (f"`{arg}` is a Python value, so each value traced a new graph: pass "
-                        f"it as a tensor (`tf.constant({arg})`, or `input_signature=[..., "
-                        f"tf.TensorSpec([], {dtype})]`) to trace once; AutoGraph then turns "
-                        f"Python loops and ifs on `{arg}` into graph ops")
+                        f"it as a tensor (`tf.constant({arg})`, or "
+                        f"`input_signature={_signature_list(traces, arg, spec)}`) to trace "
+                        f"once; AutoGraph then turns Python loops and ifs on `{arg}` into "
+                        "graph ops")
             elif what == "object":
                 text = (f"`{arg}` is a Python object, told apart by identity: reuse one "
                         f"object, or pass the tensors or values `{arg}` holds instead, to "
                         "trace once")
             else:
                 dtypes = sorted({p.get("dtype") or "?" for p in params})
-                text = (f"`{arg}` came as {' and '.join(dtypes)}: dtypes are part of the "
-                        f"signature, so cast it (`tf.cast`) before calling `{name}` to trace "
-                        "once")
+                text = f"`{arg}` came as {' and '.join(dtypes)}: dtypes are part of the signature"
+                fixed = [d for d in dtypes if d in _NOT_CASTABLE]
+                if fixed:
+                    text += (f", so each dtype needs its own graph ({' and '.join(fixed)} "
+                             "cannot be cast to the others): these traces are expected if "
+                             f"`{name}` is meant for all of them")
+                else:
+                    text += (f", so cast it (`tf.cast`) to one dtype before calling `{name}` "
+                             "to trace once")
             out.append(finding("retrace_hint", text, src, def_line, None, argument=arg))
     return out
+
+
+_NOT_CASTABLE = ("string", "resource", "variant")
+
+
+def _value_dtype(params: list[dict[str, Any]]) -> str:
+    """The dtype a Python-value parameter's tensor would have: the dtype of the tensors
+    passed for it in other traces, else the Python values' type (float32 when mixed)."""
+    dtypes = {p["dtype"] for p in params if p["kind"] == "tensor" and p.get("dtype")}
+    if len(dtypes) == 1:
+        return f"tf.{next(iter(dtypes))}"
+    kinds = {type(_literal(p.get("value"))).__name__ for p in params if p["kind"] == "python"}
+    return _PY_DTYPES.get(next(iter(kinds)), "tf.float32") if len(kinds) == 1 else "tf.float32"
+
+
+def _signature_list(traces: list[dict[str, Any]], arg: str, spec: str) -> str:
+    """`[spec]`, `[spec, ...]` or `[..., spec]` by where `arg` is among the parameters."""
+    names: list[dict[str, Any]] = next((t["params"] for t in traces if t["params"]), [])
+    position = next((i for i, p in enumerate(names) if p["name"] == arg), -1)
+    if len(names) == 1 and position == 0:
+        return f"[{spec}]"
+    if position == 0:
+        return f"[{spec}, ...]"
+    return f"[..., {spec}]"
 
 
 def _general_spec(params: list[dict[str, Any]]) -> str:
@@ -363,8 +420,11 @@ def explain_function(traced: Any, models: list[nx.MultiDiGraph], source: Path,
         findings += control_findings(model, index, src)
         found, uses = state_findings(model, index, src, traced.name)
         for item in found:
-            if item.get("variable") in passed:
-                item["text"] += " (passed in as an argument, so the caller sees the updates)"
+            if item.get("variable") not in passed:
+                continue
+            item["text"] += (" (passed in as an argument, so the caller sees the updates)"
+                             if uses.get(item["variable"], {}).get("writes") else
+                             " (passed in as an argument: each call reads its current value)")
         findings += found
         for name, entry in uses.items():
             state.setdefault(name, {"graph": index, **entry})
@@ -391,6 +451,7 @@ def _trace_lines(traces: list[dict[str, Any]]) -> list[str]:
             runs[-1].append(trace)
         else:
             runs.append([trace])
+    runs = [part for run in runs for part in ([run] if len(run) > 2 else [[t] for t in run])]
     lines = []
     for run in runs:
         first = run[0]

@@ -84,7 +84,7 @@ def pitfall_findings(name: str, traces: list[dict[str, Any]], src: Source,
         code = src.code(line) if line else "a tf.Variable"
         earlier = [t["index"] + 1 for t in traces[:trace["index"]] if t["created_variables"]]
         call = _outer_call(stmt) if stmt is not None and _variable_call(stmt) is None else None
-        if call is not None:  # variables made inside library code the line called
+        if call is not None and stmt is not None:  # made inside library code it called
             out += _library_findings(name, trace, earlier, src, stmt, call, line)
             continue
         before = (f"trace {earlier[0]} created it, then trace {trace['index'] + 1} ran that "
