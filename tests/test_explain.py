@@ -372,3 +372,12 @@ def test_retrace_wording_names_kinds_once_and_every_change():
     ragged = one(fns["ragged_sum"], "retrace", "`x` changed a tensor int32[2] → a "
                  "tf.RaggedTensor int32[")
     assert "Python object" not in ragged["text"]
+
+
+def test_a_retrace_made_by_saving_names_the_line_that_saved():
+    path = DATA / "explain_save.py"
+    fn = explain_file(path)["doubler.__call__"]
+    line = _line_of(path, "tf.saved_model.save(")
+    assert fn["traces"][1]["cause"]["saving_line"] == line
+    retrace = one(fn, "retrace", "trace 2", f"tf.saved_model.save, called at line {line}")
+    assert retrace["line"] == line and "same arguments" not in retrace["text"]

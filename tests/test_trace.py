@@ -245,3 +245,26 @@ def test_python_objects_are_described_by_their_type_even_once_gone(capture_retra
         ("object", "Python Settings", None), ("object", "Python Settings", None)]
     assert [t.signature for t in traces] == ["(x: float32[], settings: Python object)"] * 2
     assert [t.graph_index for t in traces] == [None, 0]  # one drawing per signature
+
+
+def test_traces_record_recursion_and_saving():
+    from tfgraphviz.discover import select_targets
+    from tfgraphviz.instrument import captured_output, recording
+    from tfgraphviz.loader import load_module
+    from tfgraphviz.trace import trace_target
+
+    for stem, name in (("explain_recursion", "countdown"), ("explain_save", "doubler.__call__")):
+        path = DATA / f"{stem}.py"
+        with recording([path]) as rec, captured_output():
+            module = load_module(path)
+            (target,) = select_targets(module, path, [name])
+            traced = trace_target(target, [], rec, path, vars(module))
+        if name == "countdown":  # in the order traces started: the outermost first
+            assert [t.signature for t in traced.traces] == ["(n: 3)", "(n: 2)", "(n: 1)",
+                                                            "(n: 0)"]
+            assert [t.nested_in for t in traced.traces] == [None, 0, 1, 2]
+            assert not any(t.tf_retrace for t in traced.traces)
+        else:
+            line = next(i for i, text in enumerate(path.read_text().splitlines(), 1)
+                        if "tf.saved_model.save(" in text)
+            assert [t.saving_line for t in traced.traces] == [0, line]

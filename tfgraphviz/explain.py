@@ -39,6 +39,7 @@ def _traces(traced: Any) -> list[dict[str, Any]]:
             "error_kind": t.error_kind, "error_line": t.error_line,
             "created_variables": t.created_variables, "tf_retrace": t.tf_retrace,
             "nested_in": getattr(t, "nested_in", None),
+            "saving_line": getattr(t, "saving_line", 0),
         } for t in infos]
     outputs = list(traced.trace_outputs) or [""] * len(traced.graphs)
     found = []
@@ -131,6 +132,10 @@ def _cause(trace: dict[str, Any], earlier: list[dict[str, Any]]) -> dict[str, An
         parent = next((t for t in earlier if t["index"] == trace["nested_in"]), None)
         changed = _diffs(parent, trace) if parent is not None else []
         return {"recursion": trace["nested_in"], **(changed[0] if changed else {})}
+    if trace.get("saving_line") and not trace["tf_retrace"]:
+        return {"by_tensorflow": f"tf.saved_model.save, called at line {trace['saving_line']}"
+                ", traced it again to save it (saving traces the functions it stores), not "
+                "a call of yours", "saving_line": trace["saving_line"]}
     if trace["tf_retrace"]:
         prev = earlier[-1]
         why = ("trace {} created tf.Variables, so TensorFlow traced again to get a graph "
@@ -165,8 +170,10 @@ def _trace_findings(name: str, traces: list[dict[str, Any]], src: Source, def_li
         number = trace["index"] + 1
         if "recursion" in cause:
             continue  # said once per recursion, below
+        line = def_line
         if "by_tensorflow" in cause:
             text = f"trace {number} of `{name}` was made by TensorFlow: {cause['by_tensorflow']}"
+            line = cause.get("saving_line") or def_line
         elif cause["what"] == "object" and cause["change"].startswith("another "):
             text = (f"`{name}` was traced again (trace {number}) because `{cause['argument']}` "
                     f"is {cause['change']}: TensorFlow tells Python objects apart by identity, "
@@ -178,7 +185,7 @@ def _trace_findings(name: str, traces: list[dict[str, Any]], src: Source, def_li
         if also:
             text += "; also " + ", ".join(f"`{a['argument']}` changed {a['change']}"
                                           for a in also)
-        out.append(finding("retrace", text, src, def_line, trace["graph"],
+        out.append(finding("retrace", text, src, line, trace["graph"],
                            trace=trace["index"]))
     out += _recursion_findings(name, traces, src, def_line)
     failed: dict[tuple[str, int], list[int]] = {}  # the same error at the same line: one line

@@ -90,6 +90,7 @@ class TraceInfo:
     # index of the trace of the same function still running when this one started: the
     # function called itself while being traced (recursion); None for a trace of its own
     nested_in: int | None = None
+    saving_line: int = 0  # the user's line calling tf.saved_model.save that made it (0: none)
 
 
 @dataclass

@@ -40,6 +40,7 @@ class TraceRecord:
     params: list[Any] | None = None  # traceinfo.ParamInfo per parameter, made as it started
     # the trace of the same tf.function still running when this one started (recursion)
     parent: TraceRecord | None = None
+    saving_line: int = 0  # the user's line calling tf.saved_model.save that made this trace
 
 
 @dataclass
@@ -204,6 +205,25 @@ def _describe_params(function_type: Any) -> list[Any] | None:
         return None
 
 
+_SAVING = ("/tensorflow/python/saved_model/save.py",
+           "\\tensorflow\\python\\saved_model\\save.py")
+
+
+def saving_line(rec: Recording) -> int:
+    """The line of the user's file whose call of tf.saved_model.save is running now (0 if
+    none is): a trace started inside it is made by saving, not by a call of the user's."""
+    frame: Any = sys._getframe(1)
+    saving = False
+    while frame is not None:
+        filename = frame.f_code.co_filename
+        if filename.endswith(_SAVING):
+            saving = True
+        elif saving and filename in rec.user_files:
+            return int(frame.f_lineno)
+        frame = frame.f_back
+    return 0
+
+
 def _tracing_function() -> Any:
     """The tf.function on the call stack that asked for this trace."""
     from tensorflow.python.eager.polymorphic_function import polymorphic_function
@@ -261,6 +281,10 @@ def recording(user_files: Iterable[Path] = ()) -> Iterator[Recording]:
         record.params = _describe_params(function_type)
         record.parent = next((r for r in reversed(rec.active)
                               if function is not None and r.function is function), None)
+        try:
+            record.saving_line = saving_line(rec)
+        except Exception:  # noqa: BLE001 - never let looking break the user's trace
+            record.saving_line = 0
         rec.traces.append(record)  # in the order traces start: a nested one after its parent
         buffer = io.StringIO()
         previous = sys.stdout

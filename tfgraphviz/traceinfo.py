@@ -130,6 +130,7 @@ def trace_infos(records: list[TraceRecord], graph_index: dict[int, int],
         info.created_variables = bool(record.variable_lines)
         if record.parent is not None:
             info.nested_in = index_of.get(id(record.parent))
+        info.saving_line = record.saving_line
         if record.error is not None:
             info.error = describe_error(record.error, user_file)
             info.error_line = _error_line(info.error)
