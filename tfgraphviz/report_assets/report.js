@@ -703,7 +703,7 @@
     message("");
     await draw(null);
     if (G.start) message(G.start);
-    const legend = ["digraph L {", '  graph [fontname="Helvetica", fontsize="10"];', G.header[2], G.header[3]]
+    const legend = ["digraph L {", '  graph [fontname="Helvetica", fontsize="10", ranksep="0.08", nodesep="0.2"];', G.header[2], G.header[3]]
       .concat(G.legend, ["}"]).join("\n");
     try { $("legend-body").replaceChildren(toSvg(await layout(legend))); } catch (err) { $("legend-body").textContent = err.message; }
   }
