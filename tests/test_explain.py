@@ -381,3 +381,12 @@ def test_a_retrace_made_by_saving_names_the_line_that_saved():
     assert fn["traces"][1]["cause"]["saving_line"] == line
     retrace = one(fn, "retrace", "trace 2", f"tf.saved_model.save, called at line {line}")
     assert retrace["line"] == line and "same arguments" not in retrace["text"]
+
+
+def test_prints_under_run_functions_eagerly_are_not_said_to_never_run_at_calls():
+    path = DATA / "explain_eager.py"
+    fn = explain_file(path)["noisy"]
+    line = _line_of(path, "tf.config.run_functions_eagerly(True)", after=3)
+    printed = one(fn, "trace_print", '`print("Calculating")`',
+                  f"`tf.config.run_functions_eagerly(True)` at line {line} was in effect")
+    assert "those ran the Python body" in printed["text"]

@@ -365,6 +365,10 @@ def _print_findings(traces: list[dict[str, Any]], src: Source) -> list[dict[str,
         for site in trace["prints"]:
             sites.setdefault(site["line"], []).append(trace["index"] + 1)
     out = []
+    eager_lines = _eager_lines(src)
+    eager = (f" (but for calls made while `tf.config.run_functions_eagerly(True)` at line "
+             f"{number_ranges(eager_lines)} was in effect: those ran the Python body, this "
+             "too, at every call, without tracing)") if eager_lines else ""
     for line, numbers in sorted(sites.items()):
         code = src.code(line) if line else "Python"
         what = f"`{code}`" if line else "Python"
@@ -378,9 +382,21 @@ def _print_findings(traces: list[dict[str, Any]], src: Source) -> list[dict[str,
                          "reaching it" for t in stopped)
         out.append(finding(
             "trace_print", f"{what} ran only while tracing ({runs} of {len(traces)}), never "
-            f"at calls" + (f"; it printed {shown[:80]!r}" if shown else "") + missed,
+            f"at calls{eager}" + (f"; it printed {shown[:80]!r}" if shown else "") + missed,
             src, line, None, [], traces=sorted(set(numbers))))
     return out
+
+
+def _eager_lines(src: Source) -> list[int]:
+    """Lines calling `tf.config.run_functions_eagerly(True)`: tf.functions called after them
+    run their Python body at every call."""
+    found = []
+    for node in ast.walk(src.tree) if src.tree is not None else []:
+        if (isinstance(node, ast.Call) and ast.unparse(node.func).endswith(
+                "run_functions_eagerly") and node.args and isinstance(node.args[0], ast.Constant)
+                and node.args[0].value is True):
+            found.append(node.lineno)
+    return sorted(found)
 
 
 # ---- the whole explanation -------------------------------------------------------------------
