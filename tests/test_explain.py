@@ -154,7 +154,7 @@ def test_many_traces_warn_and_only_then():
 
 
 def test_shape_hint_keeps_the_dimensions_that_agree():
-    from tfgraphviz.explain import _general_spec
+    from tfgraphviz.explain_trace import _general_spec
 
     params = [{"shape": "[2,3]", "dtype": "float32"}, {"shape": "[5,3]", "dtype": "float32"}]
     assert _general_spec(params) == "tf.TensorSpec([None, 3], tf.float32)"
