@@ -451,17 +451,19 @@ def test_the_graph_gets_most_of_the_window_and_a_clicked_op_shows_its_lines(driv
 FIRST_VIEW = """
   const s = tfgReport.state, c = document.getElementById('canvas').getBoundingClientRect();
   const g = s.svg.getBoundingClientRect();
-  const whole = Math.min(c.width / (g.width / s.scale), c.height / (g.height / s.scale), 1.5)
-    * 0.97;
+  const top = document.getElementById('overlay').getBoundingClientRect().bottom;
+  const whole = Math.min(c.width / (g.width / s.scale), (c.bottom - top) / (g.height / s.scale),
+    1.5) * 0.97;
   const texts = [...s.svg.querySelectorAll('g.node text')].map(t => t.getBoundingClientRect()
     .height).sort((a, b) => a - b);
-  return {scale: s.scale, whole: whole, canvas: [c.left, c.top, c.right, c.bottom],
+  return {scale: s.scale, whole: whole, canvas: [c.left, top, c.right, c.bottom],
           graph: [g.left, g.top, g.right, g.bottom], text: texts[texts.length - 1],
           fit: document.getElementById('fit').textContent};"""
 
 
 def _check_readable_view(view: dict[str, Any]) -> None:
-    """The whole graph when that is readable, else the readable scale, top, centred."""
+    """The whole graph when that is readable, else the readable scale, top, centred; under the
+    caption (its title and note) either way."""
     canvas, graph = view["canvas"], view["graph"]
     assert view["scale"] >= 0.6 - 1e-9 and view["text"] >= 9, view  # 11 pt op names
     if view["whole"] >= 0.6:
@@ -475,10 +477,26 @@ def _check_readable_view(view: dict[str, Any]) -> None:
         assert view["fit"] == "fit all"
 
 
-def test_the_first_view_and_fit_keep_labels_readable(driver, control_report, loops_report):
-    for report in (control_report, loops_report):
+@pytest.fixture(scope="module")
+def fails_report(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return _render(tmp_path_factory.mktemp("fails"), "article_variable_fails.py",
+                   "--format", "json", code=1)
+
+
+def test_the_first_view_and_fit_keep_labels_readable(driver, control_report, loops_report,
+                                                     fails_report):
+    for report in (control_report, loops_report, fails_report):
         _open(driver, report)
         _check_readable_view(driver.execute_script(FIRST_VIEW))
+    # the failure note of the drawing: whole, at the page's text size, above the graph
+    note = driver.find_element("css selector", "#caption .note")
+    assert "tf.function only supports singleton tf.Variables" in note.text
+    assert "article_variable_fails.py:15" in note.text
+    canvas = _rect(driver, driver.find_element("id", "canvas"))
+    assert _inside(_rect(driver, note), canvas)
+    assert driver.execute_script(
+        "return parseFloat(getComputedStyle(arguments[0]).fontSize)", note) >= 12
+    assert driver.find_element("css selector", "#caption .title").text == "f()"
     _open(driver, control_report)
     canvas = driver.find_element("id", "canvas")
     driver.execute_script(  # zoom far out, then fit: readable again

@@ -109,7 +109,8 @@ def build_html(*, source_name: str, source_text: str, functions: list[ReportFunc
         '<span id="status"></span>',
         "</header>",
         "<main>",
-        '<div id="canvas"><div id="message" hidden></div><div id="stage"></div></div>',
+        '<div id="canvas"><div id="stage"></div>'
+        '<div id="overlay"><div id="caption"></div><div id="message" hidden></div></div></div>',
         '<div id="splitter" title="drag to make the side panel wider or narrower"></div>',
         # the side panel: explanation, details of the clicked node, legend, its lines
         '<aside id="side">',

@@ -199,11 +199,16 @@ def graph_payload(model: nx.MultiDiGraph, depth: int | str, expand: tuple[str, .
         })
     header = to_dot(drawn).split("\n", 4)[:4]
     header[0] = "digraph G {"
+    # the title and note are shown by the page above the graph, at a readable size and never
+    # cropped, instead of in the laid-out graph
+    note = str(drawn.graph.get("note", ""))
+    label = title_label(heading_of(drawn), note, str(drawn.graph.get("up", "")))
+    header[1] = header[1].replace(f"label=<{label}>, ", "")
     keys = set(legend_keys(model)) | set(legend_keys(drawn)) | (
         {"link", "scope"} if containers else set())
     legend = side_legend([k for k in LEGEND_TEXT if k in keys])
     return {
-        "title": heading_of(model), "header": header, "start": start, "nodes": nodes,
+        "title": heading_of(model), "note": note, "header": header, "start": start, "nodes": nodes,
         "edges": edges,
         "containers": containers, "opened": opened, "runs": runs, "bodies": body_list,
         "styles": styles.list(), "merged": merged_styles, "legend": legend,

@@ -231,11 +231,13 @@
     const box = $("canvas").getBoundingClientRect();
     if (!state.svg) return true;
     const w = state.svg.width.baseVal.value || 1, h = state.svg.height.baseVal.value || 1;
-    const whole = Math.min(box.width / w, box.height / h, 1.5) * 0.97;
+    const top = $("overlay").offsetHeight;  // the caption over the canvas' top
+    const room = Math.max(box.height - top, 40);
+    const whole = Math.min(box.width / w, room / h, 1.5) * 0.97;
     state.scale = all ? whole : Math.max(whole, READABLE);
     state.tx = (box.width - w * state.scale) / 2;
     const cropped = state.scale > whole;
-    state.ty = cropped ? 4 : (box.height - h * state.scale) / 2;
+    state.ty = top + (cropped ? 4 : (room - h * state.scale) / 2);
     applyTransform();
     return !cropped;
   }
@@ -688,6 +690,7 @@
       $("stage").replaceChildren(el("p", "hint", "This function has no drawing (its tracing failed)."));
       $("legend-body").replaceChildren();
       $("status").textContent = "no drawing";
+      $("caption").replaceChildren();
       fitButton(false);
       return;
     }
@@ -701,8 +704,14 @@
     state.open = new Set(G.opened);
     state.broken = new Set();
     message("");
+    const caption = $("caption");
+    caption.replaceChildren(el("div", "title", G.title));
+    if (G.note) caption.append(el("div", "note", G.note));
     await draw(null);
-    if (G.start) message(G.start);
+    if (G.start && state.G === G) {
+      message(G.start);
+      fitButton(!fit(false));  // below the message
+    }
     const legend = ["digraph L {", '  graph [fontname="Helvetica", fontsize="10", ranksep="0.08", nodesep="0.2"];', G.header[2], G.header[3]]
       .concat(G.legend, ["}"]).join("\n");
     try { $("legend-body").replaceChildren(toSvg(await layout(legend))); } catch (err) { $("legend-body").textContent = err.message; }
