@@ -390,3 +390,14 @@ def test_prints_under_run_functions_eagerly_are_not_said_to_never_run_at_calls()
     printed = one(fn, "trace_print", '`print("Calculating")`',
                   f"`tf.config.run_functions_eagerly(True)` at line {line} was in effect")
     assert "those ran the Python body" in printed["text"]
+
+
+def test_a_restored_function_was_not_retraced_here():
+    from tfgraphviz.explain import to_text
+
+    fn = explain_file(DATA / "explain_restored.py")["loaded.__call__"]
+    assert [t["cause"] for t in fn["traces"]] == [None, None]
+    assert not found(fn, "retrace")
+    one(fn, "restored", "loaded with tf.saved_model.load", "2 graphs are the ConcreteFunctions")
+    assert to_text({"functions": [fn]})[0] == \
+        "loaded.__call__: loaded from a SavedModel: 2 ConcreteFunctions"

@@ -270,13 +270,18 @@ def explain_function(traced: Any, models: list[nx.MultiDiGraph], source: Path,
     """The explanation of one traced function (models[i] is the model of traced.graphs[i])."""
     src = Source.read(source, source_text)
     traces = _traces(traced) if traced.kind != "graph" else []
-    for i, trace in enumerate(traces):
-        trace["cause"] = _cause(trace, traces[:i])
+    for i, trace in enumerate(traces):  # a SavedModel's functions were not traced here
+        trace["cause"] = _cause(trace, traces[:i]) if traced.kind != "restored" else None
     func = find_def(src, traced.name, _seen_lines(models, traces),
                     getattr(traced, "def_line", 0)) \
         if traced.kind not in NO_DEF else None
     def_line = func.lineno if func is not None else 0
-    findings = _trace_findings(traced.name, traces, src, def_line)
+    findings = _trace_findings(traced.name, traces, src, def_line) \
+        if traced.kind != "restored" else [finding(
+            "restored", f"`{traced.name}` was loaded with tf.saved_model.load: its "
+            f"{len(models)} graph{'s are' if len(models) != 1 else ' is'} the ConcreteFunctions "
+            "the SavedModel holds, traced by the program that saved it, not here", src, 0,
+            None)]
     findings += _print_findings(traces, src)
     findings += pitfall_findings(traced.name, traces, src, func)
     state: dict[str, dict[str, Any]] = {}
@@ -353,6 +358,9 @@ def to_text(explanation: dict[str, Any]) -> list[str]:
     for fn in explanation.get("functions", []):
         traces = fn.get("traces", [])
         count = f"traced {len(traces)} time{'s' if len(traces) != 1 else ''}"
+        if fn.get("kind") == "restored":
+            count = (f"loaded from a SavedModel: {len(traces)} ConcreteFunction"
+                     f"{'s' if len(traces) != 1 else ''}")
         lines.append(f"{fn['name']}: {count if fn.get('kind') != 'graph' else 'a tf.Graph'}")
         lines += _trace_lines(traces)
         # with several drawings, a finding about one of them says which trace made it
