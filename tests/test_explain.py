@@ -401,3 +401,17 @@ def test_a_restored_function_was_not_retraced_here():
     one(fn, "restored", "loaded with tf.saved_model.load", "2 graphs are the ConcreteFunctions")
     assert to_text({"functions": [fn]})[0] == \
         "loaded.__call__: loaded from a SavedModel: 2 ConcreteFunctions"
+
+
+def test_hints_cover_every_argument_that_changed():
+    fn = explain_file(DATA / "explain_wording.py")["add"]
+    retrace = one(fn, "retrace", "(trace 2)")
+    assert retrace["text"].count("changed") == 2
+    hints = {h["argument"] for h in found(fn, "retrace_hint")}
+    assert hints == set(), hints  # kinds changed: no input_signature fits both
+    shapes = explain_file(DATA / "explain_shapes2.py")["step"]
+    assert {h["argument"] for h in found(shapes, "retrace_hint")} == {"x", "y"}
+    x_hint = one(shapes, "retrace_hint", "`x` came with 2 shapes")
+    assert "`input_signature=[tf.TensorSpec([None, 3], tf.float32), ...]`" in x_hint["text"]
+    one(shapes, "retrace_hint", "`y` came with 2 shapes",
+        "`input_signature=[..., tf.TensorSpec([None], tf.int32)]`")

@@ -78,8 +78,9 @@ def recursion_findings(name: str, traces: list[dict[str, Any]], src: Source, def
 def hints(name: str, traces: list[dict[str, Any]], src: Source, def_line: int
            ) -> list[dict[str, Any]]:
     """Where input_signature or reduce_retracing=True would have avoided retraces."""
-    causes = [t["cause"] for t in traces[1:] if t["cause"] and "argument" in t["cause"]
-              and "recursion" not in t["cause"]]
+    causes = [c for t in traces[1:] if t["cause"] and "argument" in t["cause"]
+              and "recursion" not in t["cause"]
+              for c in [t["cause"], *t["cause"].get("also", [])]]
     out = []
     for what in ("shape", "value", "dtype", "object"):
         args = sorted({c["argument"] for c in causes if c["what"] == what})
