@@ -445,6 +445,16 @@ def test_the_graph_gets_most_of_the_window_and_a_clicked_op_shows_its_lines(driv
         assert line[3] - line[1] >= 12
     info = _rect(driver, driver.find_element("id", "info"))
     assert info[3] - info[1] > 100 and info[0] >= canvas[2] - 1
+    # the splitter between graph and panel: dragging it 150 px left gives the panel 150 px
+    from selenium.webdriver.common.action_chains import ActionChains
+
+    splitter = driver.find_element("id", "splitter")
+    side = _rect(driver, driver.find_element("id", "side"))
+    ActionChains(driver).move_to_element(splitter).click_and_hold().move_by_offset(-50, 0) \
+        .move_by_offset(-100, 0).release().perform()
+    wider = _rect(driver, driver.find_element("id", "side"))
+    assert abs((wider[2] - wider[0]) - (side[2] - side[0]) - 150) < 3, (side, wider)
+    assert _rect(driver, driver.find_element("id", "canvas"))[2] < canvas[2] - 140
     assert _problems(driver) == []
 
 

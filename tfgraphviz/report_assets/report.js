@@ -744,8 +744,9 @@
     splitter.addEventListener("pointerdown", (ev) => {
       ev.preventDefault();
       splitter.setPointerCapture(ev.pointerId);
+      const x0 = ev.clientX, w0 = $("side").getBoundingClientRect().width;
       const move = (e) => {
-        const width = Math.min(Math.max(window.innerWidth - e.clientX, 240), window.innerWidth - 200);
+        const width = Math.min(Math.max(w0 + x0 - e.clientX, 240), window.innerWidth - 200);
         $("side").style.flexBasis = width + "px";
       };
       const up = () => {
