@@ -319,6 +319,11 @@ def test_recursion_with_a_python_value_is_not_a_retrace_by_your_calls():
         "traces 2–4 started inside trace 1")
     assert not found(fn, "retrace") and not found(fn, "retrace_warning")
     assert not found(fn, "retrace_hint")
+    # the innermost level (n: 0) took the else branch: its ops' stacks hold the outer levels'
+    # frames of the body's recursive call, which are not its own
+    folded = {f["graph"]: f["text"] for f in found(fn, "folded_if")}
+    assert "only the ops of its body" in folded[0]
+    assert "only the ops of its body" not in folded[3]
 
 
 def test_endless_recursion_while_tracing_is_said_once():

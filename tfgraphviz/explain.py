@@ -15,6 +15,7 @@ from tfgraphviz.explain_graph import (
     call_findings,
     finding,
     initializer_findings,
+    outer_frames,
     print_op_findings,
 )
 from tfgraphviz.explain_pitfall import pitfall_findings
@@ -300,7 +301,10 @@ def explain_function(traced: Any, models: list[nx.MultiDiGraph], source: Path,
         elif traced.kind == "graph":
             findings += initializer_findings(model, index, src)
         if func is not None:
-            findings += autograph_findings(model, index, src, func, traced.autograph)
+            nested = any(t["graph"] == index and t.get("nested_in") is not None
+                         for t in traces)
+            findings += autograph_findings(model, index, src, func, traced.autograph,
+                                           outer_frames(model, func.name) if nested else 0)
         findings += control_findings(model, index, src)
         found, uses = state_findings(model, index, src, traced.name)
         for item in found:

@@ -72,17 +72,34 @@ def _converted(model: nx.MultiDiGraph, nodes: list[str], autograph: list[str]
     return f" (`{call}` at line {line} of the AutoGraph code)", line
 
 
+def outer_frames(model: nx.MultiDiGraph, func: str) -> int:
+    """How many frames of `func` every op of a drawing of a nested (recursive) trace has
+    from the traces running around it: those of its outputs (made after its body returned),
+    else the frames all its ops share."""
+    stacks = [own_frames(d, func) for _, d in model.nodes(data=True)
+              if d["kind"] not in ("arg", "ret") and not d.get("body")]
+    outputs = [own_frames(d, func) for _, d in model.nodes(data=True)
+               if d.get("function_output") and not d.get("body")]
+    if outputs:
+        return min(len(s) for s in outputs)
+    common = 0
+    while stacks and all(len(s) > common and s[common] == stacks[0][common] for s in stacks):
+        common += 1
+    return common
+
+
 def autograph_findings(model: nx.MultiDiGraph, index: int, src: Source,
                        func: ast.FunctionDef | ast.AsyncFunctionDef,
-                       autograph: str | None = None) -> list[dict[str, Any]]:
-    """Which statements of the def became graph control flow, and which ran in Python."""
+                       autograph: str | None = None, outer: int = 0) -> list[dict[str, Any]]:
+    """Which statements of the def became graph control flow, and which ran in Python
+    (`outer`: frames of `func` on every op's stack from traces around this one, dropped)."""
     converted = (autograph or "").splitlines()
     own: dict[str, list[int]] = {}
     at_line: dict[int, list[str]] = defaultdict(list)
     for node, data in model.nodes(data=True):
         if data["kind"] in ("arg", "ret"):
             continue
-        lines = own_frames(data, func.name)
+        lines = own_frames(data, func.name)[outer:]
         if lines:
             own[node] = lines
             at_line[lines[-1]].append(node)
