@@ -356,6 +356,7 @@ def test_variables_created_by_library_code_name_the_call_and_fitting_fixes():
     assert "before the first traced call" in fixes[0] and "optimizer.build(" in fixes[0]
     assert "one tf.function per `optimizer` object" in fixes[1]
     assert not any("tf.Variable(...)" in f or "class Train_step" in f for f in fixes)
+    one(fn, "variable_once", "its tf.Variables are created once (by trace 1)")
 
 
 def test_hints_use_the_dtype_seen_and_the_parameter_position():

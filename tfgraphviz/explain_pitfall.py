@@ -106,8 +106,10 @@ def pitfall_findings(name: str, traces: list[dict[str, Any]], src: Source,
                if guard is not None else f"trace {trace['index'] + 1} created none")
         out.append(finding(
             "variable_once", f"trace {prev['index'] + 1} of `{name}` created tf.Variables and "
-            f"TensorFlow traced it again (trace {trace['index'] + 1}): {how}, so the variable "
-            "is created once and the graph used at every call only uses it",
+            f"TensorFlow traced it again (trace {trace['index'] + 1}): {how}, so "
+            + ("the variable is created once and the graph used at every call only uses it"
+               if guard is not None else f"its tf.Variables are created once (by trace "
+               f"{prev['index'] + 1}) and the graph used at every call only uses them"),
             src, guard.lineno if guard is not None else 0, trace["graph"], []))
     return out
 
