@@ -421,3 +421,18 @@ def test_hints_cover_every_argument_that_changed():
     assert "`input_signature=[tf.TensorSpec([None, 3], tf.float32), ...]`" in x_hint["text"]
     one(shapes, "retrace_hint", "`y` came with 2 shapes",
         "`input_signature=[..., tf.TensorSpec([None], tf.int32)]`")
+
+
+def test_cli_explain_of_endless_recursion_is_short(tmp_path):
+    import json
+
+    from .conftest import run_cli
+
+    result = run_cli("explain", str(DATA / "explain_recursion.py"), "-o", str(tmp_path / "out"),
+                     "--json")
+    assert result.code == 1, result.stderr  # endless failed: its traces are errors
+    explained = {f["name"]: f for f in json.loads(result.stdout)["functions"]}
+    endless = explained["endless"]
+    assert [f["kind"] for f in endless["findings"]].count("trace_error") == 1
+    assert [f["kind"] for f in endless["findings"]].count("retrace") == 0
+    assert explained["countdown"]["traces"][1]["cause"]["recursion"] == 0
