@@ -603,7 +603,11 @@
       const ul = el("ul", "traces");
       for (const t of traces) {
         let text = "trace " + (t.index + 1) + ": " + (t.signature || "");
-        if (t.cause && t.cause.argument) {
+        if (t.cause && t.cause.recursion !== undefined && t.cause.recursion !== null) {
+          text += " — traced inside trace " + (t.cause.recursion + 1) + " (the function calls itself)" +
+            (t.cause.argument ? ": " + t.cause.argument + " " + (t.cause.change || "") : "");
+        }
+        else if (t.cause && t.cause.argument) {
           text += " — traced again because " + t.cause.argument + " changed" +
             (t.cause.what ? " (" + t.cause.what + ")" : "") + ": " + t.cause.change;
         }
