@@ -92,12 +92,12 @@ def graph_payload(model: nx.MultiDiGraph, depth: int | str, expand: tuple[str, .
     """Everything the page needs to draw any opening of `model`'s scopes, as plain JSON data."""
     from tfgraphviz import view as views
 
-    hier, assign, texts, settings = views._plan(model, depth, expand, fold, noise)
-    drawn = views._build(model, hier, assign, texts, settings)
+    hier, assign, texts, settings = views.plan_view(model, depth, expand, fold, noise)
+    drawn = views.build_view(model, hier, assign, texts, settings)
     start = ""
     if drawn.number_of_nodes() > MAX_START and depth != "auto":
-        planned = views._plan(model, "auto", expand, fold, noise)
-        smaller = views._build(model, *planned)
+        planned = views.plan_view(model, "auto", expand, fold, noise)
+        smaller = views.build_view(model, *planned)
         if smaller.number_of_nodes() < drawn.number_of_nodes():
             start = (f"The view asked for (depth {depth}) has {drawn.number_of_nodes():,} "
                      f"nodes, more than the page lays out ({MAX_START:,}): it starts at the "
@@ -118,7 +118,7 @@ def graph_payload(model: nx.MultiDiGraph, depth: int | str, expand: tuple[str, .
     containers = []
     for path in paths:
         body = hier.where[path]
-        data = views._scope_node(model, (body, path), members[path], [(body, path)], hier,
+        data = views.scope_node(model, (body, path), members[path], [(body, path)], hier,
                                  depths)
         containers.append({
             "p": path_index.get(path[:-1], -1), "w": body_index.get(body, 0), "n": path[-1],
@@ -214,7 +214,6 @@ def graph_payload(model: nx.MultiDiGraph, depth: int | str, expand: tuple[str, .
         "styles": styles.list(), "merged": merged_styles, "legend": legend,
         "kinds": merged.list(),  # edge kind numbers of `edges` (`merged` is written key-sorted)
         "view": drawn.graph.get("view", {}),
-        "title_label": title_label(heading_of(model), str(model.graph.get("note", ""))),
         "index_text": {i: index_text(d) for i, (_, d) in enumerate(model.nodes(data=True))
                        if d["kind"] in ("arg", "ret")},
     }

@@ -14,7 +14,8 @@ from tfgraphviz.errors import InputError
 from tfgraphviz.fold import absorb_noise, fold_runs
 from tfgraphviz.scopes import Hierarchy, Path, Scope, scope_id
 
-__all__ = ["Hierarchy", "Path", "Scope", "scope_id", "view", "view_and_visible", "visible_of"]
+__all__ = ["Hierarchy", "Path", "Scope", "build_view", "plan_view", "scope_id", "scope_node",
+           "view", "view_and_visible", "visible_of"]
 
 MAX_NODES = 100  # a readable picture: at most this many visible nodes ...
 MAX_WIDTH = 12  # ... and at most this many side by side (legible at ~900 px)
@@ -129,8 +130,9 @@ def _contains(datas: list[dict[str, Any]]) -> list[str]:
     return sorted(flags)
 
 
-def _scope_node(graph: nx.MultiDiGraph, scope: Scope, members: list[str],
-                run: list[Scope], hier: Hierarchy, depths: dict[str, int]) -> dict[str, Any]:
+def scope_node(graph: nx.MultiDiGraph, scope: Scope, members: list[str],
+               run: list[Scope], hier: Hierarchy, depths: dict[str, int]) -> dict[str, Any]:
+    """Attributes of the node that shows a collapsed scope (or a run of them folded ×N)."""
     body, path = scope
     datas = [graph.nodes[m] for m in members]
     text = "/".join(path)
@@ -197,7 +199,7 @@ def view(graph: nx.MultiDiGraph, depth: int | str = "auto", expand: Iterable[str
 def visible_of(graph: nx.MultiDiGraph, depth: int | str = "auto", expand: Iterable[str] = (),
                fold: bool = True, noise: bool | None = None) -> dict[str, str]:
     """{model node: the id of the view node that shows it} for the same arguments as view()."""
-    _, assign, _, _ = _plan(graph, depth, expand, fold, noise)
+    _, assign, _, _ = plan_view(graph, depth, expand, fold, noise)
     return _visible(assign)
 
 
@@ -205,8 +207,8 @@ def view_and_visible(graph: nx.MultiDiGraph, depth: int | str = "auto",
                      expand: Iterable[str] = (), fold: bool = True, noise: bool | None = None
                      ) -> tuple[nx.MultiDiGraph, dict[str, str]]:
     """view() and visible_of() together, planned once."""
-    hier, assign, texts, settings = _plan(graph, depth, expand, fold, noise)
-    return _build(graph, hier, assign, texts, settings), _visible(assign)
+    hier, assign, texts, settings = plan_view(graph, depth, expand, fold, noise)
+    return build_view(graph, hier, assign, texts, settings), _visible(assign)
 
 
 def _visible(assign: Assignment) -> dict[str, str]:
@@ -214,9 +216,11 @@ def _visible(assign: Assignment) -> dict[str, str]:
             for node, target in assign.visible.items()}
 
 
-def _plan(graph: nx.MultiDiGraph, depth: int | str, expand: Iterable[str], fold: bool,
-          noise: bool | None) -> tuple[Hierarchy, Assignment, dict[str, list[str]],
-                                       dict[str, Any]]:
+def plan_view(graph: nx.MultiDiGraph, depth: int | str, expand: Iterable[str], fold: bool,
+              noise: bool | None) -> tuple[Hierarchy, Assignment, dict[str, list[str]],
+                                           dict[str, Any]]:
+    """Which visible node shows each op (and the noise folded away), before anything is built;
+    report_data reuses it for the page's tree."""
     if not (depth in ("auto", "all") or (isinstance(depth, int) and not isinstance(depth, bool)
                                          and depth >= 1)):
         raise InputError(f"depth must be a whole number from 1, 'auto' or 'all', not {depth!r}")
@@ -236,7 +240,7 @@ def _plan(graph: nx.MultiDiGraph, depth: int | str, expand: Iterable[str], fold:
         chosen, crowded = _auto_depth(hier, keep, absorbed, opened, fold)
         if chosen is None and noise is None and noise_on:
             # drawn whole after all: every op stays visible, constants and reads included
-            return _plan(graph, "all", expand, fold, False)[:3] + ({
+            return plan_view(graph, "all", expand, fold, False)[:3] + ({
                 "depth": "all", "requested_depth": depth, "expand": patterns,
                 "fold": bool(fold), "noise": False},)
     assign = Assignment(hier, keep, absorbed, chosen, opened, fold, crowded)
@@ -287,8 +291,9 @@ def _name_apart(out: nx.MultiDiGraph, scope_nodes: set[str]) -> None:
             out.nodes[key]["label_path"] = "/".join(path[-k:])
 
 
-def _build(graph: nx.MultiDiGraph, hier: Hierarchy, assign: Assignment,
-           texts: dict[str, list[str]], settings: dict[str, Any]) -> nx.MultiDiGraph:
+def build_view(graph: nx.MultiDiGraph, hier: Hierarchy, assign: Assignment,
+               texts: dict[str, list[str]], settings: dict[str, Any]) -> nx.MultiDiGraph:
+    """The view graph of a plan (see plan_view)."""
     out = nx.MultiDiGraph()
     depths = {b["id"]: int(b.get("depth", 1)) for b in graph.graph.get("bodies", [])}
     ids: dict[str, str] = {}
@@ -308,7 +313,7 @@ def _build(graph: nx.MultiDiGraph, hier: Hierarchy, assign: Assignment,
         if key not in scope_nodes:
             scope_nodes.add(key)
             run = assign.runs.get(target, [target])
-            out.add_node(key, **_scope_node(graph, target, assign.members[target], run, hier,
+            out.add_node(key, **scope_node(graph, target, assign.members[target], run, hier,
                                             depths))
     _name_apart(out, scope_nodes)
     _edges(graph, ids, scope_nodes, out)
