@@ -15,8 +15,8 @@ from tfgraphviz.errors import GraphvizNotFoundError, InputError, LayoutError
 from tfgraphviz.fsutil import write_bytes, write_text
 
 LAYOUT_FORMATS = ("svg", "png", "pdf")
-MAX_PAGES = 40  # drill-down pages per drawing at most (each needs a layout)
-PAGE_MAX_OPS = 1000  # bigger scopes get no page (unreadable at full depth anyway)
+MAX_PAGES = 60  # drill-down pages per drawing at most (each needs a layout); boxes past it
+# link to report.html, which opens any box
 PAGE_TIMEOUT = 20.0  # seconds of layout per drill-down page at most
 PAGES_BUDGET = 120.0  # seconds for all drill-down pages of one drawing
 
@@ -60,24 +60,26 @@ def _layout(source: str, fmt: str, timeout: float, dpi: float) -> tuple[bytes, l
 
 
 def _scope_pages(graph: nx.MultiDiGraph, drawn: nx.MultiDiGraph, shown: dict[str, str],
-                 prefix: str) -> list[tuple[str, nx.MultiDiGraph, str]]:
-    """(relative page path, the model's subgraph of one collapsed scope, its node in `drawn`)
-    for the collapsed nodes of `drawn` (at most MAX_PAGES), each given a `link` to its page."""
+                 stem: str, up_depth: int) -> list[tuple[str, nx.MultiDiGraph, str]]:
+    """(page path relative to the output folder, the model's subgraph of one collapsed box,
+    its node in `drawn`) for every collapsed box of `drawn`; each box gets a `link` to its page
+    (relative to a drawing `up_depth` folders below the output folder) and, until the page is
+    written, `report_link`: the same box opened in report.html."""
     members: dict[str, list[str]] = {}
     for node, target in shown.items():
         members.setdefault(target, []).append(node)
     pages: list[tuple[str, nx.MultiDiGraph, str]] = []
+    back = "../" * up_depth
     for node, data in sorted(drawn.nodes(data=True), key=lambda item: str(item[0])):
-        if data.get("kind") != "scope" or node not in members or len(pages) >= MAX_PAGES \
-                or len(members[node]) > PAGE_MAX_OPS:
-            continue  # a scope too big for one readable page: --expand opens it instead
+        if data.get("kind") != "scope" or node not in members:
+            continue
+        scope = str(data.get("scope_path") or data.get("name"))
         sub = graph.subgraph(members[node]).copy()
-        sub.graph.update(graph.graph, name=f"{graph.graph.get('name', '')} › "
-                                           f"{data.get('scope_path') or data.get('name')}",
-                         bodies=_page_bodies(graph, sub),
-                         signature="", note="")
-        page = f"{prefix}/scopes/{page_name(str(data.get('scope_path') or node))}.svg"
-        data["link"] = quote(page)  # relative to the overview, which sits beside `prefix/`
+        sub.graph.update(graph.graph, name=f"{graph.graph.get('name', '')} › {scope}",
+                         bodies=_page_bodies(graph, sub), signature="", note="")
+        page = f"{stem}/scopes/{page_name(scope)}.svg"
+        data["link"] = quote(back + page)
+        data["report_link"] = back + "report.html#" + quote(f"{stem}:{node}", safe="")
         pages.append((page, sub, node))
     return pages
 
@@ -108,13 +110,15 @@ def draw(graph: nx.MultiDiGraph, stem: str, folder: Path, formats: tuple[str, ..
          options: ViewOptions, timeout: float, dpi: float,
          progress: Callable[[str], None] = lambda _m: None) -> Drawn:
     """Write the DOT source and the layouts asked for of the view of `graph`; an SVG also gets
-    a page per collapsed scope (`<stem>/scopes/<scope>.svg`) its node links to."""
+    a page per collapsed box (`<stem>/scopes/<scope>.svg`) its node links to, and those pages
+    pages of their own boxes, one level at a time, up to MAX_PAGES pages; a box past that
+    links to itself opened in report.html."""
     from tfgraphviz.dot import to_dot
     from tfgraphviz.view import view_and_visible
 
     drawn, shown = view_and_visible(graph, options.depth, options.expand, options.fold,
                                     options.noise)
-    pages = _scope_pages(graph, drawn, shown, stem) if "svg" in formats else []
+    pages = _plan_pages(graph, drawn, shown, stem, options) if "svg" in formats else []
     source = to_dot(drawn)
     result = Drawn({}, [], dict(drawn.graph.get("view", {})))
     if "dot" in formats:
@@ -137,7 +141,8 @@ def draw(graph: nx.MultiDiGraph, stem: str, folder: Path, formats: tuple[str, ..
         result.files[fmt] = f"{stem}.{fmt}"
     if "svg" in result.files:
         result.pages = []
-        _write_pages(pages, folder, stem, options, timeout, dpi, result)
+        progress(f"laying out {len(pages)} drill-down pages of {stem}")
+        _write_pages(pages, folder, stem, timeout, dpi, result)
     if any(f in LAYOUT_FORMATS and f not in result.files for f in formats) \
             and "dot" not in result.files:
         write_text(folder / f"{stem}.dot", source)  # something to open when layout failed
@@ -146,34 +151,72 @@ def draw(graph: nx.MultiDiGraph, stem: str, folder: Path, formats: tuple[str, ..
     return result
 
 
-def _write_pages(pages: list[tuple[str, nx.MultiDiGraph, str]], folder: Path, stem: str,
-                 options: ViewOptions, timeout: float, dpi: float, result: Drawn) -> None:
-    """One SVG per collapsed scope, drawn at full depth, with a link back to the overview."""
+def _plan_pages(graph: nx.MultiDiGraph, drawn: nx.MultiDiGraph, shown: dict[str, str],
+                stem: str, options: ViewOptions) -> list[tuple[str, nx.MultiDiGraph]]:
+    """The drill-down pages to write, breadth first ((page path, its view), at most
+    MAX_PAGES); every box of `drawn` and of the pages links to its page, or to itself in
+    report.html when its page is past the budget. Each page draws its box one level deeper,
+    its own boxes collapsed again as the default view would, with a link up."""
+    from collections import deque
+
+    from tfgraphviz.view import view_and_visible
+
+    planned: dict[str, nx.MultiDiGraph] = {}
+    queue = deque([(drawn, _scope_pages(graph, drawn, shown, stem, 0), f"{stem}.svg")])
+    while queue:
+        parent, boxes, parent_page = queue.popleft()
+        for page, sub, node in boxes:
+            if page in planned:
+                continue  # the same box drawn from another page
+            if len(planned) >= MAX_PAGES:
+                _link_to_report(parent.nodes[node])
+                continue
+            view, seen = view_and_visible(sub, "auto", (), options.fold, None, whole=True)
+            view.graph["up"] = quote("../../" + parent_page if parent is drawn
+                                     else Path(parent_page).name)
+            planned[page] = view
+            queue.append((view, _scope_pages(sub, view, seen, stem, 2), page))
+    return list(planned.items())
+
+
+def _link_to_report(data: dict[str, Any]) -> None:
+    """A box whose page is not written links to itself opened in report.html instead."""
+    data["link"] = data["report_link"]
+    data["link_to_report"] = True
+
+
+def _write_pages(pages: list[tuple[str, nx.MultiDiGraph]], folder: Path, stem: str,
+                 timeout: float, dpi: float, result: Drawn) -> None:
+    """Lay out and write the planned pages, two at a time (Graphviz runs in its own
+    processes); a page whose layout fails is reported and left out."""
+    from concurrent.futures import ThreadPoolExecutor
+
     from tfgraphviz import outdir
     from tfgraphviz.dot import to_dot
-    from tfgraphviz.view import view
 
     if not pages:
         return
     target = outdir.real_subfolder(outdir.real_subfolder(folder, stem), "scopes")
-    written = 0
     deadline = time.monotonic() + PAGES_BUDGET
-    for page, sub, _ in pages:
+
+    def lay_out(item: tuple[str, nx.MultiDiGraph]) -> tuple[str, bytes | None, str]:
+        page, view = item
         left = deadline - time.monotonic()
         if left <= 1:
-            result.problems.append((f"{stem}: drill-down pages stopped after {PAGES_BUDGET:g} s; "
-                                    "the remaining scopes have no page (use --expand)", 0))
-            break
-        drawn = view(sub, "all", (), options.fold, False)
-        drawn.graph["up"] = quote(f"../../{stem}.svg")
+            return page, None, f"drill-down pages stopped after {PAGES_BUDGET:g} s"
         try:
-            data, _ = _layout(to_dot(drawn), "svg", min(timeout, left, PAGE_TIMEOUT), dpi)
+            return page, _layout(to_dot(view), "svg", min(timeout, left, PAGE_TIMEOUT),
+                                 dpi)[0], ""
         except LayoutError as exc:
-            result.problems.append((f"{page}: {exc}; that drill-down page is missing", 0))
-            continue
-        write_bytes(target / Path(page).name, data)
-        assert result.pages is not None
-        result.pages.append(f"{stem}/scopes/{Path(page).name}")
-        written += 1
-    if written:
+            return page, None, str(exc)
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        for page, data, problem in pool.map(lay_out, pages):
+            if data is None:
+                result.problems.append((f"{page}: {problem}; that page is missing", 0))
+                continue
+            write_bytes(target / Path(page).name, data)
+            assert result.pages is not None
+            result.pages.append(page)
+    if result.pages:
         result.files["scopes"] = f"{stem}/scopes"

@@ -6,6 +6,7 @@ from __future__ import annotations
 import contextlib
 import gc
 import re
+import sys
 import types
 from collections import deque
 from collections.abc import Iterator
@@ -40,6 +41,13 @@ class TracedGraph:
     # per graph: {(dst op, src op): ("user" | "library", where)} for control edges not automatic
     control_origins: dict[str, dict[tuple[str, str], Origin]] = field(default_factory=dict)
     variables: dict[str, str] = field(default_factory=dict)  # placeholder -> Python name
+    # placeholder -> the Keras model, optimizer or metric holding that variable, by the name
+    # the file knows it by (`encoder`, `vae.optimizer`), "" when none holds it
+    owners: dict[str, str] = field(default_factory=dict)
+    # Keras name of a model or optimizer (its name scope, `sequential`) -> the file's name for it
+    keras_names: dict[str, str] = field(default_factory=dict)
+    # line of the user's file -> its text, for the lines ops were made at (labels of groups)
+    source_lines: dict[int, str] = field(default_factory=dict)
     outputs: list[str] = field(default_factory=list)  # main graph's output tensors
     trace_output: str = ""
     auto_deps_known: bool = True  # False for a graph traced before the hooks were installed
@@ -304,6 +312,73 @@ def _variable_names(namespace: dict[str, Any], wanted: set[int]) -> dict[int, st
     return {**private, **keras, **public}
 
 
+def _keras_kind(obj: Any) -> str:
+    """"model", "optimizer", "metric" or "" for anything else (no Keras loaded: "")."""
+    keras = sys.modules.get("keras")
+    if keras is None:
+        return ""
+    for kind, base in (("model", "Model"), ("optimizer", "optimizers.Optimizer"),
+                       ("metric", "metrics.Metric")):
+        cls: Any = keras
+        for part in base.split("."):
+            cls = getattr(cls, part, None)
+        if isinstance(cls, type) and isinstance(obj, cls):
+            return kind
+    return ""
+
+
+def keras_owners(namespace: dict[str, Any]) -> tuple[dict[int, str], dict[str, str]]:
+    """({id(tf.Variable): the file's name for the Keras model, optimizer or metric that holds
+    it, the innermost one}, {Keras name of a model or optimizer: the file's name for it}).
+
+    A breadth-first walk from the module's globals through public attributes (and a Keras
+    model's layers), three levels deep, shortest paths first."""
+    found: dict[int, tuple[str, Any, str]] = {}
+    frontier: deque[tuple[str, Any, int]] = deque(
+        (k, v, 0) for k, v in sorted(namespace.items(), key=lambda kv: kv[0])
+        if not k.startswith("_") and not _scalar(v))
+    seen: set[int] = set()
+    while frontier and len(seen) < WALK_LIMIT // 10:
+        path, obj, depth = frontier.popleft()
+        if id(obj) in seen or depth > 3:
+            continue
+        seen.add(id(obj))
+        try:
+            kind = _keras_kind(obj)
+            if kind:
+                found.setdefault(id(obj), (path, obj, kind))
+            if isinstance(obj, list | tuple) and len(obj) < 100:
+                frontier.extend((f"{path}[{i}]", v, depth + 1) for i, v in enumerate(obj)
+                                if not _scalar(v))
+            elif kind == "model" or (not kind and not isinstance(obj, _NOT_CONTAINERS | dict)
+                                     and isinstance(getattr(obj, "__dict__", None), dict)):
+                items = sorted(vars(obj).items())
+                frontier.extend((f"{path}.{attr}", value, depth + 1) for attr, value in
+                                items[:500] if not attr.startswith("_") and not _scalar(value))
+                if kind == "model":  # functional models keep their sub-models in `layers`
+                    layers = [v for v in getattr(obj, "layers", []) if _keras_kind(v)]
+                    frontier.extend((f"{path}.get_layer({v.name!r})", v, depth + 1)
+                                    for v in layers)
+        except Exception:  # noqa: BLE001 - user objects may raise on any probe
+            continue
+    owners: dict[int, tuple[int, str]] = {}  # var -> (how many variables its owner has, name)
+    names: dict[str, str] = {}
+    for path, obj, kind in found.values():
+        try:
+            variables = list(obj.variables)
+            name = str(getattr(obj, "name", "") or "")
+        except Exception:  # noqa: BLE001
+            continue
+        if kind != "metric" and name:
+            names.setdefault(name, path)
+        for var in variables:
+            inner = getattr(var, "_value", var)  # a Keras Variable wraps a tf.Variable
+            for key in {id(var), id(inner)}:
+                if key not in owners or len(variables) < owners[key][0]:
+                    owners[key] = (len(variables), path)
+    return {k: v[1] for k, v in owners.items()}, dict(sorted(names.items()))
+
+
 def extract_concrete(concrete: Any, rec: Recording, user_file: Path,
                      namespace: dict[str, Any], output: str = "",
                      converted: str | None = None) -> TracedGraph:
@@ -333,11 +408,35 @@ def extract_concrete(concrete: Any, rec: Recording, user_file: Path,
     captured = [(handles[id(ext)], internal) for ext, internal in graph.captures
                 if id(ext) in handles]
     by_id = _variable_names(namespace, {id(var) for var, _ in captured}) if captured else {}
+    owners, traced.keras_names = keras_owners(namespace) if captured else ({}, {})
     for var, internal in captured:
         path = getattr(var, "path", None) or var.name
         traced.variables[internal.op.name] = by_id.get(id(var), str(path))
+        traced.owners[internal.op.name] = owners.get(id(var), "")
     traced.outputs = [t.name for t in graph.outputs]
+    traced.source_lines = _source_lines(traced, user_file)
     return traced
+
+
+def frame_line(frame: str) -> int | None:
+    """The line number of a user frame `file.py:LINE in func`."""
+    head = frame.rsplit(" in ", 1)[0]
+    number = head.rpartition(":")[2]
+    return int(number) if number.isdigit() else None
+
+
+def _source_lines(traced: TracedGraph, user_file: Path) -> dict[int, str]:
+    """{line: stripped text} of the user-file lines that made ops (innermost frame)."""
+    import linecache
+
+    wanted = {frame_line(info.source[-1]) for table in traced.op_info.values()
+              for info in table.values() if info.source}
+    lines = {}
+    for line in sorted(n for n in wanted if n):
+        text = linecache.getline(str(user_file), line).strip()
+        if text:
+            lines[line] = text
+    return lines
 
 
 def _converted_of(concrete: Any, rec: Recording) -> str:
@@ -371,6 +470,7 @@ def extract_graph(graph: Any, user_file: Path, rec: Recording | None = None) -> 
         traced.auto_deps_known = rec is not None and id(graph) in rec.auto_deps
         if rec is not None:
             traced.auto_deps[MAIN] = rec.auto_deps_for(graph)
+    traced.source_lines = _source_lines(traced, user_file)
     return traced
 
 

@@ -137,7 +137,7 @@ class _Builder:
             node_id, name=node.name, op=node.op, kind=kind, body=body, depth=depth,
             scope=node.name.rpartition("/")[0], device=node.device, outputs=outputs,
             stateful=bool(stateful), attrs=attrs, attr_values=attr_values,
-            variable=variable,
+            variable=variable, owner=self.traced.owners.get(node.name, "") if variable else "",
             auto_created=node.name in auto.ops, control_output=False,
             source=list(info.source) if info is not None else [],
             autograph_line=info.autograph_line if info is not None else None,
@@ -153,7 +153,7 @@ class _Builder:
             stateful=False, attrs={"index": str(index)}, attr_values={}, variable="",
             auto_created=False, control_output=False, source=[], autograph_line=None,
             index=index, arg_name=self.clean(name), label=self.clean(name), feeds="",
-            py_name="")
+            py_name="", owner="")
 
     def control_origin(self, scope_key: str, dst: str, src: str) -> tuple[str, str]:
         """(origin, where) of the control edge src -> dst: automatic, user, library, unknown."""
@@ -323,6 +323,8 @@ class _Builder:
                     fed += f":{source[1]['src_output']}"
                 if src.get("variable"):
                     self.graph.nodes[target]["variable"] = src["variable"]
+                if role == "callee" and src.get("owner"):
+                    self.graph.nodes[target]["owner"] = src["owner"]
             self.graph.nodes[target]["feeds"] = fed
             self.edge(caller_id, target, kind="call", role=role, caller_input=caller_input,
                       arg_index=i, arg_name=self.clean(arg.name), input_name=fed)
@@ -406,10 +408,45 @@ def to_networkx(traced: TracedGraph, name: str = "", kind: str = "tf.function"
         data["unused"] = (node not in used and data["kind"] != "ret"
                           and not data["stateful"] and not data["control_output"]
                           and not data.get("function_output"))
+    _mark_iterators(graph)
+    _mark_variable_uses(graph)
     graph.graph.update(name=name, kind=kind, signature=traced.signature,
                        bodies=builder.bodies, trace_output=traced.trace_output,
-                       auto_deps_known=traced.auto_deps_known)
+                       auto_deps_known=traced.auto_deps_known,
+                       keras_names=dict(traced.keras_names),
+                       source_lines={str(k): v for k, v in traced.source_lines.items()})
     return graph
+
+
+ITERATOR_OPS = frozenset({"IteratorGetNext", "IteratorGetNextSync", "IteratorGetNextAsOptional",
+                          "MultiDeviceIteratorGetNextFromShard"})
+
+
+VARIABLE_USERS = frozenset({"ReadVariableOp", "AssignVariableOp", "AssignAddVariableOp",
+                            "AssignSubVariableOp"})
+
+
+def _mark_variable_uses(graph: nx.MultiDiGraph) -> None:
+    """Reads and writes of a named tf.Variable get `uses_variable`, its Python name."""
+    for node, data in graph.nodes(data=True):
+        if data["op"] not in VARIABLE_USERS:
+            continue
+        for u, _, d in graph.in_edges(node, data=True):
+            if d["kind"] == "data" and d["dst_input"] == 0 and graph.nodes[u].get("variable"):
+                data["uses_variable"] = graph.nodes[u]["variable"]
+
+
+def _mark_iterators(graph: nx.MultiDiGraph) -> None:
+    """A resource argument read only by iterator ops (Keras' `iterator`) is an iterator, not a
+    tf.Variable: kind `placeholder` with `resource` "iterator"."""
+    for node, data in graph.nodes(data=True):
+        if data["kind"] != "variable" or data["body"] or data["op"] != "Placeholder" \
+                or data["variable"] != data["name"]:
+            continue
+        readers = {graph.nodes[v]["op"] for _, v, d in graph.out_edges(node, data=True)
+                   if d["kind"] == "data"}
+        if readers and readers <= ITERATOR_OPS:
+            data.update(kind="placeholder", variable="", resource="iterator")
 
 
 def count_edges(graph: nx.MultiDiGraph, body: str, kind: str) -> int:

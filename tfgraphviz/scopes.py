@@ -9,8 +9,14 @@ from typing import Any
 
 import networkx as nx
 
+from tfgraphviz.extract import frame_line
+from tfgraphviz.model import VARIABLE_USERS
+
 GROUP_LIMIT = 12  # a scope with more children gets virtual groups by name prefix (conv2_*)
 UNIQUIFIER = re.compile(r"(_\d+)+$")
+SLASH = "\u2215"  # stands for '/' inside one path segment (`update dense∕kernel`)
+WRITE_OPS = VARIABLE_USERS - {"ReadVariableOp"}
+VARIABLES = ":variables"  # ends the segment of a group of captured variables (`encoder:variables`)
 
 Path = tuple[str, ...]
 Scope = tuple[str, Path]  # (the body it is drawn in, its path)
@@ -60,6 +66,7 @@ class Hierarchy:
                 scopes.add((data["body"], scope))
                 scope = scope.rpartition("/")[0]
         self._body_roots: dict[str, Path] = {}
+        self.variable_groups: set[Path] = set()
         paths: dict[str, Path] = {}
 
         def place(node: str) -> Path:
@@ -71,6 +78,11 @@ class Hierarchy:
             if data["kind"] not in ("arg", "ret") and (body, data["name"]) in scopes:
                 text = data["name"]  # `while` goes with `while/...`, `Mean` with `Mean/...`
             head: Path = ()
+            owner = data.get("owner")
+            if owner and (data["kind"] == "variable" and not body or data["kind"] == "arg"):
+                paths[node] = (f"{owner}{VARIABLES}",)  # grouped by the model that holds them
+                self.variable_groups.add(paths[node])
+                return paths[node]
             if body:
                 head = self._body_roots.get(body, ())
                 caller = graph.nodes[self._callers[body]]["name"] if body in self._callers \
@@ -105,10 +117,105 @@ class Hierarchy:
             data = self.graph.nodes[node]
             items.setdefault(path, {})[("op", node)] = None if data["kind"] in ("arg", "ret") \
                 else _tokens(data["name"].rpartition("/")[2])
-        self._virtual = {p: _groups(list(kids.items())) for p, kids in items.items()}
+        self._raw = raw
+        self._virtual = {p: self._line_groups(p, kids) for p, kids in items.items()}
         self._memo: dict[Path, Path] = {(): ()}
         return {node: self._final(raw[node]) + self._virtual[raw[node]].get(("op", node), ())
                 for node in keep}
+
+    def _line_groups(self, path: Path, kids: dict[Any, list[str] | None]) -> dict[Any, Path]:
+        """Virtual groups for a scope with more than GROUP_LIMIT children: its own ops by the
+        line of the user's file that made them (`line 57`, when two or more ops share it), the
+        rest by name prefix."""
+        if len(kids) <= GROUP_LIMIT:
+            return {}
+        out = self._update_groups(path) if path and ":" not in path[-1] and any(
+            item[0] == "op" and self.graph.nodes[item[1]]["op"] in WRITE_OPS for item in kids) \
+            else {}
+        by_line: dict[int, list[Any]] = {}
+        for item in kids:
+            if item in out:
+                continue
+            if item[0] == "op":
+                data = self.graph.nodes[item[1]]
+                if data["kind"] not in ("arg", "ret") and data.get("source"):
+                    line = frame_line(data["source"][-1])
+                    if line is not None:
+                        by_line.setdefault(line, []).append(item)
+        for line, members in by_line.items():
+            if len(members) >= 2 and len(by_line) >= 2:
+                out.update((item, (f"line {line}",)) for item in members)
+        networks = {UNIQUIFIER.sub("", n) for n in self.graph.graph.get("keras_names", {})}
+        rest = [(item, tokens) for item, tokens in kids.items() if item not in out
+                and not (item[0] == "seg" and UNIQUIFIER.sub("", item[1]) in networks)]
+        out.update(_groups(rest))  # a Keras model or optimizer is never put in a prefix group
+        return out
+
+    def _update_groups(self, path: Path) -> dict[Any, Path]:
+        """An optimizer's entries by the variable they update (`update dense∕kernel`: the
+        chain that writes it and its slots), when they update two or more; shared ones stay."""
+        graph = self.graph
+        item_of: dict[str, Any] = {}
+        for node, raw in self._raw.items():
+            if raw[:len(path)] == path:
+                item_of[node] = ("op", node) if len(raw) == len(path) else ("seg", raw[len(path)])
+        mine = set(item_of)
+        writes = sorted(n for n, item in item_of.items() if item[0] == "op"
+                        and graph.nodes[n]["op"] in WRITE_OPS)
+        if len(writes) < 2:
+            return {}
+
+        def resource(node: str) -> str:
+            return str(graph.nodes[node].get("uses_variable", ""))
+
+        ancestors: dict[str, set[str]] = {}
+        reads: dict[str, set[str]] = {}
+        for write in writes:
+            seen, stack = {write}, [write]
+            while stack:
+                for u, _, d in graph.in_edges(stack.pop(), data=True):
+                    if d["kind"] == "data" and u in mine and u not in seen:
+                        seen.add(u)
+                        stack.append(u)
+            ancestors[write] = seen
+            reads[write] = {resource(n) for n in seen if graph.nodes[n]["op"] == "ReadVariableOp"
+                            or n == write} - {""}
+        users: dict[str, int] = {}
+        for names in reads.values():
+            for name in names:
+                users[name] = users.get(name, 0) + 1
+        parent = {name: name for name in users}
+
+        def find(name: str) -> str:
+            while parent[name] != name:
+                name = parent[name]
+            return name
+
+        for names in reads.values():
+            own = sorted(n for n in names if users[n] <= 3)  # slots, not the step count
+            for other in own[1:]:
+                parent[find(other)] = find(own[0])
+        chain: dict[str, str] = {}
+        for write in writes:
+            target = resource(write)
+            if target and users.get(target, 0) <= 3:
+                chain[write] = find(target)
+        names_of: dict[str, list[str]] = {}
+        for name in users:
+            names_of.setdefault(find(name), []).append(name)
+        label = {root: min(names, key=lambda n: (n.count("/") == 0, len(n), n))
+                 for root, names in names_of.items()}
+        if len(set(chain.values())) < 2:
+            return {}
+        belongs: dict[Any, set[str]] = {}
+        for write, root in chain.items():
+            for node in ancestors[write]:
+                belongs.setdefault(item_of[node], set()).add(root)
+        for node, item in item_of.items():  # an entry with ops in no chain is shared
+            if node not in mine or not any(node in a for a in ancestors.values()):
+                belongs.setdefault(item, set()).add("")
+        return {item: (f"update {label[next(iter(roots))].replace('/', SLASH)}",)
+                for item, roots in belongs.items() if len(roots) == 1 and "" not in roots}
 
     def _final(self, raw: Path) -> Path:
         if raw not in self._memo:
@@ -118,11 +225,28 @@ class Hierarchy:
                                + (raw[-1],))
         return self._memo[raw]
 
+    def see_through(self) -> set[Path]:
+        """The body of a call that holds most of the graph (Keras' `train_function` wraps the
+        step in one StatefulPartitionedCall): opened in every view, so the step is drawn."""
+        total = len(self.paths)
+        counts: dict[str, int] = {}
+        for node in self.paths:
+            body = self.graph.nodes[node].get("body", "")
+            counts[body] = counts.get(body, 0) + 1
+        result: set[Path] = set()
+        for body in self.graph.graph.get("bodies", []):
+            root = self._body_roots.get(body["id"])
+            if root is not None and body["role"] == "callee" and int(body.get("depth", 1)) == 1 \
+                    and counts.get(body["id"], 0) * 2 >= total:
+                root = self._final(root)
+                result.update(root[:k] for k in range(1, len(root) + 1))
+        return result
+
     def opened(self, patterns: Iterable[str]) -> set[Path]:
         """Containers whose path (with or without the virtual groups) matches a pattern, and
-        their ancestors."""
+        their ancestors; the body of a call that holds most of the graph."""
         patterns = list(patterns)
-        result: set[Path] = set()
+        result: set[Path] = self.see_through()
         if not patterns:
             return result
         for path in sorted(self.where):

@@ -110,8 +110,20 @@ def scope_label(data: dict[str, Any]) -> str:
     """A collapsed scope: its last name part in bold, ×N when folded, the op count and what it
     contains."""
     path = str(data.get("scope_path") or data["name"])
+    if data.get("variables_of"):  # captured variables grouped by the model that holds them
+        count = int(data.get("variable_count", 0))
+        return f"<b>{html(short(str(data['variables_of']), 32))}</b><br/>" + small(
+            f"{count} variable{'s' if count != 1 else ''}")
     shown = str(data.get("label_path") or path.rpartition("/")[2])
     label = f"<b>{html(short(shown, 48 if '/' in shown else 32))}</b>"
+    if data.get("owner") or data.get("gradient"):  # the file's name for the model it runs
+        name = str(data.get("owner") or shown)
+        title = f"gradient of {name}" if data.get("gradient") else name
+        label = f"<b>{html(short(title, 40))}</b>"
+        if data.get("owner") and name != shown:
+            label += "<br/>" + small(html(short(shown, 40)))
+    if data.get("source_text"):  # ops grouped by the line of the user's file that made them
+        label = f"<b>{html(short(str(data['source_text']), 36))}</b><br/>" + small(html(shown))
     folded = int(data.get("folded", 1))
     if folded > 1:
         last = str(data.get("fold_members", [""])[-1]).rpartition("/")[2]
@@ -164,6 +176,8 @@ def _node_label(data: dict[str, Any]) -> str:
         label = data.get("py_name") or data.get("label") or data.get("arg_name") or name
         return f"<b>{html(short(label, 24))}</b><br/>" + small(html(text))
     if kind == "placeholder":
+        if data.get("resource") == "iterator":
+            first = "tf.data iterator"
         return f"<b>{html(short(name))}</b>" + ("<br/>" + small(html(first)) if first else "")
     if kind == "const":
         value = data["attrs"].get("value", "")
@@ -258,6 +272,9 @@ def node_style(data: dict[str, Any]) -> dict[str, str]:
     elif kind == "const":
         style.update(style="rounded,filled", fillcolor=COLORS["const"], color="#ced4da",
                      fontsize="9", height="0.3", margin="0.05,0.02")
+    elif kind == "scope" and data.get("variables_of"):
+        style.update(shape="cylinder", style="filled", fillcolor=COLORS["variable"],
+                     color="#e67700", penwidth="1.5")
     elif kind == "scope":
         style.update(shape="box3d", style="filled", fillcolor=COLORS["scope"], color="#1c7ed6",
                      margin="0.15,0.06")

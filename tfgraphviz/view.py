@@ -12,7 +12,7 @@ import networkx as nx
 
 from tfgraphviz.errors import InputError
 from tfgraphviz.fold import absorb_noise, fold_runs
-from tfgraphviz.scopes import Hierarchy, Path, Scope, scope_id
+from tfgraphviz.scopes import UNIQUIFIER, VARIABLES, Hierarchy, Path, Scope, scope_id
 
 __all__ = ["Hierarchy", "Path", "Scope", "build_view", "plan_view", "scope_id", "scope_node",
            "view", "view_and_visible", "visible_of"]
@@ -22,6 +22,7 @@ MAX_WIDTH = 12  # ... and at most this many side by side (legible at ~900 px)
 LONG_EDGE_WIDTH = 0.5  # room an edge passing through a layer takes there, in nodes
 CROWDED = 40  # "auto" leaves closed a scope with more children than this (ungroupable)
 CONTROL_FLOW = {"While", "StatelessWhile", "If", "StatelessIf", "Case", "StatelessCase"}
+CALL_OPS = {"PartitionedCall", "StatefulPartitionedCall"}
 
 # ---- assignment: which visible node shows each op ---------------------------------------------
 class Assignment:
@@ -63,7 +64,9 @@ class Assignment:
 
     def links(self, vis: dict[str, Any] | None = None) -> set[tuple[Any, Any]]:
         vis = vis if vis is not None else self.visible
-        return {(vis[u], vis[v]) for u, v in self.hier.graph.edges() if vis[u] != vis[v]}
+        graph, groups = self.hier.graph, self.hier.variable_groups
+        return {(vis[u], vis[v]) for u, v, kind in graph.edges(data="kind")
+                if vis[u] != vis[v] and not hidden_edge(graph, u, v, kind, vis, groups)}
 
     def size(self) -> int:
         return len(set(self.visible.values()))
@@ -108,6 +111,20 @@ class Assignment:
         return self.size() <= MAX_NODES and self.width() <= MAX_WIDTH
 
 
+def hidden_edge(graph: nx.MultiDiGraph, u: str, v: str, kind: str, vis: dict[str, Any],
+                groups: set[Path]) -> bool:
+    """Edges a closed group of captured variables makes redundant: a call passing a variable
+    to a body argument shown in the same group, and the variable's edge into that call op (the
+    group's edges go to the ops inside the body that read the variables)."""
+    if kind == "call":
+        target = vis[v]
+        return isinstance(target, tuple) and target[1] in groups
+    if kind == "data" and graph.nodes[v]["op"] in CALL_OPS:
+        source = vis[u]
+        return isinstance(source, tuple) and source[1] in groups
+    return False
+
+
 # ---- the view graph --------------------------------------------------------------------------
 def _type_text(data: dict[str, Any]) -> str:
     shape = data.get("shape", "?")
@@ -130,6 +147,13 @@ def _contains(datas: list[dict[str, Any]]) -> list[str]:
     return sorted(flags)
 
 
+def _line_text(graph: nx.MultiDiGraph, segment: str) -> str:
+    """The user's code of a `line N` group (ops grouped by the line that made them)."""
+    if not segment.startswith("line "):
+        return ""
+    return str(graph.graph.get("source_lines", {}).get(segment[5:], ""))
+
+
 def scope_node(graph: nx.MultiDiGraph, scope: Scope, members: list[str],
                run: list[Scope], hier: Hierarchy, depths: dict[str, int]) -> dict[str, Any]:
     """Attributes of the node that shows a collapsed scope (or a run of them folded ×N)."""
@@ -150,18 +174,22 @@ def scope_node(graph: nx.MultiDiGraph, scope: Scope, members: list[str],
             d.get("stateful") for d in datas), "attrs": {}, "attr_values": {}, "variable": "",
         "auto_created": False, "control_output": False, "source": [], "unused": False,
         "function_output": any(d.get("function_output") for d in datas),
+        "variables_of": path[-1][:-len(VARIABLES)] if path[-1].endswith(VARIABLES) else "",
+        "source_text": _line_text(graph, path[-1]),
+        "variable_count": sum(1 for d in datas if d["kind"] == "variable"),
     }
 
 
 def _edges(graph: nx.MultiDiGraph, ids: dict[str, str], scope_nodes: set[str],
-           out: nx.MultiDiGraph) -> None:
+           out: nx.MultiDiGraph, assign: Assignment) -> None:
     """Model edges between different visible nodes; merged per pair and kind (per origin for
     control edges) when an end is a collapsed scope."""
     merged: dict[tuple[str, ...], dict[str, Any]] = {}
     order: list[tuple[str, ...]] = []
+    groups = assign.hier.variable_groups
     for u, v, data in graph.edges(data=True):
         a, b = ids[u], ids[v]
-        if a == b:
+        if a == b or hidden_edge(graph, u, v, data["kind"], assign.visible, groups):
             continue
         kind = data["kind"]
         if a not in scope_nodes and b not in scope_nodes:
@@ -204,10 +232,11 @@ def visible_of(graph: nx.MultiDiGraph, depth: int | str = "auto", expand: Iterab
 
 
 def view_and_visible(graph: nx.MultiDiGraph, depth: int | str = "auto",
-                     expand: Iterable[str] = (), fold: bool = True, noise: bool | None = None
-                     ) -> tuple[nx.MultiDiGraph, dict[str, str]]:
-    """view() and visible_of() together, planned once."""
-    hier, assign, texts, settings = plan_view(graph, depth, expand, fold, noise)
+                     expand: Iterable[str] = (), fold: bool = True, noise: bool | None = None,
+                     whole: bool = False) -> tuple[nx.MultiDiGraph, dict[str, str]]:
+    """view() and visible_of() together, planned once. `whole`: `graph` is one box's ops (a
+    drill-down page), whose scope is opened whatever the depth."""
+    hier, assign, texts, settings = plan_view(graph, depth, expand, fold, noise, whole)
     return build_view(graph, hier, assign, texts, settings), _visible(assign)
 
 
@@ -217,8 +246,8 @@ def _visible(assign: Assignment) -> dict[str, str]:
 
 
 def plan_view(graph: nx.MultiDiGraph, depth: int | str, expand: Iterable[str], fold: bool,
-              noise: bool | None) -> tuple[Hierarchy, Assignment, dict[str, list[str]],
-                                           dict[str, Any]]:
+              noise: bool | None, whole: bool = False
+              ) -> tuple[Hierarchy, Assignment, dict[str, list[str]], dict[str, Any]]:
     """Which visible node shows each op (and the noise folded away), before anything is built;
     report_data reuses it for the page's tree."""
     if not (depth in ("auto", "all") or (isinstance(depth, int) and not isinstance(depth, bool)
@@ -230,7 +259,15 @@ def plan_view(graph: nx.MultiDiGraph, depth: int | str, expand: Iterable[str], f
     keep = [n for n in graph.nodes if n not in absorbed]
     hier = Hierarchy(graph, keep)
     opened = hier.opened(patterns)
-    crowded: set[Path] = set()
+    if whole and hier.paths:  # a page of one box: its common scope is open
+        common = next(iter(hier.paths.values()))
+        for path in hier.paths.values():
+            k = 0
+            while k < min(len(common), len(path)) and common[k] == path[k]:
+                k += 1
+            common = common[:k]
+        opened |= {common[:k] for k in range(1, len(common) + 1)}
+    crowded: set[Path] = set(hier.variable_groups)  # closed unless expanded or depth "all"
     chosen: int | None
     if depth == "all":
         chosen = None
@@ -238,9 +275,11 @@ def plan_view(graph: nx.MultiDiGraph, depth: int | str, expand: Iterable[str], f
         chosen = int(depth)
     else:
         chosen, crowded = _auto_depth(hier, keep, absorbed, opened, fold)
+    if chosen is None:
+        crowded = set()
         if chosen is None and noise is None and noise_on:
             # drawn whole after all: every op stays visible, constants and reads included
-            return plan_view(graph, "all", expand, fold, False)[:3] + ({
+            return plan_view(graph, "all", expand, fold, False, whole)[:3] + ({
                 "depth": "all", "requested_depth": depth, "expand": patterns,
                 "fold": bool(fold), "noise": False},)
     assign = Assignment(hier, keep, absorbed, chosen, opened, fold, crowded)
@@ -255,10 +294,11 @@ def _auto_depth(hier: Hierarchy, keep: list[str], absorbed: dict[str, str], open
     readable (at least 1; the shallower on a tie); the crowded scopes it leaves closed)."""
     if len(keep) <= MAX_NODES:  # every op fits: small graphs are drawn whole
         return None, set()
-    crowded = {p for p, n in hier.kids.items() if n > CROWDED and p}
-    best: tuple[int, int, set[Path]] = (0, 1, set())
+    groups = set(hier.variable_groups)
+    crowded = {p for p, n in hier.kids.items() if n > CROWDED and p} | groups
+    best: tuple[int, int, set[Path]] = (0, 1, groups)
     for level in range(2, hier.levels + 2):
-        for closed in ([set(), crowded] if crowded else [set()]):
+        for closed in ([groups, crowded] if crowded != groups else [groups]):
             candidate = Assignment(hier, keep, absorbed, level, opened, fold, closed)
             if candidate.readable():
                 if candidate.size() > best[0]:
@@ -291,6 +331,40 @@ def _name_apart(out: nx.MultiDiGraph, scope_nodes: set[str]) -> None:
             out.nodes[key]["label_path"] = "/".join(path[-k:])
 
 
+GRADIENT_SCOPES = ("gradient_tape", "gradients")
+
+
+def _name_owners(graph: nx.MultiDiGraph, assign: Assignment, out: nx.MultiDiGraph) -> None:
+    """Collapsed scopes that read the variables of one Keras model or optimizer get `owner`,
+    the file's name for it (`generator` for scope `sequential`), and `gradient` when they lie
+    in a gradient tape's scope."""
+    groups = assign.hier.variable_groups
+    vis = assign.visible
+    keras_names = graph.graph.get("keras_names", {})
+    readers: dict[Scope, set[str]] = {}
+    for u, v, kind in graph.edges(data="kind"):
+        source, target = vis[u], vis[v]
+        if kind == "data" and isinstance(source, tuple) and source[1] in groups \
+                and isinstance(target, tuple) and target[1] not in groups:
+            owner = graph.nodes[u].get("owner", "")
+            if owner:
+                readers.setdefault(target, set()).add(owner)
+    for target in {t for t in vis.values() if isinstance(t, tuple)}:
+        key = scope_id(*target)
+        if key not in out or target[1] in groups or not target[1]:
+            continue
+        data = out.nodes[key]
+        last = target[1][-1]
+        named = keras_names.get(last) or keras_names.get(UNIQUIFIER.sub("", last))
+        found = readers.get(target, set())
+        owner = named if named in found else (next(iter(found)) if len(found) == 1 else "")
+        if owner and ":" not in last and not last.startswith("line ") \
+                and not last.endswith("*"):
+            data["owner"] = owner
+        if any(s.startswith(GRADIENT_SCOPES) for s in target[1][:-1]):
+            data["gradient"] = True
+
+
 def build_view(graph: nx.MultiDiGraph, hier: Hierarchy, assign: Assignment,
                texts: dict[str, list[str]], settings: dict[str, Any]) -> nx.MultiDiGraph:
     """The view graph of a plan (see plan_view)."""
@@ -316,7 +390,8 @@ def build_view(graph: nx.MultiDiGraph, hier: Hierarchy, assign: Assignment,
             out.add_node(key, **scope_node(graph, target, assign.members[target], run, hier,
                                             depths))
     _name_apart(out, scope_nodes)
-    _edges(graph, ids, scope_nodes, out)
+    _name_owners(graph, assign, out)
+    _edges(graph, ids, scope_nodes, out, assign)
     used = {d.get("body", "") for _, d in out.nodes(data=True)}
     out.graph.update(graph.graph)
     out.graph["bodies"] = [b for b in graph.graph.get("bodies", []) if b["id"] in used]
