@@ -20,6 +20,7 @@ __all__ = ["Hierarchy", "Path", "Scope", "build_view", "plan_view", "scope_id", 
 MAX_NODES = 100  # a readable picture: at most this many visible nodes ...
 MAX_WIDTH = 12  # ... and at most this many side by side (legible at ~900 px)
 LONG_EDGE_WIDTH = 0.5  # room an edge passing through a layer takes there, in nodes
+LAYER_NODES = 40  # ... or this many for a Keras model's forward pass (one box per layer)
 CROWDED = 40  # "auto" leaves closed a scope with more children than this (ungroupable)
 CONTROL_FLOW = {"While", "StatelessWhile", "If", "StatelessIf", "Case", "StatelessCase"}
 CALL_OPS = {"PartitionedCall", "StatefulPartitionedCall"}
@@ -107,8 +108,8 @@ class Assignment:
                 crowd[between] = crowd.get(between, 0.0) + LONG_EDGE_WIDTH
         return math.ceil(max(crowd.values(), default=0))
 
-    def readable(self) -> bool:
-        return self.size() <= MAX_NODES and self.width() <= MAX_WIDTH
+    def readable(self, max_nodes: int = MAX_NODES) -> bool:
+        return self.size() <= max_nodes and self.width() <= MAX_WIDTH
 
 
 def hidden_edge(graph: nx.MultiDiGraph, u: str, v: str, kind: str, vis: dict[str, Any],
@@ -288,11 +289,22 @@ def plan_view(graph: nx.MultiDiGraph, depth: int | str, expand: Iterable[str], f
         "expand": patterns, "fold": bool(fold), "noise": noise_on}
 
 
+def _keras_model_pass(hier: Hierarchy, keep: list[str]) -> bool:
+    """Most ops run inside one Keras model's scope (a model's forward pass): drawn by layer."""
+    names = {UNIQUIFIER.sub("", n) for n in hier.graph.graph.get("keras_names", {})}
+    if not names or not keep:
+        return False
+    inside = sum(1 for n in keep if hier.paths[n] and not hier.paths[n][0].endswith(VARIABLES)
+                 and UNIQUIFIER.sub("", hier.paths[n][0]) in names)
+    return inside * 5 >= len(keep) * 4
+
+
 def _auto_depth(hier: Hierarchy, keep: list[str], absorbed: dict[str, str], opened: set[Path],
                 fold: bool) -> tuple[int | None, set[Path]]:
     """(None: everything when every op fits, else the level that shows most while staying
     readable (at least 1; the shallower on a tie); the crowded scopes it leaves closed)."""
-    if len(keep) <= MAX_NODES:  # every op fits: small graphs are drawn whole
+    limit = LAYER_NODES if _keras_model_pass(hier, keep) else MAX_NODES
+    if len(keep) <= limit:  # every op fits: small graphs are drawn whole
         return None, set()
     groups = set(hier.variable_groups)
     crowded = {p for p, n in hier.kids.items() if n > CROWDED and p} | groups
@@ -300,7 +312,7 @@ def _auto_depth(hier: Hierarchy, keep: list[str], absorbed: dict[str, str], open
     for level in range(2, hier.levels + 2):
         for closed in ([groups, crowded] if crowded != groups else [groups]):
             candidate = Assignment(hier, keep, absorbed, level, opened, fold, closed)
-            if candidate.readable():
+            if candidate.readable(limit):
                 if candidate.size() > best[0]:
                     best = (candidate.size(), level, closed)
                 break

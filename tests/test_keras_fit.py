@@ -1,0 +1,93 @@
+"""Keras fit() steps drawn as the step: variables grouped by their model, models named as the
+file names them, optimizer updates per variable, every box opening to a page."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote
+
+import networkx as nx
+
+from tfgraphviz.model import to_networkx
+from tfgraphviz.view import view, view_and_visible
+
+from .conftest import EXAMPLES, run_cli
+
+CALLEE = "StatefulPartitionedCall::callee"
+
+
+def _step(traced_examples: Any) -> nx.MultiDiGraph:
+    traced = traced_examples["gan_fit"].functions["gan.train_function"]
+    return to_networkx(traced.graphs[0], "gan.train_function")
+
+
+def test_fit_step_is_drawn_with_models_named_and_variables_grouped(traced_examples):
+    graph = _step(traced_examples)
+    for _ in range(2):  # called twice in one process: the same view
+        shown = view(graph)
+        assert shown.number_of_nodes() <= 250
+        nodes = dict(shown.nodes(data=True))
+        # the step inside the call is drawn, not one box for the whole call
+        assert any(d.get("body") == CALLEE for d in nodes.values())
+        assert not any(d.get("scope_path") == "StatefulPartitionedCall:callee"
+                       for d in nodes.values())
+        # no cylinder per variable: one node per model, optimizer or metric, by the file's name
+        assert not [n for n, d in nodes.items() if d["kind"] == "variable"]
+        groups = {d["variables_of"]: d["variable_count"] for d in nodes.values()
+                  if d.get("variables_of")}
+        assert {"generator", "discriminator", "gan.d_optimizer", "gan.g_optimizer"} <= set(groups)
+        assert groups["generator"] == 4 and groups["discriminator"] == 4
+        # the iterator argument is an iterator
+        assert nodes["iterator"]["kind"] == "placeholder"
+        assert nodes["iterator"]["resource"] == "iterator"
+        # scopes named by the model whose variables they read; the two unnamed Sequentials
+        # (`sequential`, `sequential_1`) are never merged into one `sequential*` box
+        owners = Counter(d.get("owner") for d in nodes.values() if d["kind"] == "scope")
+        assert owners["discriminator"] >= 2 and owners["generator"] >= 1
+        assert not [d for d in nodes.values() if "sequential*" in str(d.get("scope_path"))]
+        assert any(d.get("gradient") for d in nodes.values())
+
+
+def test_optimizer_ops_open_to_one_chain_per_variable(traced_examples):
+    graph = _step(traced_examples)
+    shown, visible = view_and_visible(graph)
+    optimizer = next(n for n, d in shown.nodes(data=True) if d.get("owner") == "gan.d_optimizer"
+                     and d["kind"] == "scope")
+    members = [n for n, v in visible.items() if v == optimizer]
+    page, _ = view_and_visible(graph.subgraph(members).copy(), "auto", whole=True)
+    updates = sorted(str(d["scope_path"]).rpartition("/")[2] for _, d in page.nodes(data=True)
+                     if str(d.get("scope_path", "")).rpartition("/")[2].startswith("update "))
+    # the discriminator's 4 weights, each with its own chain (its slots included)
+    assert len(updates) == 4, updates
+    assert all("kernel" in u or "bias" in u for u in updates)
+
+
+def test_every_box_of_every_page_opens(tmp_path: Path):
+    out = tmp_path / "gan"
+    result = run_cli("render", str(EXAMPLES / "gan_fit.py"), "-o", str(out), "-q",
+                     "-f", "gan.train_function", "--format", "svg")
+    assert result.code == 0, result.stderr
+    overview = out / "gan.train_function.svg"
+    svgs = [overview, *sorted((out / "gan.train_function" / "scopes").glob("*.svg"))]
+    assert len(svgs) > 10
+    for svg in svgs:
+        text = svg.read_text()
+        boxes = text.count('class="node"')
+        assert boxes <= 300, (svg.name, boxes)
+        width = float(re.search(r'<svg width="([\d.]+)pt"', text).group(1))
+        assert width <= 6000 or svg == overview, (svg.name, width)
+        links = re.findall(r'xlink:href="([^"]+)"', text)
+        # every collapsed box (a scope, a ×N fold, a group of variables) is a link
+        anchors = re.findall(r"<a ([^>]*)>", text)
+        boxes_of_scopes = [a for a in anchors if 'xlink:title="scope ' in a]
+        assert boxes_of_scopes or svg != overview
+        assert all("xlink:href=" in a for a in boxes_of_scopes), svg.name
+        for link in links:
+            target = unquote(link.replace("&amp;", "&")).partition("#")[0]
+            assert (svg.parent / target).exists(), (svg.name, link)
+        if svg != overview:  # each page links up to where it was opened from
+            assert any(link.endswith(".svg") for link in links), svg.name
+
