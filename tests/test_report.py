@@ -14,7 +14,14 @@ import networkx as nx
 import pytest
 
 from tfgraphviz.drawing import ViewOptions
-from tfgraphviz.report import VIZ_JS, ReportFunction, ReportGraph, asset, build_html
+from tfgraphviz.report import (
+    VIZ_JS,
+    ReportFunction,
+    ReportGraph,
+    asset,
+    build_html,
+    first_function,
+)
 from tfgraphviz.report_data import graph_payload
 from tfgraphviz.view import scope_id, view, visible_of
 
@@ -172,6 +179,24 @@ def test_render_writes_the_same_self_contained_report_every_time(tmp_path):
         len(f["concrete_functions"]) for f in manifest["functions"])
     collatz = next(f for f in meta["functions"] if f["name"] == "collatz_steps")
     assert "while_stmt" in collatz["autograph"]
+    assert meta["first"] == 0  # sum_of_abs: the file's first tf.function
+
+
+def test_the_page_starts_at_the_first_tf_function_the_user_wrote(blocks):
+    def function(name: str, kind: str, line: int, drawn: bool = True) -> ReportFunction:
+        graphs = [ReportGraph(f"{name}()", name, blocks)] if drawn else []
+        return ReportFunction(name, None, {"kind": kind, "line": line}, graphs)
+
+    keras = function("model", "keras", 0)
+    later, earlier = function("later", "function", 30), function("step", "method", 12)
+    assert first_function([keras, later, earlier]) == 2  # by line, not by order
+    assert first_function([keras, function("f", "function", 5, drawn=False), later]) == 2
+    assert first_function([keras, function("fit", "keras_fit", 3)]) == 0  # none: the first
+    assert first_function([function("broken", "function", 1, drawn=False), keras]) == 1
+    assert first_function([]) == 0
+    page = build_html(source_name="x.py", source_text="", functions=[keras, later, earlier])
+    meta = json.loads(re.search(r'id="tfg-meta">(.*?)</script>', page).group(1))  # type: ignore[union-attr]
+    assert meta["first"] == 2
 
 
 def test_hostile_text_cannot_break_out_of_the_page(blocks):

@@ -200,8 +200,14 @@ def _same_looks_as(driver: Any, svg: Path) -> list[str]:
 
 
 def test_the_page_draws_what_the_svg_file_draws(driver, loops_report):
-    """Same nodes with the same texts and colours as sum_of_abs.svg (style.py made both)."""
+    """Same nodes with the same texts and colours as sum_of_abs.svg (style.py made both), in
+    the file's view (the first view closed the loop's bodies to fit the window)."""
     _open(driver, loops_report)
+    button = driver.find_element("id", "file-view")
+    assert button.is_displayed()
+    drawn = _draws(driver)
+    button.click()
+    _wait_draw(driver, drawn)
     assert len(_same_looks_as(driver, loops_report.parent / "sum_of_abs.svg")) > 20
 
 
@@ -574,4 +580,201 @@ def test_no_drawing_and_no_autograph_code_show_nothing_stale(driver, plain_repor
     assert driver.find_element("id", "status").text == "no drawing"
     assert "no drawing" in driver.find_element("id", "stage").text
     assert len(driver.find_elements("css selector", "#ag .line")) == 2
+    assert _problems(driver) == []
+
+
+# ---- frames, search, inputs and outputs, the first view, the first function -------------------
+
+def _box_of(driver: Any, path: str) -> Any:
+    """The drawn closed box of the scope `path`."""
+    return driver.execute_script(
+        "const s = tfgReport.state;"
+        "const c = s.G.containers.findIndex(x => x.path === arguments[0]);"
+        "return s.svg.getElementById('s' + c);", path)
+
+
+def _frames(driver: Any) -> dict[str, list[float]]:
+    """The titled frames drawn around opened scopes: their title -> their rectangle."""
+    return {t: r for t, r in driver.execute_script(
+        "return [...document.querySelectorAll('#stage g.cluster')].filter(g => g.id[0] === 'f')"
+        ".map(g => { const r = g.querySelector('path, polygon').getBoundingClientRect();"
+        "  return [g.querySelector('text').textContent, [r.left, r.top, r.right, r.bottom]]; })")}
+
+
+def _op_rects(driver: Any, prefix: str) -> list[list[float]]:
+    """The rectangles of the drawn ops (their outlines) whose name starts with `prefix`."""
+    return driver.execute_script(
+        "const s = tfgReport.state;"
+        "return [...s.svg.querySelectorAll('g.node')].filter(g => g.id[0] === 'n' &&"
+        "  s.G.nodes[+g.id.slice(1)].n.startsWith(arguments[0])).map(g => {"
+        "  const r = g.querySelector('polygon, ellipse, path').getBoundingClientRect();"
+        "  return [r.left, r.top, r.right, r.bottom]; })",
+        prefix)
+
+
+def test_opened_scopes_are_drawn_in_titled_nested_frames(driver, loops_depth1):
+    _open(driver, loops_depth1)
+    assert _frames(driver) == {}
+    drawn = _draws(driver)
+    _click(driver, _box_of(driver, "TensorArrayUnstack"))
+    _wait_draw(driver, drawn)
+    frames = _frames(driver)
+    assert list(frames) == ["TensorArrayUnstack"]
+    inside = _op_rects(driver, "TensorArrayUnstack/")
+    assert len(inside) == 1 and _inside(inside[0], frames["TensorArrayUnstack"])
+    # a body opened: its own titled cluster (no second frame); a scope in it: a frame in it
+    drawn = _draws(driver)
+    _click(driver, _box_of(driver, "while:body"))
+    _wait_draw(driver, drawn)
+    assert list(_frames(driver)) == ["TensorArrayUnstack"]
+    drawn = _draws(driver)
+    _click(driver, _box_of(driver, "while:body/add*"))
+    _wait_draw(driver, drawn)
+    frames = _frames(driver)
+    assert sorted(frames) == ["TensorArrayUnstack", "while:body/add*"]
+    body = _rect(driver, driver.find_element("css selector", "#stage g.cluster#b1 path"))
+    assert _inside(frames["while:body/add*"], body)
+    adds = _op_rects(driver, "while/add")
+    assert len(adds) == 2 and all(_inside(r, frames["while:body/add*"]) for r in adds)
+    assert not any(_inside(r, frames["TensorArrayUnstack"]) for r in adds)
+    # a click on a frame's title closes its scope again
+    drawn = _draws(driver)
+    _click(driver, driver.find_element("css selector", "#stage g.cluster#f0 text"))
+    _wait_draw(driver, drawn)
+    assert sorted(_frames(driver)) == ["while:body/add*"]
+    assert _box_of(driver, "TensorArrayUnstack") is not None
+    assert _problems(driver) == []
+
+
+SELECTED = """
+  const s = tfgReport.state, c = document.getElementById('canvas').getBoundingClientRect();
+  const g = document.querySelector('#stage g.node.sel');
+  const r = g.getBoundingClientRect();
+  return {name: s.G.nodes[s.sel].n, op: s.G.nodes[s.sel].o, id: g.id, shown: s.vis[s.sel],
+          rect: [r.left, r.top, r.right, r.bottom], canvas: [c.left, c.top, c.right, c.bottom],
+          count: document.getElementById('search-count').textContent, scale: s.scale};"""
+
+
+def _search(driver: Any, *keys: str) -> dict[str, Any]:
+    box = driver.find_element("id", "search")
+    box.send_keys(*keys)
+    driver.execute_script("return tfgReport.busy")
+    return dict(driver.execute_script(SELECTED))
+
+
+def test_search_opens_the_scopes_around_a_match_centres_it_and_cycles(driver, loops_depth1):
+    from selenium.webdriver.common.keys import Keys
+
+    _open(driver, loops_depth1)
+    assert _box_of(driver, "while:body") is not None  # the loop body starts closed
+    assert driver.execute_script(  # the If op in it is not drawn
+        "const s = tfgReport.state; const i = s.G.nodes.findIndex(n => n.o === 'StatelessIf');"
+        "return s.vis[i]") == _box_of(driver, "while:body").get_attribute("id")
+    box = driver.find_element("id", "search")
+    box.send_keys("StatelessIf")
+    assert driver.find_element("id", "search-count").text == "1 found"
+    found = _search(driver, Keys.ENTER)
+    assert (found["name"], found["op"], found["count"]) == ("while/cond", "StatelessIf", "1 of 1")
+    assert found["id"] == found["shown"] and found["id"].startswith("n")  # drawn as itself
+    assert _box_of(driver, "while:body") is None  # its body was opened
+    body = driver.find_element("css selector", "#stage g.cluster#b1")
+    assert "of while (StatelessWhile)" in body.text
+    assert _inside(found["rect"], found["canvas"]) and found["scale"] >= 0.6 - 1e-9
+    middle = ((found["rect"][0] + found["rect"][2]) / 2, (found["rect"][1] + found["rect"][3]) / 2)
+    assert abs(middle[0] - (found["canvas"][0] + found["canvas"][2]) / 2) < 5
+    # Enter cycles through every match, Shift+Enter goes back; each one in view
+    box.clear()
+    box.send_keys("add")
+    total = int(driver.find_element("id", "search-count").text.split()[0])
+    assert total >= 4
+    names = []
+    for k in range(total + 1):
+        found = _search(driver, Keys.ENTER)
+        assert found["count"] == f"{k % total + 1} of {total}"
+        assert _inside(found["rect"], found["canvas"]), found
+        assert "add" in (found["name"] + found["op"]).lower()
+        names.append(found["name"])
+    assert names[0] == names[-1] and len(set(names)) == total
+    assert _search(driver, Keys.SHIFT, Keys.ENTER)["name"] == names[-2]
+    # a line of the file: the ops made by `if v > 0` (line 10)
+    source = (EXAMPLES / "loops_and_conds.py").read_text().splitlines()
+    line = next(i for i, text in enumerate(source, 1) if "if v > 0" in text)
+    box.clear()
+    box.send_keys(str(line))
+    found = _search(driver, Keys.ENTER)
+    assert f"loops_and_conds.py:{line} " in driver.find_element("id", "info").text
+    assert found["op"] in ("StatelessIf", "Greater")
+    box.clear()
+    box.send_keys("no such op")
+    assert driver.find_element("id", "search-count").text == "no match"
+    assert _problems(driver) == []
+
+
+IO = """
+  const s = tfgReport.state, own = s.vis[s.sel];
+  const want = (list, end) => [...new Set(list.filter(k => s.vis[s.G.edges[k][end]] !== own)
+    .map(k => s.edgeIds[k]))].sort();
+  const have = (cls) => [...s.svg.querySelectorAll('g.edge.' + cls)].map(g => g.id).sort();
+  const stroke = (cls, tags) => [...new Set([...s.svg.querySelectorAll(tags.split(',')
+    .map(t => 'g.' + cls + ' ' + t).join(','))].map(e => getComputedStyle(e).stroke))];
+  return {ins: have('in'), outs: have('out'), wantIns: want(s.G.ins[s.sel], 0),
+          wantOuts: want(s.G.outs[s.sel], 1), inStroke: stroke('edge.in', 'path'),
+          outStroke: stroke('edge.out', 'path'),
+          ninStroke: stroke('node.nin', 'polygon,ellipse,path'),
+          noutStroke: stroke('node.nout', 'polygon,ellipse,path'),
+          key: [...document.querySelectorAll('#info .io-key .swatch')].map(e =>
+            getComputedStyle(e).backgroundColor)};"""
+BLUE, GREEN = "rgb(25, 113, 194)", "rgb(47, 158, 68)"
+
+
+def test_a_selected_op_shows_its_inputs_and_outputs_in_two_colours(driver, loops_report):
+    _open(driver, loops_report)
+    _click(driver, _node(driver, "strided_slice"))
+    io = driver.execute_script(IO)
+    assert io["ins"] and io["outs"], io
+    assert io["ins"] == io["wantIns"] and io["outs"] == io["wantOuts"]
+    assert io["inStroke"] == [BLUE] and io["outStroke"] == [GREEN], io
+    assert io["ninStroke"] == [BLUE] and io["noutStroke"] == [GREEN], io
+    assert io["key"] == [BLUE, GREEN]  # the legend line of the details panel
+    assert "inputs" in driver.find_element("css selector", "#info .io-key").text
+    # an edge into a closed box (merged with others) is coloured too: `while` feeds the bodies
+    _click(driver, _node(driver, "while"))
+    io = driver.execute_script(IO)
+    assert any(i.startswith("m") for i in io["outs"] + io["ins"]), io
+    assert io["ins"] == io["wantIns"] and io["outs"] == io["wantOuts"]
+    assert _problems(driver) == []
+
+
+def test_a_control_flow_graph_is_whole_in_the_first_view(driver, loops_report, control_report):
+    for report in (loops_report, control_report):
+        _open(driver, report)
+        view = driver.execute_script(FIRST_VIEW)
+        assert view["whole"] >= 0.6 and _inside(view["graph"], view["canvas"]), (report, view)
+        assert view["fit"] == "fit" and view["text"] >= 9
+        closed = driver.execute_script(  # its bodies are closed boxes, ready to be opened
+            "const s = tfgReport.state; return [...s.svg.querySelectorAll('g.node')]"
+            ".filter(g => g.id[0] === 's').map(g => s.G.containers[+g.id.slice(1)].n)")
+        assert closed and all(":" in name for name in closed), closed
+        assert "bodies closed to fit" in driver.find_element("id", "status").text
+        # reset view comes back to it after a body was opened
+        drawn = _draws(driver)
+        _click(driver, driver.find_element("css selector", "#stage g.node[id^='s']"))
+        _wait_draw(driver, drawn)
+        drawn = _draws(driver)
+        driver.find_element("id", "reset").click()
+        _wait_draw(driver, drawn)
+        assert _inside(driver.execute_script(FIRST_VIEW)["graph"], view["canvas"])
+    assert _problems(driver) == []
+
+
+def test_the_first_function_shown_is_the_first_one_written_by_the_user(driver, tmp_path):
+    report = _render(tmp_path, "training_step.py", "--format", "json")
+    names = [f["name"] for f in json.loads((tmp_path / "manifest.json").read_text())["functions"]]
+    assert names[0] == "model" and names.index("train_step") < names.index("dataset_sum")
+    _open(driver, report)
+    assert driver.execute_script("return tfgReport.state.fn") == names.index("train_step")
+    selected = driver.execute_script(
+        "const s = document.getElementById('graph-select'); return s.options[s.selectedIndex].text")
+    assert selected.startswith("train_step(")
+    assert driver.find_element("id", "ag-title").text == "AutoGraph code of train_step"
     assert _problems(driver) == []

@@ -69,6 +69,23 @@ def _script_text(text: str) -> str:
     return text.replace("</script", "<\\/script").replace("<!--", "<\\!--")
 
 
+USER_KINDS = ("function", "method", "plain")  # written by the user (not Keras', not restored)
+
+
+def first_function(functions: list[ReportFunction]) -> int:
+    """The function the page shows first: the file's first tf.function written by the user (by
+    the line of its `def`), else the first one with a drawing, else 0."""
+    drawn = [i for i, f in enumerate(functions) if f.graphs]
+    written = [(int(f.explanation.get("line") or 0), i) for i, f in enumerate(functions)
+               if f.graphs and f.explanation.get("kind") in USER_KINDS]
+    lines = [item for item in written if item[0] > 0]
+    if lines:
+        return min(lines)[1]
+    if written:
+        return written[0][1]
+    return drawn[0] if drawn else 0
+
+
 def build_html(*, source_name: str, source_text: str, functions: list[ReportFunction]) -> str:
     """The whole page; identical inputs give identical text."""
     from tfgraphviz.report_data import graph_payload
@@ -88,6 +105,7 @@ def build_html(*, source_name: str, source_text: str, functions: list[ReportFunc
             graphs.append({"title": graph.title, "stem": graph.stem, "data": data_id})
         meta["functions"].append({"name": function.name, "autograph": function.autograph,
                                   "explanation": function.explanation, "graphs": graphs})
+    meta["first"] = first_function(functions)
     licence = asset(VIZ_LICENSE)
     title = html.escape(f"{source_name} · tfgraphviz report")
     return "\n".join([
@@ -105,7 +123,15 @@ def build_html(*, source_name: str, source_text: str, functions: list[ReportFunc
         f"<h1>{html.escape(source_name)}</h1>",
         '<label>graph <select id="graph-select"></select></label>',
         '<button id="fit" type="button">fit</button>',
-        '<button id="reset" type="button" title="back to the default view">reset view</button>',
+        '<button id="reset" type="button" title="back to the first view">reset view</button>',
+        '<button id="file-view" type="button" hidden title="open what the SVG files show open '
+        '(the graph may not fit the window)">file\'s view</button>',
+        '<span id="find"><input id="search" type="search" placeholder="find an op: name, type, '
+        'line" aria-label="find an op by name, op type or source line" autocomplete="off" '
+        'spellcheck="false">',
+        '<button id="search-prev" type="button" title="previous match (Shift+Enter)">&#9650;'
+        '</button><button id="search-next" type="button" title="next match (Enter)">&#9660;'
+        '</button><span id="search-count"></span></span>',
         '<span id="status"></span>',
         "</header>",
         "<main>",

@@ -11,6 +11,8 @@
   const MAX_REVEAL = 12; // a finding opens the scopes of at most this many of its ops
   const MAX_REVEAL_NODES = 400; // ... unless that would draw more nodes: their boxes are marked
   const READABLE = 0.6; // the smallest scale whose labels stay readable (11 pt text at ~9 px)
+  const MAX_FIRST = 600; // a first view with more nodes is not made smaller to fit the canvas
+  const LAYOUTS_KEPT = 4; // the last layouts are kept: the first view and "reset" need no new one
   const $ = (id) => document.getElementById(id);
   const el = (tag, cls, text) => {
     const e = document.createElement(tag);
@@ -26,6 +28,10 @@
   const state = {
     fn: 0, graph: 0, G: null, open: new Set(), broken: new Set(), sel: -1, hl: new Set(), hlEdges: [],
     scale: 1, tx: 0, ty: 0, svg: null, vis: null,
+    framed: new Set(),  // scopes opened in the page (not in the first view): drawn in a titled frame
+    first: new Set(),  // the scopes open in the first view ("reset view" goes back to it)
+    edgeIds: [],  // model edge -> the id of the drawn edge that shows it ("" when none)
+    search: { q: "", hits: [], k: -1 },
   };
   const cache = new Map();
 
@@ -102,6 +108,40 @@
     return text;
   }
 
+  // the look of the frame around an opened scope (its title: the scope's path)
+  const FRAME = 'style="rounded,dashed", color="#868e96", fontcolor="#343a40", fontsize="10", penwidth="1.2", labeljust="l"';
+
+  // a body's own scope (`while:body`) is shown by the body's cluster, not by a frame
+  const isBodyScope = (G, c) => G.containers[c].n.includes(":");
+
+  // which frame each drawn id is in (-1: none) and the frames inside each frame (-1: top)
+  function frameTree(G, vis, info) {
+    const shown = (c) => { for (; c >= 0; c = G.containers[c].p) if (!state.open.has(c)) return false; return true; };
+    const framed = new Set([...state.framed].filter((c) => !isBodyScope(G, c) && shown(c)));
+    const up = (c, body) => {  // the innermost frame from container c up, in that body
+      for (; c >= 0; c = G.containers[c].p) if (framed.has(c) && G.containers[c].w === body) return c;
+      return -1;
+    };
+    const of = new Map();
+    const used = new Set();
+    for (const [id, n] of info) {
+      let c = -1;
+      if (id[0] === "n") c = G.nodes[+id.slice(1)].c;
+      else if (id[0] === "s") c = G.containers[+id.slice(1)].p;
+      else c = G.containers[G.runs[+id.slice(1)].m[0]].p;
+      const f = framed.size ? up(c, n.body) : -1;
+      of.set(id, f);
+      for (let g = f; g >= 0; g = up(G.containers[g].p, n.body)) used.add(g);
+    }
+    const kids = new Map();
+    for (const c of [...used].sort((a, b) => a - b)) {
+      const parent = up(G.containers[c].p, G.containers[c].w);
+      if (!kids.has(parent)) kids.set(parent, []);
+      kids.get(parent).push(c);
+    }
+    return { of, kids };
+  }
+
   function buildDot(G, vis) {
     const order = [];
     const info = new Map();
@@ -117,13 +157,15 @@
       if (a[0] === "n" && b[0] === "n") { single.push(k); return; }
       const key = a + " " + b + " " + e[4];
       let m = merged.get(key);
-      if (!m) { m = { a, b, mk: e[4], count: 0, shapes: new Set(), wheres: new Set(), e }; merged.set(key, m); mergedOrder.push(m); }
+      if (!m) { m = { a, b, mk: e[4], count: 0, shapes: new Set(), wheres: new Set(), e, ks: [] }; merged.set(key, m); mergedOrder.push(m); }
       m.count += 1;
+      m.ks.push(k);
       if (e.length > 6) m.shapes.add(e[3]);
       m.wheres.add(e[5]);
     });
     const mkNames = G.kinds;
     const edgeLines = [];
+    const edgeIds = new Array(G.edges.length).fill("");
     const hasPredInBody = new Set();
     const callInto = new Set();
     const bodyOf = (id) => info.get(id).body;
@@ -142,15 +184,17 @@
       let attrs = G.styles[e[2]];
       if (e[3]) attrs += ", label=" + dq(e[3]) + ", labeltooltip=\"" + tip + "\"";
       edgeLines.push("  " + a + " -> " + b + " [id=\"e" + k + "\", " + attrs + ", tooltip=\"" + tip + "\"];");
+      edgeIds[k] = "e" + k;
     }
-    for (const m of mergedOrder) {
+    mergedOrder.forEach((m, j) => m.ks.forEach((k) => { edgeIds[k] = "m" + j; }));
+    for (const [j, m] of mergedOrder.entries()) {
       const kind = mkNames[m.mk];
       note(m.a, m.b, kind === "call");
       if (m.count === 1) {
         const e = m.e;
         let attrs = G.styles[e[2]];
         if (e[3]) attrs += ", label=" + dq(e[3]);
-        edgeLines.push("  " + m.a + " -> " + m.b + " [" + attrs + "];");
+        edgeLines.push("  " + m.a + " -> " + m.b + " [id=\"m" + j + "\", " + attrs + "];");
         continue;
       }
       const shapes = [...m.shapes].sort();
@@ -160,7 +204,7 @@
       if (shapes.length) tip += "\nshapes: " + shapes.join(", ");
       const wheres = [...m.wheres];
       if (wheres.length === 1 && wheres[0]) tip += "\nentered at " + wheres[0];
-      edgeLines.push("  " + m.a + " -> " + m.b + " [" + G.merged[kind][m.count < 10 ? 0 : 1] +
+      edgeLines.push("  " + m.a + " -> " + m.b + " [id=\"m" + j + "\", " + G.merged[kind][m.count < 10 ? 0 : 1] +
         ", label=" + dq(label) + ", tooltip=" + dq(tip) + ", labeltooltip=" + dq(tip) + "];");
     }
     const edgeCount = edgeLines.length;
@@ -171,14 +215,20 @@
       if (!members.has(b)) members.set(b, []);
       members.get(b).push(id);
     }
+    // frames: scopes opened in the page are drawn as a titled cluster around their ops, inside
+    // the cluster of the body they belong to (a body already has its titled cluster)
+    const frames = frameTree(G, vis, info);
     const lines = G.header.slice();
     let clusterNo = 0;
     const ties = [];
-    const emit = (b, indent) => {
+    const emitBody = (b, indent) => {
       const boundary = { arg: [], ret: [] };
-      for (const id of members.get(b) || []) {
+      const items = members.get(b) || [];
+      for (const id of items) {
         const n = info.get(id);
-        lines.push(indent + id + " [id=" + dq(id) + ", " + n.s + ", label=<" + n.l + ">, tooltip=" + n.t + "];");
+        if (frames.of.get(id) < 0) {
+          lines.push(indent + id + " [id=" + dq(id) + ", " + n.s + ", label=<" + n.l + ">, tooltip=" + n.t + "];");
+        }
         if (b && boundary[n.kind]) {
           const text = G.index_text[n.i] || "";
           boundary[n.kind].push([/^\d+$/.test(text) ? +text : 0, id]);
@@ -193,30 +243,50 @@
       }
       if (b && boundary.arg.length) {
         const first = boundary.arg.slice().sort((x, y) => x[0] - y[0])[0][1];
-        for (const id of members.get(b)) {
+        for (const id of items) {
           const kind = info.get(id).kind;
           if (kind !== "arg" && kind !== "ret" && !hasPredInBody.has(id)) {
             lines.push(indent + first + " -> " + id + " [style=\"invis\"];");
           }
         }
       }
+      emitInside(b, -1, indent);
+    };
+    // the frames and bodies drawn inside frame `f` (-1: the body itself) of body `b`
+    const emitInside = (b, f, indent) => {
+      for (const c of frames.kids.get(f) || []) {
+        if (G.containers[c].w !== b) continue;
+        const cont = G.containers[c];
+        lines.push(indent + "subgraph cluster_f" + c + " {");
+        lines.push(indent + "  graph [id=" + dq("f" + c) + ", label=" + dq(cont.path) + ", " + FRAME +
+          ", tooltip=" + dq("opened scope " + cont.path + " (" + cont.count + " ops): click its title to close it") + "];");
+        for (const id of members.get(b) || []) {
+          if (frames.of.get(id) !== c) continue;
+          const n = info.get(id);
+          lines.push(indent + "  " + id + " [id=" + dq(id) + ", " + n.s + ", label=<" + n.l + ">, tooltip=" + n.t + "];");
+        }
+        emitInside(b, c, indent + "  ");
+        lines.push(indent + "}");
+      }
       G.bodies.forEach((body, k) => {
         const bi = k + 1;
         if (body.parent !== b || !members.has(bi)) return;
-        const number = clusterNo++;
         const callerId = vis[body.caller];
+        const place = callerId && info.has(callerId) && bodyOf(callerId) === b ? frames.of.get(callerId) : -1;
+        if (place !== f) return;
+        const number = clusterNo++;
         if (body.tie && callerId && !callInto.has(callerId + ">" + bi)) {
           ties.push("  " + callerId + " -> " + members.get(bi)[0] + " [" +
             body.tie.replace("CLUSTER", "cluster_" + number) + "];");
         }
         lines.push(indent + "subgraph cluster_" + number + " {");
         lines.push(indent + "  graph [id=" + dq("b" + bi) + ", " + body.g + "];");
-        emit(bi, indent + "  ");
+        emitBody(bi, indent + "  ");
         lines.push(indent + "}");
       });
     };
-    emit(0, "  ");
-    return { dot: lines.concat(edgeLines, ties, ["}"]).join("\n") + "\n", count: order.length, edges: edgeCount };
+    emitBody(0, "  ");
+    return { dot: lines.concat(edgeLines, ties, ["}"]).join("\n") + "\n", count: order.length, edges: edgeCount, edgeIds };
   }
 
   // ---- drawing, pan and zoom -----------------------------------------------------------------
@@ -227,13 +297,30 @@
 
   // the whole graph when its labels stay readable; else the readable scale, the graph's top
   // centred. `all`: the whole graph, however small. True when the whole graph is in view.
+  function svgSize(svg) {
+    const size = (length, text) => {
+      const v = length.baseVal.value;
+      if (v) return v;
+      const m = /^([\d.]+)(pt)?$/.exec(text || "");
+      return m ? +m[1] * (m[2] ? 4 / 3 : 1) : 1;
+    };
+    return [size(svg.width, svg.getAttribute("width")), size(svg.height, svg.getAttribute("height"))];
+  }
+
+  // the scale that shows all of a w × h graph in the canvas, below the caption
+  function wholeScale(w, h) {
+    const box = $("canvas").getBoundingClientRect();
+    const room = Math.max(box.height - $("overlay").offsetHeight, 40);
+    return Math.min(box.width / w, room / h, 1.5) * 0.97;
+  }
+
   function fit(all) {
     const box = $("canvas").getBoundingClientRect();
     if (!state.svg) return true;
-    const w = state.svg.width.baseVal.value || 1, h = state.svg.height.baseVal.value || 1;
+    const [w, h] = svgSize(state.svg);
     const top = $("overlay").offsetHeight;  // the caption over the canvas' top
     const room = Math.max(box.height - top, 40);
-    const whole = Math.min(box.width / w, room / h, 1.5) * 0.97;
+    const whole = wholeScale(w, h);
     state.scale = all ? whole : Math.max(whole, READABLE);
     state.tx = (box.width - w * state.scale) / 2;
     const cropped = state.scale > whole;
@@ -304,7 +391,17 @@
     return worker;
   }
 
+  const kept = new Map();
   async function layout(dot, attrs) {
+    const key = JSON.stringify(attrs || {}) + "\n" + dot;
+    if (kept.has(key)) return kept.get(key);
+    const text = await layoutNow(dot, attrs);
+    kept.set(key, text);
+    if (kept.size > LAYOUTS_KEPT) kept.delete(kept.keys().next().value);
+    return text;
+  }
+
+  async function layoutNow(dot, attrs) {
     const w = await getWorker();
     return new Promise((resolve, reject) => {
       const id = ++seq;
@@ -360,6 +457,7 @@
     const svg = toSvg(text);
     const before = anchor ? anchor.pos : null;
     state.vis = vis;
+    state.edgeIds = built.edgeIds;
     $("stage").replaceChildren(svg);
     state.svg = svg;
     svg.classList.add("graph");
@@ -383,7 +481,23 @@
 
   function markNodes() {
     if (!state.svg) return;
-    state.svg.querySelectorAll(".sel, .hl").forEach((g) => g.classList.remove("sel", "hl"));
+    const marks = ["sel", "hl", "in", "out", "nin", "nout"];
+    state.svg.querySelectorAll("." + marks.join(", .")).forEach((g) => g.classList.remove(...marks));
+    const G = state.G;
+    if (state.sel >= 0) {
+      // the selected op's inputs (edges and the ops they come from) and outputs, in two colours
+      const own = state.vis[state.sel];
+      for (const [list, end, edgeClass, nodeClass] of [[G.ins[state.sel], 0, "in", "nin"], [G.outs[state.sel], 1, "out", "nout"]]) {
+        for (const k of list) {
+          const other = state.vis[G.edges[k][end]];
+          if (other === own) continue;
+          const e = state.edgeIds[k] && state.svg.getElementById(state.edgeIds[k]);
+          if (e) e.classList.add(edgeClass);
+          const g = other && state.svg.getElementById(other);
+          if (g) g.classList.add(nodeClass);
+        }
+      }
+    }
     for (const i of state.hl) {
       const g = state.svg.getElementById(state.vis[i]);
       if (g) g.classList.add("hl");
@@ -416,6 +530,7 @@
     const n = G.nodes[i];
     const shown = n.a !== undefined ? G.nodes[n.a] : n;
     for (const c of ancestors(G, shown.c)) {
+      if (!state.open.has(c)) state.framed.add(c);
       state.open.add(c);
       if (G.runOf.has(c)) state.broken.add(G.runOf.get(c));
     }
@@ -426,10 +541,11 @@
     const anchor = { id: "s" + c, pos: screenPos("s" + c) };
     const broken = new Set(state.broken);
     state.open.add(c);
+    state.framed.add(c);
     if (G.runOf.has(c)) state.broken.add(G.runOf.get(c));
     anchor.id = firstVisibleOf(c);
     const done = await draw(anchor);
-    if (done === "failed") { state.open.delete(c); state.broken = broken; return; }
+    if (done === "failed") { state.open.delete(c); state.framed.delete(c); state.broken = broken; return; }
     if (done === "ok") showScope(c, true);
   }
 
@@ -443,9 +559,11 @@
   async function closeContainer(c) {
     const anchorId = state.vis[state.G.containers[c].m[0]];
     const anchor = { id: "s" + c, pos: screenPos(anchorId) };
+    const framed = state.framed.has(c);
     state.open.delete(c);
+    state.framed.delete(c);
     const done = await draw(anchor);
-    if (done === "failed") { state.open.add(c); return; }
+    if (done === "failed") { state.open.add(c); if (framed) state.framed.add(c); return; }
     if (done === "ok") showScope(c, false);
   }
 
@@ -507,6 +625,11 @@
     const box = $("info");
     box.replaceChildren();
     box.append(el("h3", "", n.n));
+    // what the colours of the drawing mean
+    const key = el("div", "io-key");
+    key.append(el("span", "swatch in"), " inputs ", el("span", "swatch out"), " outputs ",
+      el("span", "hint", "(edges and ops highlighted in the graph)"));
+    box.append(key);
     const table = el("table", "attrs");
     const row = (k, v) => { const tr = el("tr"); tr.append(el("th", "", k), el("td", "", v)); table.append(tr); };
     row("op", n.o);
@@ -519,12 +642,12 @@
     if (n.ag) row("AutoGraph line", String(n.ag));
     if (n.abs) row("folded into it", n.abs.join(", "));
     box.append(table);
-    box.append(el("h4", "", "inputs (" + G.ins[i].length + ")"));
+    box.append(el("h4", "in", "inputs (" + G.ins[i].length + ")"));
     const ins = el("ul", "edges");
     G.ins[i].slice(0, MAX_ROWS).forEach((k) => ins.append(edgeRow(G, k, true)));
     if (G.ins[i].length > MAX_ROWS) ins.append(el("li", "hint", "… " + (G.ins[i].length - MAX_ROWS) + " more"));
     box.append(ins);
-    box.append(el("h4", "", "outputs (" + G.outs[i].length + ")"));
+    box.append(el("h4", "out", "outputs (" + G.outs[i].length + ")"));
     const outs = el("ul", "edges");
     G.outs[i].slice(0, MAX_ROWS).forEach((k) => outs.append(edgeRow(G, k, false)));
     if (G.outs[i].length > MAX_ROWS) outs.append(el("li", "hint", "… " + (G.outs[i].length - MAX_ROWS) + " more"));
@@ -554,18 +677,19 @@
     }
   }
 
-  async function revealAndDraw(ids) {
+  async function revealAndDraw(ids, limit, what) {
     // open what hides these ops; if that is too much to lay out, their boxes are marked instead
-    const open = new Set(state.open), broken = new Set(state.broken);
+    const open = new Set(state.open), broken = new Set(state.broken), framed = new Set(state.framed);
     ids.forEach(reveal);
     if (state.open.size === open.size && state.broken.size === broken.size) return true;
-    const done = await draw(null, MAX_REVEAL_NODES);
+    const done = await draw(null, limit || MAX_REVEAL_NODES);
     if (done !== "failed" && done !== "too big") return true;
     state.open = open;
     state.broken = broken;
+    state.framed = framed;
     if (done === "too big") {
-      $("status").textContent = "the ops of this finding are inside the marked boxes " +
-        "(opening them all would draw more than " + MAX_REVEAL_NODES + " nodes)";
+      $("status").textContent = "the " + (what || "ops of this finding are") + " inside the marked boxes " +
+        "(opening them all would draw more than " + (limit || MAX_REVEAL_NODES) + " nodes)";
     }
     return false;
   }
@@ -580,12 +704,32 @@
     applyTransform();
   }
 
-  async function select(i, revealIt) {
+  function centreOn(id) {
+    // the node in the middle of the canvas, at a readable scale at least
+    const g = state.svg && state.svg.getElementById(id);
+    if (!g) return;
+    if (state.scale < READABLE) {
+      const pos = screenPos(id), f = READABLE / state.scale;
+      state.tx = pos.x - (pos.x - state.tx) * f;
+      state.ty = pos.y - (pos.y - state.ty) * f;
+      state.scale = READABLE;
+      applyTransform();
+    }
+    const pos = screenPos(id);
+    const box = $("canvas").getBoundingClientRect();
+    const top = $("overlay").offsetHeight;
+    state.tx += box.width / 2 - pos.x;
+    state.ty += top + (box.height - top) / 2 - pos.y;
+    applyTransform();
+  }
+
+  async function select(i, revealIt, centre) {
     const G = state.G;
-    if (revealIt) await revealAndDraw([i]);
+    if (revealIt) await revealAndDraw([i], centre ? MAX_VISIBLE : 0, centre ? "op found is" : "");
     state.sel = i;
     markNodes();
-    if (revealIt || revealIt === undefined) ensureVisible(state.vis[i]);
+    if (centre) centreOn(state.vis[i]);
+    else if (revealIt || revealIt === undefined) ensureVisible(state.vis[i]);
     showNode(i);
     const n = G.nodes[i];
     highlightCode($("src"), sourceLines(n));
@@ -663,6 +807,88 @@
     if (f.line) highlightCode($("src"), [f.line]);
   }
 
+  // ---- the first view ------------------------------------------------------------------------
+  // The file's view (the SVG files') when all of it fits the canvas at a readable scale; else,
+  // for a graph with control flow, that view with its innermost bodies closed, level by level,
+  // until it fits (the bodies open again with a click); else the file's view.
+  async function firstView(G) {
+    const opened = new Set(G.opened);
+    const level = (c) => ancestors(G, c).filter((a) => isBodyScope(G, a)).length;
+    const roots = G.opened.filter((c) => isBodyScope(G, c));
+    if (!roots.length) return opened;
+    const candidates = [opened];
+    for (let L = Math.max(...roots.map(level)) - 1; L >= 0; L--) {
+      candidates.push(new Set(G.opened.filter((c) => !(isBodyScope(G, c) && level(c) > L))));
+    }
+    try {
+      for (const open of candidates) {
+        state.open = open;
+        const built = buildDot(G, visibleIds(G));
+        if (built.tooMany || built.count > MAX_FIRST) break;
+        const text = await layout(built.dot, settings(built.count, built.edges));
+        if (state.G !== G) break;
+        const [w, h] = svgSize(toSvg(text));
+        if (wholeScale(w, h) >= READABLE) return open;
+      }
+    } catch (err) {
+      // the draw that follows says what went wrong
+    }
+    return opened;
+  }
+
+  // ---- search: an op by name, op type or source line ---------------------------------------
+  function searchHits(G, query) {
+    const q = query.trim().toLowerCase();
+    if (!q) return [];
+    const line = /^(?:line\s*)?(\d+)$/.exec(q);  // "12", "line 12": a line of the file
+    const fileLine = line ? null : /^(.+):(\d+)$/.exec(q);  // "model.py:12"
+    const scored = [];
+    G.nodes.forEach((n, i) => {
+      let score = -1;
+      if (line) {
+        if (sourceLines(n).includes(+line[1])) score = 0;
+      } else if (fileLine) {
+        if (n.src.some((t) => {
+          const m = /^(.*):(\d+)(?: in .*)?$/.exec(t.toLowerCase());
+          return m && m[2] === fileLine[2] && m[1].endsWith(fileLine[1]);
+        })) score = 0;
+      } else {
+        const name = n.n.toLowerCase(), op = n.o.toLowerCase(), last = name.split("/").pop();
+        if (op === q || name === q || last === q) score = 0;
+        else if (op.includes(q)) score = 1;
+        else if (last.includes(q)) score = 2;
+        else if (name.includes(q)) score = 3;
+        else if (n.src.some((t) => t.toLowerCase().includes(q))) score = 4;
+      }
+      // ops folded into the op they feed come after the others
+      if (score >= 0) scored.push([score + (n.a !== undefined ? 5 : 0), i]);
+    });
+    return scored.sort((a, b) => a[0] - b[0] || a[1] - b[1]).map((x) => x[1]);
+  }
+
+  function searchCount() {
+    const s = state.search;
+    $("search-count").textContent = !s.q.trim() ? "" : !s.hits.length ? "no match"
+      : s.k < 0 ? s.hits.length + " found" : (s.k + 1) + " of " + s.hits.length;
+  }
+
+  function searchInput() {
+    const q = $("search").value;
+    state.search = { q, hits: state.G ? searchHits(state.G, q) : [], k: -1 };
+    searchCount();
+  }
+
+  // the next (dir 1) or previous (-1) match: its scopes opened, centred and selected
+  async function searchStep(dir) {
+    if (!state.G) return;
+    if (state.search.q !== $("search").value) searchInput();
+    const s = state.search;
+    if (!s.hits.length) return;
+    s.k = s.k < 0 ? (dir > 0 ? 0 : s.hits.length - 1) : (s.k + dir + s.hits.length) % s.hits.length;
+    searchCount();
+    await select(s.hits[s.k], true, true);
+  }
+
   // ---- functions and graphs ------------------------------------------------------------------
   function fillCode(pre, text) {
     pre.replaceChildren();
@@ -695,6 +921,8 @@
       $("legend-body").replaceChildren();
       $("status").textContent = "no drawing";
       $("caption").replaceChildren();
+      $("file-view").hidden = true;
+      searchInput();
       fitButton(false);
       return;
     }
@@ -707,11 +935,22 @@
     state.G = G;
     state.open = new Set(G.opened);
     state.broken = new Set();
+    state.framed = new Set();
     message("");
     const caption = $("caption");
     caption.replaceChildren(el("div", "title", G.title));
     if (G.note) caption.append(el("div", "note", G.note));
-    await draw(null);
+    searchInput();
+    $("status").textContent = "laying out…";
+    const first = await firstView(G);
+    if (state.G !== G) return;
+    state.first = first;
+    state.open = new Set(first);
+    const closed = G.opened.filter((c) => !first.has(c)).length;
+    $("file-view").hidden = !closed;
+    if (await draw(null) === "ok" && closed) {
+      $("status").textContent += " · bodies closed to fit: click one to open it";
+    }
     if (G.start && state.G === G) {
       message(G.start);
       fitButton(!fit(false));  // below the message
@@ -760,12 +999,24 @@
       splitter.addEventListener("pointermove", move);
       splitter.addEventListener("pointerup", up);
     });
-    $("reset").addEventListener("click", () => {
+    const view = (open) => {
       if (!state.G) return;
-      state.open = new Set(state.G.opened);
+      state.open = new Set(open);
       state.broken = new Set();
-      draw(null);
+      state.framed = new Set();
+      api.busy = draw(null);
+    };
+    $("reset").addEventListener("click", () => view(state.first));
+    $("file-view").addEventListener("click", () => state.G && view(state.G.opened));
+    const search = $("search");
+    search.addEventListener("input", searchInput);
+    search.addEventListener("keydown", (ev) => {
+      if (ev.key !== "Enter") return;
+      ev.preventDefault();
+      api.busy = searchStep(ev.shiftKey ? -1 : 1);
     });
+    $("search-next").addEventListener("click", () => { api.busy = searchStep(1); });
+    $("search-prev").addEventListener("click", () => { api.busy = searchStep(-1); });
     const canvas = $("canvas");
     let drag = null;
     canvas.addEventListener("wheel", (ev) => {
@@ -791,6 +1042,11 @@
     canvas.addEventListener("click", (ev) => {
       if (drag && drag.moved) return;
       const g = ev.target.closest && ev.target.closest("g.node");
+      const frame = !g && ev.target.closest && ev.target.closest("g.cluster");
+      if (frame && frame.id[0] === "f" && ev.target.closest("text") && state.svg.contains(frame)) {
+        api.busy = closeContainer(+frame.id.slice(1));  // a click on a frame's title closes it
+        return;
+      }
       if (!g || !state.G || !state.svg || !state.svg.contains(g)) return;
       ev.preventDefault();
       const id = g.id;
@@ -804,7 +1060,9 @@
   async function main() {
     try {
       setup();
-      const fi = Math.max(0, META.functions.findIndex((f) => f.graphs.length));
+      // the file's first tf.function written by the user (report.py chose it), else the first drawn
+      const chosen = META.functions[META.first];
+      const fi = chosen && chosen.graphs.length ? META.first : Math.max(0, META.functions.findIndex((f) => f.graphs.length));
       if (META.functions.length) await switchGraph(fi, 0);
       timings.firstDraw = performance.now() - timings.start;
       document.body.dataset.ready = "1";
@@ -816,7 +1074,7 @@
   }
   // for tests and the console: `busy` is the promise of the last switch or finding shown
   const api = { state, select, openContainer, closeContainer, showFinding, switchGraph,
-    redraw: () => draw(null), layout, busy: null };
+    redraw: () => draw(null), layout, searchStep, busy: null };
   window.tfgReport = api;
   api.ready = api.busy = main();
 })();
