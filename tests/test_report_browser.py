@@ -12,6 +12,7 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import pytest
 
@@ -778,3 +779,28 @@ def test_the_first_function_shown_is_the_first_one_written_by_the_user(driver, t
     assert selected.startswith("train_step(")
     assert driver.find_element("id", "ag-title").text == "AutoGraph code of train_step"
     assert _problems(driver) == []
+
+
+def test_a_hash_opens_that_drawing_with_the_op_revealed(driver, loops_depth1):
+    """`report.html#STEM:OP` (where a box past the drill-down pages' budget links) shows the
+    drawing STEM with OP's scopes and bodies opened and OP selected; twice in one page."""
+    model = json.loads((loops_depth1.parent / "collatz_steps.json").read_text())
+    inside = [n["id"] for n in model["nodes"] if n["body"] and n["kind"] == "op"]
+    assert inside
+    for op in (inside[0], inside[-1]):
+        url = loops_depth1.as_uri() + "#" + quote(f"collatz_steps:{op}", safe="")
+        driver.get("about:blank")
+        driver.get(url)
+        start = time.monotonic()
+        while driver.execute_script("return document.body.dataset.ready || ''") != "1":
+            assert time.monotonic() - start < 60
+            time.sleep(0.05)
+        driver.execute_script("return tfgReport.busy")
+        state = driver.execute_script(
+            "const s = tfgReport.state; const f = " + "document.getElementById('graph-select');"
+            "return {sel: s.sel, id: s.sel >= 0 ? s.G.nodes[s.sel].id : null,"
+            " vis: s.sel >= 0 ? s.vis[s.sel] : null, graph: f.value};")
+        assert state["id"] == op, state
+        assert state["vis"] == f"n{state['sel']}", state  # the op itself is drawn, not its box
+        assert _node(driver, op) is not None
+        assert not _problems(driver)

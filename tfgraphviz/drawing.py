@@ -79,7 +79,9 @@ def _scope_pages(graph: nx.MultiDiGraph, drawn: nx.MultiDiGraph, shown: dict[str
                          bodies=_page_bodies(graph, sub), signature="", note="")
         page = f"{stem}/scopes/{page_name(scope)}.svg"
         data["link"] = quote(back + page)
-        data["report_link"] = back + "report.html#" + quote(f"{stem}:{node}", safe="")
+        first = min(members[node], key=lambda n: (graph.nodes[n]["kind"] in ("arg", "ret"),
+                                                     str(n)))  # an op of the box, shown opened
+        data["report_link"] = back + "report.html#" + quote(f"{stem}:{first}", safe="")
         pages.append((page, sub, node))
     return pages
 

@@ -218,8 +218,10 @@ def scope_tooltip(data: dict[str, Any], where: str = "") -> str:
         lines.append("ops: " + ", ".join(types[:12]) + (" …" if len(types) > 12 else ""))
     if data.get("function_output"):
         lines.append("holds an op whose output is a result of the function")
-    if data.get("link"):
-        lines.append("click to open it drawn in full")
+    if data.get("link_to_report"):
+        lines.append("click to open it in report.html (past the drill-down pages' budget)")
+    elif data.get("link"):
+        lines.append("click to open it one level deeper")
     return "\n".join(lines)
 
 

@@ -1057,13 +1057,34 @@
     });
   }
 
+  // `report.html#STEM:OP`: a drawing's box whose drill-down page was not written links here;
+  // the drawing STEM (f, f.1) is shown with the op OP (a model node id) revealed and selected
+  async function openFromHash() {
+    let hash = "";
+    try { hash = decodeURIComponent(location.hash.slice(1)); } catch (err) { return false; }
+    const cut = hash.indexOf(":");
+    if (cut < 0) return false;
+    const stem = hash.slice(0, cut), op = hash.slice(cut + 1);
+    for (let fi = 0; fi < META.functions.length; fi++) {
+      const gi = META.functions[fi].graphs.findIndex((g) => g.stem === stem);
+      if (gi < 0) continue;
+      if (state.fn !== fi || state.graph !== gi || !state.G) await switchGraph(fi, gi);
+      const i = state.G ? state.G.idIndex.get(op) : undefined;
+      if (i !== undefined) await select(i, true, true);
+      else message("The drawing " + stem + " has no op " + op + ".");
+      return true;
+    }
+    return false;
+  }
+
   async function main() {
     try {
       setup();
       // the file's first tf.function written by the user (report.py chose it), else the first drawn
       const chosen = META.functions[META.first];
       const fi = chosen && chosen.graphs.length ? META.first : Math.max(0, META.functions.findIndex((f) => f.graphs.length));
-      if (META.functions.length) await switchGraph(fi, 0);
+      if (!await openFromHash() && META.functions.length) await switchGraph(fi, 0);
+      window.addEventListener("hashchange", () => { api.busy = openFromHash(); });
       timings.firstDraw = performance.now() - timings.start;
       document.body.dataset.ready = "1";
     } catch (err) {
