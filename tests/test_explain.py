@@ -436,3 +436,37 @@ def test_cli_explain_of_endless_recursion_is_short(tmp_path):
     assert [f["kind"] for f in endless["findings"]].count("trace_error") == 1
     assert [f["kind"] for f in endless["findings"]].count("retrace") == 0
     assert explained["countdown"]["traces"][1]["cause"]["recursion"] == 0
+
+
+# ---- issue #11: only true things -------------------------------------------------------------
+def test_python_loops_are_counted_by_iterations_not_by_one_op_kind():
+    fns = explain_file(DATA / "explain_unroll.py")
+    ddpg = one(fns["update_target"], "unrolled", "unrolled into 6 copies of its ops",
+               "(6 iterations: 6 × AssignVariableOp at line 12)")
+    assert ddpg["copies"] == ddpg["iterations"] == 6 and ddpg["line"] == 11
+    assert one(fns["soft_update"], "unrolled", "3 copies", "3 iterations")["copies"] == 3
+    # the last layer has no activation: the body's ops are not the same each time
+    assert one(fns["stack"], "unrolled", "3 iterations")["iterations"] == 3
+    assert one(fns["skipping"], "unrolled", "4 iterations", "4 × Mul at line 35")
+
+
+def test_iterations_from_the_ops_a_body_made():
+    from tfgraphviz.explain_graph import _iterations
+
+    body = [(12, "ReadVariableOp"), (12, "Mul"), (12, "Sub"), (12, "ReadVariableOp"),
+            (12, "Mul"), (12, "AddV2"), (12, "AssignVariableOp")]
+    assert _iterations(body * 6) == 6  # two reads and two products an iteration
+    assert _iterations([(5, "Mul")] * 4 + [(6, "AddV2")] * 3) == 4  # a branch skipped once
+    assert _iterations([(5, "Mul"), (6, "AddV2")]) == 1
+
+
+def test_keras_weights_sharing_a_name_are_counted_apart():
+    fn = explain_file(DATA / "explain_keras_vars.py")["forward"]
+    names = list(fn["state"])
+    assert len(names) == 12 and len(set(names)) == 12  # 2 blocks × (2 Dense + 1 norm) × 2
+    assert sum(n.endswith("/kernel") for n in names) == 4
+    assert sum(n.endswith("/gamma") for n in names) == 2
+    assert all(":0" not in n for n in names)
+    one(fn, "state", "`forward` reads 12 variables and writes none")
+    reads = [op for entry in fn["state"].values() for op in entry["reads"]]
+    assert len(reads) == len(set(reads)) == 12  # each read belongs to one variable

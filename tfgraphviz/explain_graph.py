@@ -142,15 +142,21 @@ def autograph_findings(model: nx.MultiDiGraph, index: int, src: Source,
             body_ops = inside(stmt.body)
             if not body_ops:
                 continue
-            computed = [n for n in body_ops if ops[n]["kind"] != "const"] or body_ops
-            (copy_line, op), copies = Counter(
-                (own[n][-1], ops[n]["op"]) for n in computed).most_common(1)[0]
-            shape = (f"its body was unrolled into {copies} copies of its ops "
-                     f"({copies} × {op} at line {copy_line})" if copies > 1 else
+            computed = [n for n in body_ops if ops[n]["kind"] not in _NOT_COMPUTED] \
+                or body_ops
+            sequence = [(own[n][-1], ops[n]["op"]) for n in computed]
+            copies = _range_count(stmt) or _iterations(sequence)
+            counts = Counter(sequence)
+            copy_line, op = next((k for k in reversed(sequence) if counts[k] == copies),
+                                 counts.most_common(1)[0][0])
+            shape = (f"its body was unrolled into {copies} copies of its ops ({copies} "
+                     f"iterations: {counts[(copy_line, op)]} × {op} at line {copy_line})"
+                     if copies > 1 else
                      "its body's ops appear once, with no loop in the graph")
             out.append(finding(
                 "unrolled", f"`{head}` does not loop on a tensor, so it ran in Python while "
-                f"tracing: {shape}", src, line, index, body_ops, copies=copies))
+                f"tracing: {shape}", src, line, index, body_ops, copies=copies,
+                iterations=copies))
         elif isinstance(stmt, ast.If):
             branches = made(line, IF_OPS)
             if branches:
@@ -193,6 +199,38 @@ def autograph_findings(model: nx.MultiDiGraph, index: int, src: Source,
                 "autograph", f"`{head}` inside the tensor loop at line {loop.lineno} became "
                 f"{effect}", src, line, index, tensor_loops[loop.lineno], statement=word))
     return out
+
+
+_NOT_COMPUTED = ("const", "placeholder", "variable")  # captures are made where first used
+
+
+def _range_count(stmt: ast.For | ast.While) -> int:
+    """The iterations of `for ... in range(3)` (literal bounds), 0 when not that plain."""
+    it = getattr(stmt, "iter", None)
+    if not (isinstance(it, ast.Call) and isinstance(it.func, ast.Name)
+            and it.func.id == "range" and not it.keywords and 1 <= len(it.args) <= 3):
+        return 0
+    try:
+        bounds = [ast.literal_eval(a) for a in it.args]
+    except ValueError:
+        return 0
+    if not all(type(b) is int for b in bounds):
+        return 0
+    return len(range(*bounds))
+
+
+def _iterations(sequence: list[tuple[int, str]]) -> int:
+    """How many times a Python loop's body ran while tracing, from the (line, op type) of the
+    ops it made, in the order they were made: the repeats of the shortest period when the
+    sequence is periodic; else (the body took different branches at different iterations)
+    the count the most (line, op type) pairs share, the larger one on a tie."""
+    total = len(sequence)
+    for period in range(1, total // 2 + 1):
+        if total % period == 0 and all(sequence[i] == sequence[i + period]
+                                       for i in range(total - period)):
+            return total // period
+    shared = Counter(Counter(sequence).values())
+    return max(shared.items(), key=lambda kv: (kv[1], kv[0]))[0] if shared else 0
 
 
 # ---- prints ----------------------------------------------------------------------------------
