@@ -237,7 +237,8 @@ def test_to_text_one_finding_a_line_with_its_place():
     fn = explain_file(EXAMPLES / "article_variable_fails.py")["f"]
     lines = to_text({"functions": [fn]})
     assert lines[0] == "f: traced 2 times"
-    assert lines[1:3] == ["  trace 1 (): ok", "  trace 2 (): failed"]
+    assert lines[1:3] == ["  trace 1 (): ok, made by tfgraphviz (no arguments)",
+                          "  trace 2 (): failed, made by tfgraphviz (no arguments)"]
     assert all("\n" not in line for line in lines)
     pitfall = [ln for ln in lines if "creates a tf.Variable" in ln]
     assert pitfall == [f"  article_variable_fails.py:15: {one(fn, 'variable_pitfall')['text']}"]
@@ -363,7 +364,7 @@ def test_hints_use_the_dtype_seen_and_the_parameter_position():
     fns = explain_file(DATA / "explain_wording.py")
     hint = one(fns["steps"], "retrace_hint", "`num_steps` is a Python value")
     assert "`input_signature=[tf.TensorSpec([], tf.int32)]`" in hint["text"]
-    dtype = one(fns["double"], "retrace_hint", "`a` came as float32 and int32 and string")
+    dtype = one(fns["double"], "retrace_hint", "`a` came as float32, int32 and string:")
     assert "tf.cast" not in dtype["text"] and "string cannot be cast" in dtype["text"]
 
 
@@ -470,3 +471,29 @@ def test_keras_weights_sharing_a_name_are_counted_apart():
     one(fn, "state", "`forward` reads 12 variables and writes none")
     reads = [op for entry in fn["state"].values() for op in entry["reads"]]
     assert len(reads) == len(set(reads)) == 12  # each read belongs to one variable
+
+
+def test_the_trace_tfgraphviz_makes_with_no_arguments_is_not_told_as_a_retrace():
+    fns = explain_file(DATA / "explain_defaults.py")
+    sample = fns["model.sample"]
+    ours = sample["traces"][2]
+    assert ours["by_tfgraphviz"] is True and ours["signature"] == "(eps: None)"
+    assert "by_tfgraphviz" in ours["cause"] and "argument" not in ours["cause"]
+    assert [t["by_tfgraphviz"] for t in sample["traces"]] == [False, False, True]
+    assert [f["trace"] for f in found(sample, "retrace")] == [1]  # float32 → float64 only
+    one(sample, "tfgraphviz_trace", "trace 3 of `model.sample` was made by tfgraphviz",
+        "(`eps` = None)")
+    hint = one(sample, "retrace_hint", "`eps` came as float32 and float64:")
+    assert "?" not in hint["text"]
+    # the file itself passed None: that is a trace of yours, said as one, kinds listed once
+    scale = fns["scale"]
+    assert not any(t["by_tfgraphviz"] for t in scale["traces"])
+    one(scale, "retrace", "(trace 3)", "a Python value None")
+    one(scale, "retrace_hint", "`factor` came as float32, float64 and a Python value None:")
+    lonely = fns["never_called"]
+    assert lonely["traces"][0]["by_tfgraphviz"] and lonely["traces"][0]["cause"] is None
+    one(lonely, "tfgraphviz_trace", "trace 1 of `never_called`", "(`n` = 3)")
+    from tfgraphviz.explain import to_text
+
+    assert "  trace 1 (n: 3): ok, made by tfgraphviz (no arguments)" in to_text(
+        {"functions": [lonely]})

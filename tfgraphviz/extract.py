@@ -91,6 +91,7 @@ class TraceInfo:
     # function called itself while being traced (recursion); None for a trace of its own
     nested_in: int | None = None
     saving_line: int = 0  # the user's line calling tf.saved_model.save that made it (0: none)
+    by_tfgraphviz: bool = False  # made by tfgraphviz's own call with no arguments (defaults)
 
 
 @dataclass
