@@ -497,3 +497,19 @@ def test_the_trace_tfgraphviz_makes_with_no_arguments_is_not_told_as_a_retrace()
 
     assert "  trace 1 (n: 3): ok, made by tfgraphviz (no arguments)" in to_text(
         {"functions": [lonely]})
+
+
+def test_autograph_findings_cover_the_defs_a_tf_function_calls():
+    fn = explain_file(DATA / "explain_called.py")["translator.__call__"]
+    called = "(in `Translator.__call__`, called from `translator.__call__`)"
+    loop = one(fn, "autograph", "`for i in tf.range(max_length)`", called, "a While op")
+    assert loop["line"] == 10 and loop["statement"] == "for"
+    assert loop["ops"] == ["while"]
+    brk = one(fn, "autograph", "`break`", called, "tensor loop at line 10")
+    assert brk["line"] == 14 and brk["ops"] == loop["ops"]
+    one(fn, "autograph", "`if predicted > 10.0`", called, "an If op")
+    one(fn, "autograph", "`if tf.reduce_sum(x) > 0.0` (in `clip`, called from", "an If op")
+    # a called def's Python loop may have run once per call: not counted as if it ran once
+    assert not found(fn, "unrolled") and not found(fn, "folded_if")
+    # the traced def's own statements are said without the called-from note
+    assert not any("ExportTranslator" in f["text"] for f in fn["findings"])

@@ -13,6 +13,7 @@ from tfgraphviz.explain_control import control_findings, state_findings
 from tfgraphviz.explain_graph import (
     autograph_findings,
     call_findings,
+    called_defs,
     finding,
     initializer_findings,
     outer_frames,
@@ -339,6 +340,10 @@ def explain_function(traced: Any, models: list[nx.MultiDiGraph], source: Path,
                          for t in traces)
             findings += autograph_findings(model, index, src, func, traced.autograph,
                                            outer_frames(model, func.name) if nested else 0)
+        if traced.kind not in ("graph", "restored"):  # defs it calls, AutoGraph converted too
+            for called in called_defs(model, src, func):
+                findings += autograph_findings(model, index, src, called,
+                                               called_by=traced.name)
         findings += control_findings(model, index, src)
         found, uses = state_findings(model, index, src, traced.name)
         for item in found:
