@@ -513,3 +513,23 @@ def test_autograph_findings_cover_the_defs_a_tf_function_calls():
     assert not found(fn, "unrolled") and not found(fn, "folded_if")
     # the traced def's own statements are said without the called-from note
     assert not any("ExportTranslator" in f["text"] for f in fn["findings"])
+
+
+def test_jit_compile_is_in_the_title_the_json_and_the_explanation():
+    import json
+
+    from tfgraphviz.dot import heading_of, to_dot
+    from tfgraphviz.export_json import from_json, to_json
+
+    fns = explain_file(DATA / "explain_jit.py")
+    (fast,), (plain,) = _MODELS[(DATA / "explain_jit.py", "fast")], \
+        _MODELS[(DATA / "explain_jit.py", "plain")]
+    assert fast.graph["jit_compile"] is True and plain.graph["jit_compile"] is False
+    assert heading_of(fast) == "fast(x: float32[3]) (jit_compile=True, compiled with XLA)"
+    assert heading_of(plain) == "plain(x: float32[3])"
+    assert "compiled with XLA" in to_dot(fast) and "XLA" not in to_dot(plain)
+    assert json.loads(to_json(fast))["graph"]["jit_compile"] is True
+    assert from_json(to_json(fast)).graph["jit_compile"] is True
+    said = one(fns["fast"], "jit_compile", "`fast` has jit_compile=True", "XLA compiles")
+    assert said["line"] == 7 and said["graphs"] == [0]
+    assert not found(fns["plain"], "jit_compile")

@@ -320,6 +320,13 @@ def explain_function(traced: Any, models: list[nx.MultiDiGraph], source: Path,
             None)]
     findings += _print_findings(traces, src)
     findings += pitfall_findings(traced.name, traces, src, func)
+    compiled = [i for i, m in enumerate(models) if m.graph.get("jit_compile")]
+    if compiled:
+        findings.append(finding(
+            "jit_compile", f"`{traced.name}` has jit_compile=True: XLA compiles its whole graph "
+            "(again for each new input shape) and runs the compiled program at every call, "
+            "instead of running the ops one by one; an op XLA cannot compile makes the call "
+            "fail rather than run outside XLA", src, def_line, None, [], graphs=compiled))
     state: dict[str, dict[str, Any]] = {}
     passed = {p["name"] for t in traces for p in t["params"] if p["kind"] == "variable"}
     for index, model in enumerate(models):

@@ -49,6 +49,7 @@ class TracedGraph:
     # a FuncGraph drawn as a tf.Graph target (`graph = f.get_concrete_function().graph`): the
     # name of the function tf.function traced into it ("" for a graph built by hand)
     traced_by: str = ""
+    jit_compile: bool = False  # tf.function(jit_compile=True): XLA compiles the whole function
 
 
 @dataclass
@@ -338,7 +339,17 @@ def extract_concrete(concrete: Any, rec: Recording, user_file: Path,
         path = getattr(var, "path", None) or var.name
         traced.variables[internal.op.name] = by_id.get(id(var), str(path))
     traced.outputs = [t.name for t in graph.outputs]
+    traced.jit_compile = _must_compile(concrete)
     return traced
+
+
+def _must_compile(concrete: Any) -> bool:
+    """True for a ConcreteFunction of tf.function(jit_compile=True) (`_XlaMustCompile`)."""
+    try:
+        flag = concrete.function_def.attr.get("_XlaMustCompile")
+    except Exception:  # noqa: BLE001 - a function without a FunctionDef
+        return False
+    return bool(flag is not None and flag.b)
 
 
 def _converted_of(concrete: Any, rec: Recording) -> str:

@@ -408,7 +408,8 @@ def to_networkx(traced: TracedGraph, name: str = "", kind: str = "tf.function"
                           and not data.get("function_output"))
     graph.graph.update(name=name, kind=kind, signature=traced.signature,
                        bodies=builder.bodies, trace_output=traced.trace_output,
-                       auto_deps_known=traced.auto_deps_known)
+                       auto_deps_known=traced.auto_deps_known,
+                       jit_compile=getattr(traced, "jit_compile", False))
     return graph
 
 
