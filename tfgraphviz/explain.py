@@ -173,7 +173,7 @@ _WHY = {"value": "a Python value: each new value makes a new graph",
 
 def _trace_findings(name: str, traces: list[dict[str, Any]], src: Source, def_line: int
                     ) -> list[dict[str, Any]]:
-    out = []
+    out = _own_trace_findings(name, traces, src, def_line)
     for trace in traces[1:]:
         cause = trace["cause"] or {}
         number = trace["index"] + 1
@@ -211,7 +211,6 @@ def _trace_findings(name: str, traces: list[dict[str, Any]], src: Source, def_li
         same = " the same way" if len(indices) > 1 else ""
         out.append(finding("trace_error", f"{who} of `{name}` failed{same}{at}: {first[:200]}",
                            src, line, None, trace=indices[0], traces=indices))
-    out += _own_trace_findings(name, traces, src, def_line)
     out += hints(name, traces, src, def_line)
     mine = [t for t in traces if not (t["cause"] or {}).get("by_tensorflow")
             and t.get("nested_in") is None and not t.get("by_tfgraphviz")]
