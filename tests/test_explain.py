@@ -237,7 +237,8 @@ def test_to_text_one_finding_a_line_with_its_place():
     fn = explain_file(EXAMPLES / "article_variable_fails.py")["f"]
     lines = to_text({"functions": [fn]})
     assert lines[0] == "f: traced 2 times"
-    assert lines[1:3] == ["  trace 1 (): ok", "  trace 2 (): failed"]
+    assert lines[1:3] == ["  trace 1 (): ok, made by tfgraphviz (no arguments)",
+                          "  trace 2 (): failed, made by tfgraphviz (no arguments)"]
     assert all("\n" not in line for line in lines)
     pitfall = [ln for ln in lines if "creates a tf.Variable" in ln]
     assert pitfall == [f"  article_variable_fails.py:15: {one(fn, 'variable_pitfall')['text']}"]
@@ -363,7 +364,7 @@ def test_hints_use_the_dtype_seen_and_the_parameter_position():
     fns = explain_file(DATA / "explain_wording.py")
     hint = one(fns["steps"], "retrace_hint", "`num_steps` is a Python value")
     assert "`input_signature=[tf.TensorSpec([], tf.int32)]`" in hint["text"]
-    dtype = one(fns["double"], "retrace_hint", "`a` came as float32 and int32 and string")
+    dtype = one(fns["double"], "retrace_hint", "`a` came as float32, int32 and string:")
     assert "tf.cast" not in dtype["text"] and "string cannot be cast" in dtype["text"]
 
 
@@ -436,3 +437,99 @@ def test_cli_explain_of_endless_recursion_is_short(tmp_path):
     assert [f["kind"] for f in endless["findings"]].count("trace_error") == 1
     assert [f["kind"] for f in endless["findings"]].count("retrace") == 0
     assert explained["countdown"]["traces"][1]["cause"]["recursion"] == 0
+
+
+# ---- issue #11: only true things -------------------------------------------------------------
+def test_python_loops_are_counted_by_iterations_not_by_one_op_kind():
+    fns = explain_file(DATA / "explain_unroll.py")
+    ddpg = one(fns["update_target"], "unrolled", "unrolled into 6 copies of its ops",
+               "(6 iterations: 6 × AssignVariableOp at line 12)")
+    assert ddpg["copies"] == ddpg["iterations"] == 6 and ddpg["line"] == 11
+    assert one(fns["soft_update"], "unrolled", "3 copies", "3 iterations")["copies"] == 3
+    # the last layer has no activation: the body's ops are not the same each time
+    assert one(fns["stack"], "unrolled", "3 iterations")["iterations"] == 3
+    assert one(fns["skipping"], "unrolled", "4 iterations", "4 × Mul at line 35")
+
+
+def test_iterations_from_the_ops_a_body_made():
+    from tfgraphviz.explain_graph import _iterations
+
+    body = [(12, "ReadVariableOp"), (12, "Mul"), (12, "Sub"), (12, "ReadVariableOp"),
+            (12, "Mul"), (12, "AddV2"), (12, "AssignVariableOp")]
+    assert _iterations(body * 6) == 6  # two reads and two products an iteration
+    assert _iterations([(5, "Mul")] * 4 + [(6, "AddV2")] * 3) == 4  # a branch skipped once
+    assert _iterations([(5, "Mul"), (6, "AddV2")]) == 1
+
+
+def test_keras_weights_sharing_a_name_are_counted_apart():
+    fn = explain_file(DATA / "explain_keras_vars.py")["forward"]
+    names = list(fn["state"])
+    assert len(names) == 12 and len(set(names)) == 12  # 2 blocks × (2 Dense + 1 norm) × 2
+    assert sum(n.endswith("/kernel") for n in names) == 4
+    assert sum(n.endswith("/gamma") for n in names) == 2
+    assert all(":0" not in n for n in names)
+    one(fn, "state", "`forward` reads 12 variables and writes none")
+    reads = [op for entry in fn["state"].values() for op in entry["reads"]]
+    assert len(reads) == len(set(reads)) == 12  # each read belongs to one variable
+
+
+def test_the_trace_tfgraphviz_makes_with_no_arguments_is_not_told_as_a_retrace():
+    fns = explain_file(DATA / "explain_defaults.py")
+    sample = fns["model.sample"]
+    ours = sample["traces"][2]
+    assert ours["by_tfgraphviz"] is True and ours["signature"] == "(eps: None)"
+    assert "by_tfgraphviz" in ours["cause"] and "argument" not in ours["cause"]
+    assert [t["by_tfgraphviz"] for t in sample["traces"]] == [False, False, True]
+    assert [f["trace"] for f in found(sample, "retrace")] == [1]  # float32 → float64 only
+    one(sample, "tfgraphviz_trace", "trace 3 of `model.sample` was made by tfgraphviz",
+        "(`eps` = None)")
+    hint = one(sample, "retrace_hint", "`eps` came as float32 and float64:")
+    assert "?" not in hint["text"]
+    # the file itself passed None: that is a trace of yours, said as one, kinds listed once
+    scale = fns["scale"]
+    assert not any(t["by_tfgraphviz"] for t in scale["traces"])
+    one(scale, "retrace", "(trace 3)", "a Python value None")
+    one(scale, "retrace_hint", "`factor` came as float32, float64 and a Python value None:")
+    lonely = fns["never_called"]
+    assert lonely["traces"][0]["by_tfgraphviz"] and lonely["traces"][0]["cause"] is None
+    one(lonely, "tfgraphviz_trace", "trace 1 of `never_called`", "(`n` = 3)")
+    from tfgraphviz.explain import to_text
+
+    assert "  trace 1 (n: 3): ok, made by tfgraphviz (no arguments)" in to_text(
+        {"functions": [lonely]})
+
+
+def test_autograph_findings_cover_the_defs_a_tf_function_calls():
+    fn = explain_file(DATA / "explain_called.py")["translator.__call__"]
+    called = "(in `Translator.__call__`, called from `translator.__call__`)"
+    loop = one(fn, "autograph", "`for i in tf.range(max_length)`", called, "a While op")
+    assert loop["line"] == 10 and loop["statement"] == "for"
+    assert loop["ops"] == ["while"]
+    brk = one(fn, "autograph", "`break`", called, "tensor loop at line 10")
+    assert brk["line"] == 14 and brk["ops"] == loop["ops"]
+    one(fn, "autograph", "`if predicted > 10.0`", called, "an If op")
+    one(fn, "autograph", "`if tf.reduce_sum(x) > 0.0` (in `clip`, called from", "an If op")
+    # a called def's Python loop may have run once per call: not counted as if it ran once
+    assert not found(fn, "unrolled") and not found(fn, "folded_if")
+    # the traced def's own statements are said without the called-from note
+    assert not any("ExportTranslator" in f["text"] for f in fn["findings"])
+
+
+def test_jit_compile_is_in_the_title_the_json_and_the_explanation():
+    import json
+
+    from tfgraphviz.dot import heading_of, to_dot
+    from tfgraphviz.export_json import from_json, to_json
+
+    fns = explain_file(DATA / "explain_jit.py")
+    (fast,), (plain,) = _MODELS[(DATA / "explain_jit.py", "fast")], \
+        _MODELS[(DATA / "explain_jit.py", "plain")]
+    assert fast.graph["jit_compile"] is True and plain.graph["jit_compile"] is False
+    assert heading_of(fast) == "fast(x: float32[3]) (jit_compile=True, compiled with XLA)"
+    assert heading_of(plain) == "plain(x: float32[3])"
+    assert "compiled with XLA" in to_dot(fast) and "XLA" not in to_dot(plain)
+    assert json.loads(to_json(fast))["graph"]["jit_compile"] is True
+    assert from_json(to_json(fast)).graph["jit_compile"] is True
+    said = one(fns["fast"], "jit_compile", "`fast` has jit_compile=True", "XLA compiles")
+    assert said["line"] == 7 and said["graphs"] == [0]
+    assert not found(fns["plain"], "jit_compile")

@@ -39,6 +39,8 @@ def heading_of(graph: nx.MultiDiGraph) -> str:
     if kind == "tf.Graph":
         return f"{name} (tf.Graph)"
     heading = name + str(graph.graph.get("signature", ""))
+    if graph.graph.get("jit_compile"):
+        heading += " (jit_compile=True, compiled with XLA)"
     return heading if kind in ("", "tf.function") else f"{heading} ({kind})"
 
 

@@ -13,6 +13,7 @@ from tfgraphviz.explain_control import control_findings, state_findings
 from tfgraphviz.explain_graph import (
     autograph_findings,
     call_findings,
+    called_defs,
     finding,
     initializer_findings,
     outer_frames,
@@ -41,6 +42,7 @@ def _traces(traced: Any) -> list[dict[str, Any]]:
             "created_variables": t.created_variables, "tf_retrace": t.tf_retrace,
             "nested_in": getattr(t, "nested_in", None),
             "saving_line": getattr(t, "saving_line", 0),
+            "by_tfgraphviz": getattr(t, "by_tfgraphviz", False),
         } for t in infos]
     outputs = list(traced.trace_outputs) or [""] * len(traced.graphs)
     found = []
@@ -50,7 +52,8 @@ def _traces(traced: Any) -> list[dict[str, Any]]:
                       else "", "graph": graph, "params": [], "output": output,
                       "prints": [{"line": 0, "where": "", "text": output}] if output else [],
                       "error": None, "error_kind": None, "error_line": None,
-                      "created_variables": False, "tf_retrace": False, "nested_in": None})
+                      "created_variables": False, "tf_retrace": False, "nested_in": None,
+                      "by_tfgraphviz": False})
     for error in traced.errors:
         kind = "variable_creation" if any(e in error for e in _VARIABLE_ERRORS) else "other"
         match = _AT_LINE.search(error)
@@ -58,7 +61,7 @@ def _traces(traced: Any) -> list[dict[str, Any]]:
         if failed is None:
             failed = {"index": len(found), "signature": "", "graph": None, "params": [],
                       "output": "", "prints": [], "created_variables": False,
-                      "tf_retrace": False, "nested_in": None}
+                      "tf_retrace": False, "nested_in": None, "by_tfgraphviz": False}
             found.append(failed)
         failed.update(error=error, error_kind=kind,
                       error_line=int(match.group(2)) if match else None)
@@ -143,6 +146,8 @@ def _cause(trace: dict[str, Any], earlier: list[dict[str, Any]]) -> dict[str, An
                "that creates none".format(prev["index"] + 1) if prev["created_variables"] else
                "TensorFlow traced again by itself, with the same arguments")
         return {"by_tensorflow": why}
+    if trace.get("by_tfgraphviz"):
+        return {"by_tfgraphviz": BY_TFGRAPHVIZ}
     options = [(len(d), -t["index"], d) for t in earlier for d in [_diffs(t, trace)]]
     _, _, diffs = min(options, key=lambda o: (o[0], o[1]))
     objects = [p for p in trace["params"] if p["kind"] == "object"]
@@ -157,6 +162,9 @@ def _cause(trace: dict[str, Any], earlier: list[dict[str, Any]]) -> dict[str, An
     return {**diffs[0], **({"also": diffs[1:]} if diffs[1:] else {})}
 
 
+BY_TFGRAPHVIZ = ("tfgraphviz traced it with no arguments (every parameter has a default) to "
+                 "draw it, not a call of yours")
+
 _WHY = {"value": "a Python value: each new value makes a new graph",
         "shape": "a new shape", "dtype": "a new dtype", "kind": "a different kind of argument",
         "structure": "a new structure", "object": "a different Python object",
@@ -165,13 +173,15 @@ _WHY = {"value": "a Python value: each new value makes a new graph",
 
 def _trace_findings(name: str, traces: list[dict[str, Any]], src: Source, def_line: int
                     ) -> list[dict[str, Any]]:
-    out = []
+    out = _own_trace_findings(name, traces, src, def_line)
     for trace in traces[1:]:
         cause = trace["cause"] or {}
         number = trace["index"] + 1
         if "recursion" in cause:
             continue  # said once per recursion, below
         line = def_line
+        if trace.get("by_tfgraphviz") and not cause.get("by_tensorflow"):
+            continue  # said below, with the first trace when tfgraphviz made that one too
         if "by_tensorflow" in cause:
             text = f"trace {number} of `{name}` was made by TensorFlow: {cause['by_tensorflow']}"
             line = cause.get("saving_line") or def_line
@@ -203,12 +213,36 @@ def _trace_findings(name: str, traces: list[dict[str, Any]], src: Source, def_li
                            src, line, None, trace=indices[0], traces=indices))
     out += hints(name, traces, src, def_line)
     mine = [t for t in traces if not (t["cause"] or {}).get("by_tensorflow")
-            and t.get("nested_in") is None]
+            and t.get("nested_in") is None and not t.get("by_tfgraphviz")]
     if len(mine) > MANY_TRACES:
         out.append(finding(
             "retrace_warning", f"`{name}` was traced {len(mine)} times for your calls: each "
             "trace runs its Python body again and builds a new graph, which is slow", src,
             def_line, None))
+    return out
+
+
+def _own_trace_findings(name: str, traces: list[dict[str, Any]], src: Source, def_line: int
+                        ) -> list[dict[str, Any]]:
+    """The trace tfgraphviz made itself, calling a function whose parameters all have
+    defaults with none: not a retrace by the program."""
+    out = []
+    for trace in traces:
+        cause = trace["cause"] or {}
+        if not trace.get("by_tfgraphviz") or trace.get("nested_in") is not None \
+                or "by_tensorflow" in cause:
+            continue
+        number = trace["index"] + 1
+        given = ", ".join(f"`{p['name']}` = {p.get('value') or p['text']}"
+                          for p in trace["params"])
+        why = (f"every parameter of `{name}` has a default, so tfgraphviz traced it with no "
+               f"arguments ({given})" if trace["params"] else
+               f"`{name}` takes no arguments, so tfgraphviz traced it with none")
+        what = "to draw it" if trace["index"] == 0 else "to draw that graph too"
+        text = (f"trace {number} of `{name}` was made by tfgraphviz, not by your program: "
+                f"{why} {what}")
+        out.append(finding("tfgraphviz_trace", text, src, def_line, trace["graph"],
+                           trace=trace["index"]))
     return out
 
 
@@ -285,6 +319,13 @@ def explain_function(traced: Any, models: list[nx.MultiDiGraph], source: Path,
             None)]
     findings += _print_findings(traces, src)
     findings += pitfall_findings(traced.name, traces, src, func)
+    compiled = [i for i, m in enumerate(models) if m.graph.get("jit_compile")]
+    if compiled:
+        findings.append(finding(
+            "jit_compile", f"`{traced.name}` has jit_compile=True: XLA compiles its whole graph "
+            "(again for each new input shape) and runs the compiled program at every call, "
+            "instead of running the ops one by one; an op XLA cannot compile makes the call "
+            "fail rather than run outside XLA", src, def_line, None, [], graphs=compiled))
     state: dict[str, dict[str, Any]] = {}
     passed = {p["name"] for t in traces for p in t["params"] if p["kind"] == "variable"}
     for index, model in enumerate(models):
@@ -305,6 +346,10 @@ def explain_function(traced: Any, models: list[nx.MultiDiGraph], source: Path,
                          for t in traces)
             findings += autograph_findings(model, index, src, func, traced.autograph,
                                            outer_frames(model, func.name) if nested else 0)
+        if traced.kind not in ("graph", "restored"):  # defs it calls, AutoGraph converted too
+            for called in called_defs(model, src, func):
+                findings += autograph_findings(model, index, src, called,
+                                               called_by=traced.name)
         findings += control_findings(model, index, src)
         found, uses = state_findings(model, index, src, traced.name)
         for item in found:
@@ -322,6 +367,7 @@ def explain_function(traced: Any, models: list[nx.MultiDiGraph], source: Path,
         "traces": [{"index": t["index"], "signature": t["signature"], "graph": t["graph"],
                     "cause": t["cause"], "printed": t["prints"], "error": t["error"],
                     "nested_in": t.get("nested_in"),
+                    "by_tfgraphviz": bool(t.get("by_tfgraphviz")),
                     "error_kind": t["error_kind"], "error_line": t["error_line"],
                     "created_variables": t["created_variables"]} for t in traces],
         "findings": findings, "state": state,
@@ -332,10 +378,12 @@ def _trace_lines(traces: list[dict[str, Any]]) -> list[str]:
     """One line a trace; a run of traces alike (signature, outcome, recursion) shares one."""
     runs: list[list[dict[str, Any]]] = []
     for trace in traces:
-        key = (trace["signature"], bool(trace.get("error")), trace.get("nested_in") is None)
+        def key(t: dict[str, Any]) -> tuple[str, bool, bool, bool]:
+            return (t["signature"], bool(t.get("error")), t.get("nested_in") is None,
+                    bool(t.get("by_tfgraphviz")))
+
         prev = runs[-1][-1] if runs else None
-        if prev is not None and key == (prev["signature"], bool(prev.get("error")),
-                                        prev.get("nested_in") is None):
+        if prev is not None and key(trace) == key(prev):
             runs[-1].append(trace)
         else:
             runs.append([trace])
@@ -352,7 +400,8 @@ def _trace_lines(traces: list[dict[str, Any]]) -> list[str]:
             inside = (f", inside trace {first['nested_in'] + 1} (recursion)" if len(run) == 1
                       else ", each inside the one before (recursion)" if chained
                       else ", inside earlier traces (recursion)")
-        lines.append(f"  {who} {first['signature'] or '()'}: {state}{inside}")
+        ours = ", made by tfgraphviz (no arguments)" if first.get("by_tfgraphviz") else ""
+        lines.append(f"  {who} {first['signature'] or '()'}: {state}{inside}{ours}")
     return lines
 
 

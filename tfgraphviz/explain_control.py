@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import re
 from collections import Counter, defaultdict
 from typing import Any
 
@@ -85,26 +86,66 @@ def control_findings(model: nx.MultiDiGraph, index: int, src: Source) -> list[di
 
 
 # ---- state -----------------------------------------------------------------------------------
+_TF_DEFAULT_NAME = re.compile(r"^Variable(_\d+)?:\d+$")  # a tf.Variable nobody named
+
+
 def _variable_name(data: dict[str, Any], src: Source) -> str:
-    """The variable's Python name; for one the function created itself (TensorFlow calls it
-    `Variable:0`), the name its line assigns it to (`b = tf.Variable(...)` -> `b`)."""
+    """The variable's Python name; for one the function created itself without a name
+    (TensorFlow calls it `Variable:0`), the name its line assigns it to
+    (`b = tf.Variable(...)` -> `b`)."""
     name = str(data["variable"])
     line = user_line(data)
-    stmt = src.statement_at(line) if line and name.endswith(":0") else None
+    stmt = src.statement_at(line) if line and _TF_DEFAULT_NAME.match(name) else None
     if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and isinstance(
             stmt.targets[0], ast.Name | ast.Attribute):
         return ast.unparse(stmt.targets[0])
     return name
 
 
+def _scope_path(model: nx.MultiDiGraph, node: str, ops: list[str]) -> str:
+    """Where a variable is used, as the name scope of its first use without the op-type
+    scopes TensorFlow adds (`transformer_1/block_1/dense_1/Cast/ReadVariableOp` ->
+    `transformer_1/block_1/dense_1`): the layer path of a Keras weight."""
+    name = str(model.nodes[ops[0]]["name"] if ops else model.nodes[node]["name"])
+    parts = name.split("/")[:-1]
+    while parts and parts[-1][:1].isupper():
+        parts.pop()
+    return "/".join(parts)
+
+
+def _display_names(model: nx.MultiDiGraph, src: Source,
+                   found: dict[str, dict[str, set[str]]]) -> dict[str, str]:
+    """{variable node: its name}: distinct variables always get distinct names. Those that
+    share one (Keras 3 weights are all `model/kernel:0`, `model/bias:0`...) are told apart
+    by the layer path of their first use (`transformer_1/block_1/dense_1/kernel`), then by
+    a number."""
+    names = {node: _variable_name(model.nodes[node], src) for node in found}
+    shared = Counter(names.values())
+    for node, name in names.items():
+        if shared[name] > 1:
+            short = name.rpartition("/")[2].partition(":")[0] or name
+            ops = sorted(found[node]["writes"] | found[node]["reads"])
+            scope = _scope_path(model, node, ops)
+            names[node] = f"{scope}/{short}" if scope else name
+    taken = Counter(names.values())
+    seen: Counter[str] = Counter()
+    for node in sorted(names):
+        name = names[node]
+        if taken[name] > 1:
+            seen[name] += 1
+            names[node] = f"{name} #{seen[name]}"
+    return names
+
+
 def variable_uses(model: nx.MultiDiGraph, src: Source) -> dict[str, dict[str, list[str]]]:
-    """{variable's Python name: {"reads": [op ids], "writes": [op ids]}}: follows the handle
-    through Identity ops and into the bodies it is passed to."""
-    uses: dict[str, dict[str, set[str]]] = {}
+    """{variable's name: {"reads": [op ids], "writes": [op ids]}}, one entry per variable the
+    graph captured or was passed (by its placeholder, never merged by name): follows the
+    handle through Identity ops and into the bodies it is passed to."""
+    found: dict[str, dict[str, set[str]]] = {}
     for node, data in model.nodes(data=True):
         if data["kind"] != "variable" or data.get("body") or not data.get("variable"):
             continue
-        entry = uses.setdefault(_variable_name(data, src), {"reads": set(), "writes": set()})
+        entry = found.setdefault(node, {"reads": set(), "writes": set()})
         stack, seen = [node], {node}
         while stack:
             current = stack.pop()
@@ -123,8 +164,10 @@ def variable_uses(model: nx.MultiDiGraph, src: Source) -> dict[str, dict[str, li
                                   if c["kind"] == "call" and c["caller_input"] == d["dst_input"]]
                 stack += [f for f in follow if f not in seen]
                 seen.update(follow)
-    return {name: {k: sorted(v) for k, v in e.items()} for name, e in sorted(uses.items())
-            if e["reads"] or e["writes"]}
+    found = {node: e for node, e in found.items() if e["reads"] or e["writes"]}
+    names = _display_names(model, src, found)
+    return {names[node]: {k: sorted(v) for k, v in found[node].items()}
+            for node in sorted(found, key=lambda n: names[n])}
 
 
 def state_findings(model: nx.MultiDiGraph, index: int, src: Source, function: str
@@ -143,8 +186,9 @@ def state_findings(model: nx.MultiDiGraph, index: int, src: Source, function: st
     if len(uses) > 6:
         reads = [n for n, e in uses.items() if e["reads"]]
         writes = [n for n, e in uses.items() if e["writes"]]
-        out.append(finding("state", f"`{function}` reads {len(reads)} variables and writes "
-                           f"{len(writes)} ({name_list(writes or reads)})", src, 0, index,
+        wrote = f"writes {len(writes)}" if writes else "writes none"
+        out.append(finding("state", f"`{function}` reads {len(reads)} variables and {wrote} "
+                           f"({name_list(writes or reads)})", src, 0, index,
                            sorted({o for e in uses.values() for k in e.values() for o in k})))
         return out, uses
     for name, entry in uses.items():

@@ -88,18 +88,34 @@ def outer_frames(model: nx.MultiDiGraph, func: str) -> int:
     return common
 
 
+def called_defs(model: nx.MultiDiGraph, src: Source,
+                func: ast.FunctionDef | ast.AsyncFunctionDef | None
+                ) -> list[ast.FunctionDef | ast.AsyncFunctionDef]:
+    """The defs of the user's file, other than the traced one, that ran while tracing and
+    made ops (a method the tf.function calls): by the (line, function) frames of its ops."""
+    seen = {f for _, d in model.nodes(data=True) for f in frames(d.get("source") or [])}
+    return [node for node, _ in src.defs() if node is not func and any(
+        name == node.name and node.lineno <= line <= (node.end_lineno or node.lineno)
+        for line, name in seen)]
+
+
 def autograph_findings(model: nx.MultiDiGraph, index: int, src: Source,
                        func: ast.FunctionDef | ast.AsyncFunctionDef,
-                       autograph: str | None = None, outer: int = 0) -> list[dict[str, Any]]:
+                       autograph: str | None = None, outer: int = 0, called_by: str = ""
+                       ) -> list[dict[str, Any]]:
     """Which statements of the def became graph control flow, and which ran in Python
-    (`outer`: frames of `func` on every op's stack from traces around this one, dropped)."""
+    (`outer`: frames of `func` on every op's stack from traces around this one, dropped).
+    For a def the traced function `called_by` calls, only what AutoGraph converted is said:
+    its Python loops and ifs may have run once per call, which the ops do not tell."""
     converted = (autograph or "").splitlines()
     own: dict[str, list[int]] = {}
     at_line: dict[int, list[str]] = defaultdict(list)
+    first, last = func.lineno, func.end_lineno or func.lineno
+    where = f" (in `{src.qualname(func)}`, called from `{called_by}`)" if called_by else ""
     for node, data in model.nodes(data=True):
         if data["kind"] in ("arg", "ret"):
             continue
-        lines = own_frames(data, func.name)[outer:]
+        lines = [n for n in own_frames(data, func.name) if first <= n <= last][outer:]
         if lines:
             own[node] = lines
             at_line[lines[-1]].append(node)
@@ -116,6 +132,7 @@ def autograph_findings(model: nx.MultiDiGraph, index: int, src: Source,
     tensor_loops: dict[int, list[str]] = {}
     for stmt in statements(func):
         line, head = stmt.lineno, src.header(stmt)
+        said = f"`{head}`{where}"
         if isinstance(stmt, ast.For | ast.While):
             loops = made(line, WHILE_OPS)
             others = [n for n in at_line.get(line, []) if ops[n].get("calls")
@@ -125,9 +142,9 @@ def autograph_findings(model: nx.MultiDiGraph, index: int, src: Source,
                 names = _loop_variables(model, loops[0])
                 carried = f", carrying {', '.join(names)}" if names else ""
                 count = f"{len(loops)} While ops" if len(loops) > 1 else "a While op"
-                where, ag_line = _converted(model, loops, converted)
+                at, ag_line = _converted(model, loops, converted)
                 out.append(finding(
-                    "autograph", f"`{head}` loops on a tensor: AutoGraph made it {count}{where} "
+                    "autograph", f"{said} loops on a tensor: AutoGraph made it {count}{at} "
                     f"with cond and body functions{carried}, looping at every call",
                     src, line, index, loops, statement="for" if isinstance(stmt, ast.For)
                     else "while", autograph_line=ag_line))
@@ -135,31 +152,39 @@ def autograph_findings(model: nx.MultiDiGraph, index: int, src: Source,
             if others:  # e.g. a for over a tf.data.Dataset: ReduceDataset with a body
                 kinds = " and ".join(sorted({ops[n]["op"] for n in others}))
                 out.append(finding(
-                    "autograph", f"`{head}` loops over a dataset or iterator: AutoGraph made "
+                    "autograph", f"{said} loops over a dataset or iterator: AutoGraph made "
                     f"it a {kinds} op whose body function runs for each element at every call",
                     src, line, index, others, statement="for"))
                 continue
             body_ops = inside(stmt.body)
-            if not body_ops:
+            if not body_ops or called_by:
                 continue
-            computed = [n for n in body_ops if ops[n]["kind"] != "const"] or body_ops
-            (copy_line, op), copies = Counter(
-                (own[n][-1], ops[n]["op"]) for n in computed).most_common(1)[0]
-            shape = (f"its body was unrolled into {copies} copies of its ops "
-                     f"({copies} × {op} at line {copy_line})" if copies > 1 else
+            computed = [n for n in body_ops if ops[n]["kind"] not in _NOT_COMPUTED] \
+                or body_ops
+            sequence = [(own[n][-1], ops[n]["op"]) for n in computed]
+            copies = _range_count(stmt) or _iterations(sequence)
+            counts = Counter(sequence)
+            copy_line, op = next((k for k in reversed(sequence) if counts[k] == copies),
+                                 counts.most_common(1)[0][0])
+            shape = (f"its body was unrolled into {copies} copies of its ops ({copies} "
+                     f"iterations: {counts[(copy_line, op)]} × {op} at line {copy_line})"
+                     if copies > 1 else
                      "its body's ops appear once, with no loop in the graph")
             out.append(finding(
                 "unrolled", f"`{head}` does not loop on a tensor, so it ran in Python while "
-                f"tracing: {shape}", src, line, index, body_ops, copies=copies))
+                f"tracing: {shape}", src, line, index, body_ops, copies=copies,
+                iterations=copies))
         elif isinstance(stmt, ast.If):
             branches = made(line, IF_OPS)
             if branches:
-                where, ag_line = _converted(model, branches, converted)
+                at, ag_line = _converted(model, branches, converted)
                 out.append(finding(
-                    "autograph", f"`{head}` tests a tensor: AutoGraph made it "
-                    f"{'an If op' if len(branches) == 1 else f'{len(branches)} If ops'}{where} "
+                    "autograph", f"{said} tests a tensor: AutoGraph made it "
+                    f"{'an If op' if len(branches) == 1 else f'{len(branches)} If ops'}{at} "
                     "whose then/else branches are both traced and chosen at every call",
                     src, line, index, branches, statement="if", autograph_line=ag_line))
+                continue
+            if called_by:
                 continue
             taken, other = inside(stmt.body), inside(stmt.orelse)
             if taken:
@@ -175,7 +200,9 @@ def autograph_findings(model: nx.MultiDiGraph, index: int, src: Source,
                 f"tracing and there is no If op: {what}", src, line, index, taken or other))
         elif isinstance(stmt, ast.Assert):
             asserts = made(line, ("Assert",))
-            text = (f"`{head}` became an Assert op, checked at every call" if asserts else
+            if called_by and not asserts:
+                continue
+            text = (f"{said} became an Assert op, checked at every call" if asserts else
                     f"`{head}` made no Assert op: its condition is not a tensor, so Python "
                     "checked it while tracing, never at calls")
             out.append(finding("autograph" if asserts else "python_assert", text, src, line,
@@ -190,9 +217,41 @@ def autograph_findings(model: nx.MultiDiGraph, index: int, src: Source,
                       "return": "loop variables (a flag and the value) that end the While, "
                                 "the value returned after it"}[word]
             out.append(finding(
-                "autograph", f"`{head}` inside the tensor loop at line {loop.lineno} became "
+                "autograph", f"{said} inside the tensor loop at line {loop.lineno} became "
                 f"{effect}", src, line, index, tensor_loops[loop.lineno], statement=word))
     return out
+
+
+_NOT_COMPUTED = ("const", "placeholder", "variable")  # captures are made where first used
+
+
+def _range_count(stmt: ast.For | ast.While) -> int:
+    """The iterations of `for ... in range(3)` (literal bounds), 0 when not that plain."""
+    it = getattr(stmt, "iter", None)
+    if not (isinstance(it, ast.Call) and isinstance(it.func, ast.Name)
+            and it.func.id == "range" and not it.keywords and 1 <= len(it.args) <= 3):
+        return 0
+    try:
+        bounds = [ast.literal_eval(a) for a in it.args]
+    except ValueError:
+        return 0
+    if not all(type(b) is int for b in bounds):
+        return 0
+    return len(range(*bounds))
+
+
+def _iterations(sequence: list[tuple[int, str]]) -> int:
+    """How many times a Python loop's body ran while tracing, from the (line, op type) of the
+    ops it made, in the order they were made: the repeats of the shortest period when the
+    sequence is periodic; else (the body took different branches at different iterations)
+    the count the most (line, op type) pairs share, the larger one on a tie."""
+    total = len(sequence)
+    for period in range(1, total // 2 + 1):
+        if total % period == 0 and all(sequence[i] == sequence[i + period]
+                                       for i in range(total - period)):
+            return total // period
+    shared = Counter(Counter(sequence).values())
+    return max(shared.items(), key=lambda kv: (kv[1], kv[0]))[0] if shared else 0
 
 
 # ---- prints ----------------------------------------------------------------------------------

@@ -82,11 +82,13 @@ def hints(name: str, traces: list[dict[str, Any]], src: Source, def_line: int
               and "recursion" not in t["cause"]
               for c in [t["cause"], *t["cause"].get("also", [])]]
     out = []
+    yours = [t for t in traces if not t.get("by_tfgraphviz")]  # tfgraphviz's no-argument trace
     for what in ("shape", "value", "dtype", "object"):
         args = sorted({c["argument"] for c in causes if c["what"] == what})
         for arg in args:
-            params = [p for t in traces for p in t["params"] if p["name"] == arg]
+            params = [p for t in yours for p in t["params"] if p["name"] == arg]
             if what == "shape":
+                params = [p for p in params if p.get("shape")] or params
                 spec = _general_spec(params)
                 text = (f"`{arg}` came with {len({p['shape'] for p in params})} shapes: "
                         f"`input_signature={_signature_list(traces, arg, spec)}` (or "
@@ -103,11 +105,13 @@ def hints(name: str, traces: list[dict[str, Any]], src: Source, def_line: int
                         f"object, or pass the tensors or values `{arg}` holds instead, to "
                         "trace once")
             else:
-                dtypes = sorted({p.get("dtype") or "?" for p in params})
-                text = f"`{arg}` came as {' and '.join(dtypes)}: dtypes are part of the signature"
+                dtypes = sorted({p["dtype"] for p in params if p.get("dtype")})
+                others = sorted({_kind(p) for p in params if not p.get("dtype")})
+                text = (f"`{arg}` came as {and_list(dtypes + others)}: dtypes are part of the "
+                        "signature")
                 fixed = [d for d in dtypes if d in _NOT_CASTABLE]
                 if fixed:
-                    text += (f", so each dtype needs its own graph ({' and '.join(fixed)} "
+                    text += (f", so each dtype needs its own graph ({and_list(fixed)} "
                              "cannot be cast to the others): these traces are expected if "
                              f"`{name}` is meant for all of them")
                 else:
@@ -118,6 +122,21 @@ def hints(name: str, traces: list[dict[str, Any]], src: Source, def_line: int
 
 
 _NOT_CASTABLE = ("string", "resource", "variant")
+
+
+def and_list(items: list[str]) -> str:
+    """`a`, `a and b`, `a, b and c`."""
+    return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} and {items[-1]}" \
+        if items else ""
+
+
+def _kind(param: dict[str, Any]) -> str:
+    """What a parameter without a dtype was: `a Python value None`, `a structure (...)`."""
+    if param["kind"] == "python":
+        return f"a Python value {param.get('value') or param['text']}"
+    if param["kind"] == "structure":
+        return f"a structure {param['text']}"
+    return "a Python object" if param["text"] in ("", "Python object") else f"a {param['text']}"
 
 
 def _value_dtype(params: list[dict[str, Any]]) -> str:

@@ -57,6 +57,7 @@ class TracedGraph:
     # a FuncGraph drawn as a tf.Graph target (`graph = f.get_concrete_function().graph`): the
     # name of the function tf.function traced into it ("" for a graph built by hand)
     traced_by: str = ""
+    jit_compile: bool = False  # tf.function(jit_compile=True): XLA compiles the whole function
 
 
 @dataclass
@@ -99,6 +100,7 @@ class TraceInfo:
     # function called itself while being traced (recursion); None for a trace of its own
     nested_in: int | None = None
     saving_line: int = 0  # the user's line calling tf.saved_model.save that made it (0: none)
+    by_tfgraphviz: bool = False  # made by tfgraphviz's own call with no arguments (defaults)
 
 
 @dataclass
@@ -415,6 +417,7 @@ def extract_concrete(concrete: Any, rec: Recording, user_file: Path,
         traced.owners[internal.op.name] = owners.get(id(var), "")
     traced.outputs = [t.name for t in graph.outputs]
     traced.source_lines = _source_lines(traced, user_file)
+    traced.jit_compile = _must_compile(concrete)
     return traced
 
 
@@ -437,6 +440,15 @@ def _source_lines(traced: TracedGraph, user_file: Path) -> dict[int, str]:
         if text:
             lines[line] = text
     return lines
+
+
+def _must_compile(concrete: Any) -> bool:
+    """True for a ConcreteFunction of tf.function(jit_compile=True) (`_XlaMustCompile`)."""
+    try:
+        flag = concrete.function_def.attr.get("_XlaMustCompile")
+    except Exception:  # noqa: BLE001 - a function without a FunctionDef
+        return False
+    return bool(flag is not None and flag.b)
 
 
 def _converted_of(concrete: Any, rec: Recording) -> str:

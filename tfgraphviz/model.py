@@ -414,7 +414,8 @@ def to_networkx(traced: TracedGraph, name: str = "", kind: str = "tf.function"
                        bodies=builder.bodies, trace_output=traced.trace_output,
                        auto_deps_known=traced.auto_deps_known,
                        keras_names=dict(traced.keras_names),
-                       source_lines={str(k): v for k, v in traced.source_lines.items()})
+                       source_lines={str(k): v for k, v in traced.source_lines.items()},
+                       jit_compile=getattr(traced, "jit_compile", False))
     return graph
 
 

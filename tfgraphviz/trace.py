@@ -146,6 +146,7 @@ def trace_target(target: Target, calls: list[CallSpec], rec: Recording, user_fil
         fn = tf.function(target.obj)
     if target.kind != "keras":
         traced.def_line = def_line(fn, user_file)
+    ours: set[int] = set()
     if target.kind == "keras":
         specs = keras_input_specs(target.obj)
         if specs is not None:
@@ -153,7 +154,9 @@ def trace_target(target: Target, calls: list[CallSpec], rec: Recording, user_fil
     elif target.shadowed and rec.traces_of(fn, target.name):
         pass  # no name holds it now: what the file traced is what it did; globals may differ
     elif fn.input_signature is not None or _required_parameters(fn) == []:
+        before = len(rec.traces)
         _trace_once(traced, fn, user_file)
+        ours = {id(r) for r in rec.traces[before:]}  # the traces no call of the file made
     for spec in calls:
         args, kwargs = evaluate_call(spec, namespace)
         _trace_once(traced, fn, user_file, args, kwargs)
@@ -163,7 +166,7 @@ def trace_target(target: Target, calls: list[CallSpec], rec: Recording, user_fil
     except Exception as exc:  # noqa: BLE001 - AutoGraph refuses some callables
         traced.autograph = None
         traced.errors.append(f"AutoGraph could not convert it: {type(exc).__name__}: {exc}")
-    _from_records(traced, fn, rec, user_file, namespace)
+    _from_records(traced, fn, rec, user_file, namespace, ours)
     if not traced.graphs and not traced.errors:
         traced.needs_call = call_hint(target)
     return traced
@@ -174,14 +177,17 @@ TF_WRAPPERS = ("initialize_variables", "fn_with_cond")
 
 
 def _from_records(traced: TracedFunction, fn: Any, rec: Recording, user_file: Path,
-                  namespace: dict[str, Any]) -> None:
+                  namespace: dict[str, Any], ours: set[int] | None = None) -> None:
     """Trace count, trace-time output, graphs and errors of `fn`'s own traces (at import and
-    for this target): failures of the file's own calls too, even if it caught them."""
+    for this target): failures of the file's own calls too, even if it caught them; `ours`:
+    ids of the records tfgraphviz's own call with no arguments made."""
     records = [r for r in rec.traces_of(fn, traced.name) if r.name not in TF_WRAPPERS]
     traced.trace_count = len(records)
     traced.trace_outputs = [r.output for r in records]
     drawn = _collect(traced, records, rec, user_file, namespace)
     traced.traces = trace_infos(records, drawn, user_file)
+    for info, record in zip(traced.traces, records, strict=True):
+        info.by_tfgraphviz = id(record) in (ours or set())
     for record in records:
         if record.error is not None:
             error = describe_error(record.error, user_file)
