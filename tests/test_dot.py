@@ -174,14 +174,33 @@ def test_body_arguments_are_named_in_index_order_and_fed_visibly(traced_examples
             ellipse = group.find(f".//{SVG}ellipse")
             assert ellipse is not None
             xs.append(float(ellipse.get("cx", "0")))
+            if graph.nodes[node].get("feeds"):  # what the caller passes: in its tooltip
+                tips = [a.get(XLINK_TITLE) or "" for a in group.iter(f"{SVG}a")]
+                assert any(f"receives: {graph.nodes[node]['feeds']}" in t for t in tips)
         assert xs == sorted(xs), (body["id"], xs)  # left to right in index order
-    fed = [d for _, d in graph.nodes(data=True) if d["kind"] == "arg" and d.get("feeds")]
-    assert fed and all(f"← {short(d['feeds'], 20)}" in source for d in fed)
+    # one tie per body instead of a dotted curve per argument and result; its tooltip maps
+    # every caller input to its argument and every result to its caller output
     edges = _groups(root, "edge")
-    labelled = [g for g in edges.values()
-                if any((t.text or "").startswith("in ") for t in g.iter(f"{SVG}text"))]
-    calls = [d for _, _, d in graph.edges(data=True) if d["kind"] == "call"]
-    assert len(labelled) == len(calls)
+    ties = {t: g for t, g in edges.items() if t.startswith("n") and any(
+        p.get("stroke") == "#7b3fa0" for p in g.iter(f"{SVG}path"))}
+    assert len(ties) == len(graph.graph["bodies"])
+    tips = "\n".join(a.get(XLINK_TITLE) or "" for g in ties.values()
+                     for a in g.iter(f"{SVG}a"))
+    mapped = [d for _, _, d in graph.edges(data=True) if d["kind"] in ("call", "return")]
+    assert mapped
+    for d in mapped:
+        if d["kind"] == "call":
+            assert f"input {d['caller_input']}" in tips and f"argument {d['arg_index']} " \
+                f"'{d['arg_name']}' of its {d['role']} body" in tips
+        else:
+            assert f"of the {d['role']} body → output {d['output_index']} of" in tips
+
+    def ys(role: str) -> list[float]:
+        body = next(b for b in graph.graph["bodies"] if b["role"] == role)
+        return [float(t.get("y", "0")) for n, d in graph.nodes(data=True)
+                if d["body"] == body["id"] for t in nodes[ids[n]].iter(f"{SVG}text")]
+
+    assert max(ys("cond")) < min(ys("body"))  # the loop's cond above its body, not beside it
 
 
 def test_callee_cluster_names_its_function_and_xla():
@@ -449,3 +468,45 @@ def test_render_shows_loop_variable_names_in_svg_and_json(tmp_path):
     assert {"pair[0]", "pair[1]", "total"} <= texts
     titles = [a.get(XLINK_TITLE, "") for a in root.iter(f"{SVG}a")]
     assert any("AutoGraph line" in t for t in titles)
+
+
+def test_automatic_control_edges_into_a_noop_are_one_bundle_in_a_collapsed_view(
+        traced_examples):
+    from tfgraphviz.style import describe
+    from tfgraphviz.view import view
+
+    shown = view(_model(traced_examples, "training_step", "train_step"), depth=1)
+    noop, waits = next((n, [(u, d) for u, _, d in shown.in_edges(n, data=True)
+                            if d["kind"] == "control" and d.get("origin") == "automatic"])
+                       for n, d in shown.nodes(data=True) if d.get("auto_created"))
+    assert len(waits) >= 2
+    total = sum(int(d.get("count", 1)) for _, d in waits)
+    root = _svg(to_dot(shown))
+    dot_id = {n: f"n{i}" for i, n in enumerate(shown.nodes)}
+    into = [g for t, g in _groups(root, "edge").items() if t.endswith(f"->{dot_id[noop]}")
+            and any(p.get("stroke") == ORIGINS["automatic"][0] for p in g.iter(f"{SVG}path"))]
+    assert len(into) == 1  # one orange edge, not one per stateful op
+    (bundle,) = into
+    assert [t.text for t in bundle.iter(f"{SVG}text")] == [f"waits for {total} stateful ops"]
+    tip = next(a.get(XLINK_TITLE) or "" for a in bundle.iter(f"{SVG}a"))
+    assert all(describe(shown.nodes[u]) in tip for u, _ in waits)
+    # a small full drawing keeps one edge per stateful op: the lesson of control_deps
+    full = _model(traced_examples, "control_deps", "step")
+    full_root = _svg(to_dot(full))
+    auto = [g for t, g in _groups(full_root, "edge").items()
+            if t.startswith("n") and any(p.get("stroke") == ORIGINS["automatic"][0]
+                                         for p in g.iter(f"{SVG}path"))]
+    assert len(auto) == sum(1 for _, _, d in full.edges(data=True)
+                            if d["kind"] == "control" and d.get("origin") == "automatic")
+
+
+def test_legend_is_under_the_drawing_not_beside_it(traced_examples):
+    root = _svg(to_dot(_model(traced_examples, "control_deps", "step")))
+    legend = _groups(root, "cluster")["cluster_legend"]
+    top = min(float(t.get("y", "0")) for t in legend.iter(f"{SVG}text"))
+    drawn = [float(t.get("y", "0")) for t, g in [(t, g) for t, g in
+                                                 _groups(root, "node").items()
+                                                 if not t.startswith("l")]
+             for t in g.iter(f"{SVG}text")]
+    assert top > max(drawn)
+    assert float(root.get("width", "0").removesuffix("pt")) < 1500

@@ -17,13 +17,16 @@ from tfgraphviz.style import (
     FONT,
     NBSP,
     NOTE_WIDTH,
+    ORIGINS,
     attr_list,
+    describe,
     edge_style,
     html,
     index_text,
     node_label,
     node_style,
     node_tooltip,
+    origin_of,
     quoted,
     short,
     small,
@@ -73,6 +76,10 @@ def title_label(heading: str, note: str, up: str = "") -> str:
     return f'<table border="0" cellborder="0" cellspacing="0" cellpadding="2">{rows}</table>'
 
 
+BUNDLE_MIN = 10  # automatic control edges into one op drawn as one bundle in a full drawing
+ROLE_ORDER = {"cond": 0, "then": 0, "body": 1, "else": 1}
+
+
 # ---- the graph -------------------------------------------------------------------------------
 def cluster_label(body: dict[str, Any], caller: dict[str, Any]) -> tuple[str, str]:
     """HTML label and tooltip text of a body's cluster: `cond of while (StatelessWhile)`, a
@@ -81,20 +88,87 @@ def cluster_label(body: dict[str, Any], caller: dict[str, Any]) -> tuple[str, st
     A bold run ends with a no-break space instead of the next run starting with one: SVG
     renderers (rsvg, browsers) drop a run's leading space, which ran "cond of" into "condof".
     """
-    by = short(caller["name"], 40) + (f" ({caller['op']})" if caller["name"] != caller["op"]
+    by = short(caller["name"], 32) + (f" ({caller['op']})" if caller["name"] != caller["op"]
                                        else "")
     function = str(body.get("function", ""))
     if body["role"] == "callee":
         head, rest = short(function or "function", 40), f"function called by {by}"
-    else:
-        head, rest = str(body["role"]), f"of {by}" + (f" · {short(function, 40)}"
-                                                      if function else "")
+        text = f"{head} {rest}"
+    else:  # the function's name only in the tooltip: it made the label as wide as the body
+        head, rest = str(body["role"]), f"of {by}"
+        text = f"{head} {rest}" + (f" · {function}" if function else "")
     label = f"<b>{html(head)}{NBSP}</b>{html(rest)}"
-    text = f"{head} {rest}"
     if body.get("xla"):
         label += "<br/>" + small("compiled with XLA (jit_compile)")
         text += "\ncompiled with XLA (jit_compile)"
     return label, text
+
+
+def _mapping(graph: nx.MultiDiGraph) -> tuple[set[tuple[Any, Any, Any]],
+                                              dict[str, list[str]], dict[Any, str]]:
+    """Call and return edges drawn as one tie per body instead of one dotted curve each: the
+    edges left out, each body's mapping lines (for the tie's tooltip) and, for a body result,
+    the caller output it becomes (for its tooltip)."""
+    skipped: set[tuple[Any, Any, Any]] = set()
+    lines: dict[str, list[str]] = {}
+    returned: dict[Any, str] = {}
+    for u, v, key, data in graph.edges(keys=True, data=True):
+        if data["kind"] not in ("call", "return") or int(data.get("count", 1)) > 1:
+            continue
+        inner = graph.nodes[v if data["kind"] == "call" else u]
+        if inner["kind"] not in ("arg", "ret"):
+            continue
+        body = str(inner.get("body", ""))
+        tip = edge_style(data, graph.nodes[u], graph.nodes[v])["tooltip"]
+        text = tip[1:-1].replace("\\n", " ").replace('\\"', '"').replace("\\\\", "\\")
+        lines.setdefault(body, []).append(text)
+        if data["kind"] == "return":
+            caller = graph.nodes[v]
+            returned[u] = (f"returned as output {data['output_index']} of "
+                           f"{short(str(caller['name']), 80)}")
+        skipped.add((u, v, key))
+    return skipped, lines, returned
+
+
+def _bundles(graph: nx.MultiDiGraph) -> dict[Any, list[tuple[Any, Any, Any]]]:
+    """In a collapsed view, the automatic control edges into each op added by automatic
+    control dependencies (a NoOp waiting for every stateful op): drawn as one bundle; in a
+    full drawing only when it waits for BUNDLE_MIN ops or more."""
+    collapsed = any(d.get("kind") == "scope" for _, d in graph.nodes(data=True))
+    bundles: dict[Any, list[tuple[Any, Any, Any]]] = {}
+    for node, data in graph.nodes(data=True):
+        if not data.get("auto_created"):
+            continue
+        edges = [(u, v, k) for u, v, k, d in graph.in_edges(node, keys=True, data=True)
+                 if d["kind"] == "control" and origin_of(d) == "automatic"]
+        if len(edges) >= (2 if collapsed else BUNDLE_MIN):
+            bundles[node] = edges
+    return bundles
+
+
+def _bundle_lines(graph: nx.MultiDiGraph, ids: dict[Any, str],
+                  bundles: dict[Any, list[tuple[Any, Any, Any]]]) -> list[str]:
+    """Each bundle: invisible edges from what the op waits for into a junction point (they
+    keep the layout's order), one orange edge from the junction to the op, labelled."""
+    lines: list[str] = []
+    color, line, width, words = ORIGINS["automatic"]
+    for number, (node, edges) in enumerate(bundles.items()):
+        junction = f"j{number}"
+        total = sum(int(graph.edges[e].get("count", 1)) for e in edges)
+        waited = [describe(graph.nodes[u]) + (f" ×{graph.edges[(u, v, k)]['count']}"
+                                              if int(graph.edges[(u, v, k)].get("count", 1)) > 1
+                                              else "") for u, v, k in edges]
+        tip = (f"{describe(graph.nodes[node])} waits for {total} stateful ops ({words}):\n"
+               + "\n".join(f"  {w} → {describe(graph.nodes[node])}" for w in waited))
+        lines.append(f'  {junction} [shape="point", width="0.08", color="{color}", '
+                     f"tooltip={quoted(tip)}];")
+        for u, _, _ in edges:
+            lines.append(f'  {ids[u]} -> {junction} [style="invis"];')
+        style = {"style": line, "color": color, "arrowhead": "odot", "penwidth": "2.5",
+                 "label": quoted(f"waits for {total} stateful ops"), "fontcolor": color,
+                 "tooltip": quoted(tip), "labeltooltip": quoted(tip)}
+        lines.append(f"  {junction} -> {ids[node]} [{attr_list(style)}];")
+    return lines
 
 
 def to_dot(graph: nx.MultiDiGraph, title: str | None = None) -> str:
@@ -105,11 +179,15 @@ def to_dot(graph: nx.MultiDiGraph, title: str | None = None) -> str:
     for body in bodies:
         parent = graph.nodes[body["caller"]]["body"] if body["caller"] in graph else ""
         children.setdefault(parent, []).append(body)
+    for group in children.values():  # a loop's cond above its body, an if's then above else
+        group.sort(key=lambda b: ROLE_ORDER.get(str(b["role"]), 2))
     members: dict[str, list[Any]] = {}
     for node, data in graph.nodes(data=True):
         members.setdefault(data.get("body", ""), []).append(node)
     where = {b["id"]: (f"{b['role']} body of {graph.nodes[b['caller']]['name']}"
                        if b["caller"] in graph else f"{b['role']} body") for b in bodies}
+    skipped, mapping, returned = _mapping(graph)
+    bundles = _bundles(graph)
 
     heading = title if title is not None else heading_of(graph)
     note = str(graph.graph.get("note", ""))
@@ -125,14 +203,30 @@ def to_dot(graph: nx.MultiDiGraph, title: str | None = None) -> str:
         f'  edge [fontname="{FONT}", fontsize="8", arrowsize="0.6"];',
     ]
     clusters = iter(range(1 << 30))
-    tie_to: dict[int, tuple[dict[str, Any], str]] = {}
+    ties: list[tuple[dict[str, Any], str]] = []
+    stacked: list[str] = []
+
+    def subtree(body: str) -> list[Any]:
+        found = list(members.get(body, []))
+        for child in children.get(body, []):
+            found += subtree(child["id"])
+        return found
+
+    def first_of(body: str) -> Any:
+        """The top of a body: its first argument, else its first node."""
+        args = sorted((int(i) if (i := index_text(graph.nodes[n])).isdigit() else 0, str(n), n)
+                      for n in members.get(body, []) if graph.nodes[n]["kind"] == "arg")
+        return args[0][2] if args else members[body][0]
 
     def emit(body: str, indent: str) -> None:
         boundary: dict[str, list[tuple[int, str]]] = {"arg": [], "ret": []}
         for node in members.get(body, []):
             data = graph.nodes[node]
+            tip = node_tooltip(data, where.get(body, ""))
+            if node in returned:
+                tip += "\n" + returned[node]
             attrs = {**node_style(data), "label": f"<{node_label(data)}>",
-                     "tooltip": quoted(node_tooltip(data, where.get(body, "")))}
+                     "tooltip": quoted(tip)}
             lines.append(f"{indent}{ids[node]} [{attr_list(attrs)}];")
             if body and data["kind"] in boundary:
                 index = index_text(data)
@@ -150,17 +244,15 @@ def to_dot(graph: nx.MultiDiGraph, title: str | None = None) -> str:
                 if data["kind"] not in ("arg", "ret") and not any(
                         graph.nodes[u].get("body") == body for u in graph.predecessors(node)):
                     lines.append(f'{indent}{first} -> {ids[node]} [style="invis"];')
+        above: dict[Any, dict[str, Any]] = {}
         for child in children.get(body, []):
             inside = child["caller"] in graph  # not on a drill-down page of the body alone
             caller = graph.nodes[child["caller"]] if inside else child.get("caller_data", {
                 "name": str(child["caller"]), "op": "?"})
             depth = int(child.get("depth", 1))
             number = next(clusters)
-            has_call = inside and any(
-                d["kind"] == "call" and graph.nodes[v].get("body") == child["id"]
-                for _, v, d in graph.out_edges(child["caller"], data=True))
-            if inside and not has_call and members.get(child["id"]):
-                tie_to[id(child)] = (child, f"cluster_{number}")
+            if inside and members.get(child["id"]):
+                ties.append((child, f"cluster_{number}"))
             lines.append(f"{indent}subgraph cluster_{number} {{")
             label, tip = cluster_label(child, caller)
             lines.append(
@@ -169,19 +261,50 @@ def to_dot(graph: nx.MultiDiGraph, title: str | None = None) -> str:
                 f"tooltip={quoted(tip)}];")
             emit(child["id"], indent + "  ")
             lines.append(f"{indent}}}")
+            previous = above.get(child["caller"])
+            if previous is not None and members.get(child["id"]):
+                stacked.extend(_stack(graph, ids, subtree(previous["id"]), first_of(child["id"]),
+                                      skipped))
+            if members.get(child["id"]):
+                above[child["caller"]] = child
 
     emit("", "  ")
-    lines += legend_lines(legend_keys(graph))
-    for u, v, data in graph.edges(data=True):
+    lines += stacked
+    lines += legend_lines(legend_keys(graph), _sinks(graph, ids, skipped))
+    drawn_bundled = {e for edges in bundles.values() for e in edges}
+    for u, v, key, data in graph.edges(keys=True, data=True):
+        if (u, v, key) in skipped or (u, v, key) in drawn_bundled:
+            continue
         style = edge_style(data, graph.nodes[u], graph.nodes[v])
         lines.append(f"  {ids[u]} -> {ids[v]} [{attr_list(style)}];")
-    for body, cluster in tie_to.values():  # bodies whose argument mapping is not known
-        lines.append(f"  {ids[body['caller']]} -> {ids[members[body['id']][0]]} "
-                     f"[{attr_list(tie_style(body['role'], cluster))}];")
+    lines += _bundle_lines(graph, ids, bundles)
+    for body, cluster in ties:  # one tie per body: the argument mapping in its tooltip
+        style = tie_style(body["role"], cluster)
+        if body["id"] in mapping:
+            style["tooltip"] = quoted("\n".join([
+                f"{describe(graph.nodes[body['caller']])} runs its {body['role']} body:",
+                *mapping[body["id"]]]))
+        lines.append(f"  {ids[body['caller']]} -> {ids[first_of(body['id'])]} "
+                     f"[{attr_list(style)}];")
     lines.append("}")
     return "\n".join(lines) + "\n"
 
 
+def _stack(graph: nx.MultiDiGraph, ids: dict[Any, str], upper: list[Any], top: Any,
+           skipped: set[tuple[Any, Any, Any]]) -> list[str]:
+    """Invisible edges putting a body under the one drawn before it for the same op (the
+    bottom nodes of the upper body and its nested bodies above the lower body's top)."""
+    inside = set(upper)
+    bottoms = [n for n in upper if not any(v in inside and (n, v, k) not in skipped
+                                           for _, v, k in graph.out_edges(n, keys=True))]
+    return [f'  {ids[n]} -> {ids[top]} [style="invis"];' for n in bottoms]
+
+
+def _sinks(graph: nx.MultiDiGraph, ids: dict[Any, str],
+           skipped: set[tuple[Any, Any, Any]]) -> list[str]:
+    """DOT ids of the nodes nothing drawn leaves from (the legend goes under them)."""
+    leaving = {u for u, v, k in graph.edges(keys=True) if (u, v, k) not in skipped}
+    return [ids[n] for n in graph.nodes if n not in leaving]
 
 
 def write_dot(graph: nx.MultiDiGraph, path: Path, title: str | None = None) -> Path:

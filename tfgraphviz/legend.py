@@ -24,9 +24,9 @@ LEGEND_TEXT = {
     "control:user": "control dependency\nwritten by the user",
     "control:library": "control dependency added by\nTensorFlow/Keras/library code",
     "control:unknown": "control dependency,\nwho added it is not known",
-    "call": "caller input → body argument,\nbody result → caller output",
+    "call": "op → the body it runs\n(inputs ↔ arguments: its tooltip)",
     "placeholder": "input of the function",
-    "arg": "body argument: name, index,\n← what the caller passes",
+    "arg": "body argument: name, index\n(what is passed: its tooltip)",
     "ret": "body result",
     "const": "constant (its value)",
     "stateful": "stateful op\n(kept in program order)",
@@ -41,7 +41,7 @@ LEGEND_TEXT = {
     "absorbed": "op with constants, reads,\nIdentity folded into it",
     "link": "click a box to open it",
 }
-LEGEND_ROWS = 6
+LEGEND_COLUMNS = 3  # entries per row of the legend under the drawing
 NODE_SAMPLES: dict[str, tuple[dict[str, Any], str]] = {  # sample node data, glyph text
     "placeholder": ({"kind": "placeholder"}, "x"),
     "arg": ({"kind": "arg"}, "arg"),
@@ -115,7 +115,7 @@ def _legend_entry(i: int, key: str) -> tuple[list[str], list[str]]:
         lines = [f"    l{i}a [{point}];", f"    l{i}b [{point}];",
                  f"    l{i}a -> l{i}b [{attr_list(style)}];"]
         ids = [f"l{i}a", f"l{i}b"]
-    width = ' width="150"'
+    width = ' width="130"'
     cell = "".join(f'{html(line)}<br align="left"/>' for line in text.split("\n"))
     lines.append(f'    l{i}t [shape="plaintext", margin="0.02", tooltip={tip}, label=<<table '
                  f'border="0" cellpadding="0"><tr><td align="left" balign="left"{width}>{cell}'
@@ -123,8 +123,10 @@ def _legend_entry(i: int, key: str) -> tuple[list[str], list[str]]:
     return lines, [*ids, f"l{i}t"]
 
 
-def legend_lines(keys: list[str]) -> list[str]:
-    """A legend cluster: real nodes and edges drawn in the graph's own styles."""
+def legend_lines(keys: list[str], above: list[str] | None = None) -> list[str]:
+    """A legend cluster: real nodes and edges drawn in the graph's own styles, in rows of
+    LEGEND_COLUMNS entries; under the nodes `above` (invisible edges), so that it sits below
+    the drawing instead of beside it, where it took up to 40% of the width."""
     if not keys:
         return []
     lines = ["  subgraph cluster_legend {",
@@ -132,7 +134,7 @@ def legend_lines(keys: list[str]) -> list[str]:
              'fontsize="9", tooltip="what the styles mean"];',
              '    node [fontsize="9"];']
     rows: list[list[str]] = []
-    columns = 1 if len(keys) <= LEGEND_ROWS else 2  # a long legend would be taller than most
+    columns = min(LEGEND_COLUMNS, -(-len(keys) // 2)) if len(keys) > 2 else len(keys)
     for i, key in enumerate(keys):
         entry, ids = _legend_entry(i, key)
         lines += entry
@@ -146,4 +148,6 @@ def legend_lines(keys: list[str]) -> list[str]:
         lines.append(f'    {{rank="same"; {"; ".join(row)};}}')
         lines.append(f'    {" -> ".join(row)} [style="invis"];')
     lines.append("  }")
+    top = rows[0][0]
+    lines += [f'  {node} -> {top} [style="invis", weight="0"];' for node in above or []]
     return lines

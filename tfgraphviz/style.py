@@ -171,8 +171,6 @@ def _node_label(data: dict[str, Any]) -> str:
         extra = data.get("variable") or first
         text = f"{'arg' if kind == 'arg' else 'result'} {index_text(data)}"
         text += f" · {short(extra, 20)}" if extra else ""
-        if kind == "arg" and data.get("feeds"):
-            text += f" ← {short(data['feeds'], 20)}"
         label = data.get("py_name") or data.get("label") or data.get("arg_name") or name
         return f"<b>{html(short(label, 24))}</b><br/>" + small(html(text))
     if kind == "placeholder":
@@ -312,6 +310,11 @@ def edge_style(data: dict[str, Any], src: dict[str, Any] | None = None,
         label = _type_text(data)
         tip = quoted(f"{ends}\noutput {data['src_output']} → input {data['dst_input']}: "
                      f"{label}".strip())
+        if src is not None and (src["kind"] == "const" or (
+                src["kind"] == "variable" and label.startswith("resource"))):
+            # a constant shows its value, a variable is a resource: the type only in the
+            # tooltip (labels beside edges took more width than the ops)
+            return {"color": COLORS["data"], "tooltip": tip}
         return {"color": COLORS["data"], "label": quoted(label), "fontcolor": "#495057",
                 "tooltip": tip, "labeltooltip": tip}
     if kind == "control":
