@@ -24,7 +24,7 @@ def test_collapsed_view_links_every_scope_to_its_page(tmp_path):
     links = sorted(set(re.findall(r'xlink:href="([^"]+)"', svg)))
     assert links and all(link.startswith("train_step/scopes/") for link in links)
     for link in links:
-        page = (tmp_path / link).read_text()
+        page = (tmp_path / unquote(link)).read_text()
         ET.fromstring(page)  # a well-formed SVG
         assert 'href="../../train_step.svg"' in page  # and a link back up
     assert cf["files"]["scopes"] == "train_step/scopes"

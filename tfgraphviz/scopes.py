@@ -242,11 +242,11 @@ class Hierarchy:
                 result.update(root[:k] for k in range(1, len(root) + 1))
         return result
 
-    def opened(self, patterns: Iterable[str]) -> set[Path]:
+    def opened(self, patterns: Iterable[str], see_through: bool = False) -> set[Path]:
         """Containers whose path (with or without the virtual groups) matches a pattern, and
-        their ancestors; the body of a call that holds most of the graph."""
+        their ancestors; with `see_through`, the body of a call that holds most of the graph."""
         patterns = list(patterns)
-        result: set[Path] = self.see_through()
+        result: set[Path] = self.see_through() if see_through else set()
         if not patterns:
             return result
         for path in sorted(self.where):

@@ -118,7 +118,7 @@ def scope_label(data: dict[str, Any]) -> str:
     label = f"<b>{html(short(shown, 48 if '/' in shown else 32))}</b>"
     if data.get("owner") or data.get("gradient"):  # the file's name for the model it runs
         name = str(data.get("owner") or shown)
-        title = f"gradient of {name}" if data.get("gradient") else name
+        title = f"gradient of {name}" if data.get("gradient") and data.get("owner") else name
         label = f"<b>{html(short(title, 40))}</b>"
         if data.get("owner") and name != shown:
             label += "<br/>" + small(html(short(shown, 40)))

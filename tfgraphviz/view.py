@@ -259,7 +259,7 @@ def plan_view(graph: nx.MultiDiGraph, depth: int | str, expand: Iterable[str], f
     absorbed, texts = absorb_noise(graph) if noise_on else ({}, {})
     keep = [n for n in graph.nodes if n not in absorbed]
     hier = Hierarchy(graph, keep)
-    opened = hier.opened(patterns)
+    opened = hier.opened(patterns, see_through=depth == "auto")
     if whole and hier.paths:  # a page of one box: its common scope is open
         common = next(iter(hier.paths.values()))
         for path in hier.paths.values():
