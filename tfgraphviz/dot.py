@@ -146,6 +146,27 @@ def _bundles(graph: nx.MultiDiGraph) -> dict[Any, list[tuple[Any, Any, Any]]]:
     return bundles
 
 
+def _bundle_tip(graph: nx.MultiDiGraph, node: Any, edges: list[tuple[Any, Any, Any]]
+                ) -> tuple[int, str]:
+    """How many stateful ops a bundle's op waits for, and the tooltip listing them."""
+    words = ORIGINS["automatic"][3]
+    total = sum(int(graph.edges[e].get("count", 1)) for e in edges)
+    waited = [describe(graph.nodes[u]) + (f" ×{graph.edges[(u, v, k)]['count']}"
+                                          if int(graph.edges[(u, v, k)].get("count", 1)) > 1
+                                          else "") for u, v, k in edges]
+    return total, (f"{describe(graph.nodes[node])} waits for {total} stateful ops ({words}):\n"
+                   + "\n".join(f"  {w} → {describe(graph.nodes[node])}" for w in waited))
+
+
+def _junction_line(graph: nx.MultiDiGraph, node: Any, edges: list[tuple[Any, Any, Any]],
+                   number: int, indent: str) -> str:
+    """The junction point of a bundle, declared beside its op (in the op's cluster)."""
+    color = ORIGINS["automatic"][0]
+    tip = _bundle_tip(graph, node, edges)[1]
+    return (f'{indent}j{number} [shape="point", width="0.08", color="{color}", '
+            f"tooltip={quoted(tip)}];")
+
+
 def _bundle_lines(graph: nx.MultiDiGraph, ids: dict[Any, str],
                   bundles: dict[Any, list[tuple[Any, Any, Any]]]) -> list[str]:
     """Each bundle: invisible edges from what the op waits for into a junction point (they
@@ -154,14 +175,7 @@ def _bundle_lines(graph: nx.MultiDiGraph, ids: dict[Any, str],
     color, line, width, words = ORIGINS["automatic"]
     for number, (node, edges) in enumerate(bundles.items()):
         junction = f"j{number}"
-        total = sum(int(graph.edges[e].get("count", 1)) for e in edges)
-        waited = [describe(graph.nodes[u]) + (f" ×{graph.edges[(u, v, k)]['count']}"
-                                              if int(graph.edges[(u, v, k)].get("count", 1)) > 1
-                                              else "") for u, v, k in edges]
-        tip = (f"{describe(graph.nodes[node])} waits for {total} stateful ops ({words}):\n"
-               + "\n".join(f"  {w} → {describe(graph.nodes[node])}" for w in waited))
-        lines.append(f'  {junction} [shape="point", width="0.08", color="{color}", '
-                     f"tooltip={quoted(tip)}];")
+        total, tip = _bundle_tip(graph, node, edges)
         for u, _, _ in edges:
             lines.append(f'  {ids[u]} -> {junction} [style="invis"];')
         style = {"style": line, "color": color, "arrowhead": "odot", "penwidth": "2.5",
@@ -188,6 +202,7 @@ def to_dot(graph: nx.MultiDiGraph, title: str | None = None) -> str:
                        if b["caller"] in graph else f"{b['role']} body") for b in bodies}
     skipped, mapping, returned = _mapping(graph)
     bundles = _bundles(graph)
+    bundle_number = {node: number for number, node in enumerate(bundles)}
 
     heading = title if title is not None else heading_of(graph)
     note = str(graph.graph.get("note", ""))
@@ -228,6 +243,9 @@ def to_dot(graph: nx.MultiDiGraph, title: str | None = None) -> str:
             attrs = {**node_style(data), "label": f"<{node_label(data)}>",
                      "tooltip": quoted(tip)}
             lines.append(f"{indent}{ids[node]} [{attr_list(attrs)}];")
+            if node in bundles:
+                lines.append(_junction_line(graph, node, bundles[node], bundle_number[node],
+                                            indent))
             if body and data["kind"] in boundary:
                 index = index_text(data)
                 boundary[data["kind"]].append((int(index) if index.isdigit() else 0,

@@ -404,6 +404,11 @@ def build_view(graph: nx.MultiDiGraph, hier: Hierarchy, assign: Assignment,
     _name_apart(out, scope_nodes)
     _name_owners(graph, assign, out)
     _edges(graph, ids, scope_nodes, out, assign)
+    for key in scope_nodes:  # a group read only inside one body is drawn in that body
+        if out.nodes[key].get("variables_of") and not out.in_degree(key):
+            bodies = {out.nodes[v].get("body", "") for v in out.successors(key)}
+            if len(bodies) == 1 and "" not in bodies:
+                out.nodes[key]["body"] = bodies.pop()
     used = {d.get("body", "") for _, d in out.nodes(data=True)}
     out.graph.update(graph.graph)
     out.graph["bodies"] = [b for b in graph.graph.get("bodies", []) if b["id"] in used]
