@@ -288,6 +288,7 @@ def to_dot(graph: nx.MultiDiGraph, title: str | None = None) -> str:
 
     emit("", "  ")
     lines += stacked
+    lines += _grid(graph, ids)
     lines += legend_lines(legend_keys(graph), _sinks(graph, ids, skipped))
     drawn_bundled = {e for edges in bundles.values() for e in edges}
     for u, v, key, data in graph.edges(keys=True, data=True):
@@ -316,6 +317,24 @@ def _stack(graph: nx.MultiDiGraph, ids: dict[Any, str], upper: list[Any], top: A
     bottoms = [n for n in upper if not any(v in inside and (n, v, k) not in skipped
                                            for _, v, k in graph.out_edges(n, keys=True))]
     return [f'  {ids[n]} -> {ids[top]} [style="invis"];' for n in bottoms]
+
+
+GRID_COLUMNS = 6  # unconnected nodes of one body are drawn in rows of this many
+
+
+def _grid(graph: nx.MultiDiGraph, ids: dict[Any, str]) -> list[str]:
+    """Invisible edges putting the nodes of a body that no edge touches (a page listing a
+    model's variables) in rows of GRID_COLUMNS instead of one long row."""
+    alone: dict[str, list[Any]] = {}
+    for node, data in graph.nodes(data=True):
+        if not graph.degree(node):
+            alone.setdefault(str(data.get("body", "")), []).append(node)
+    lines = []
+    for nodes in alone.values():
+        if len(nodes) > GRID_COLUMNS:
+            lines += [f'  {ids[a]} -> {ids[b]} [style="invis"];'
+                      for a, b in zip(nodes, nodes[GRID_COLUMNS:], strict=False)]
+    return lines
 
 
 def _sinks(graph: nx.MultiDiGraph, ids: dict[Any, str],

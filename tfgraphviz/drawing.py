@@ -74,7 +74,10 @@ def _scope_pages(graph: nx.MultiDiGraph, drawn: nx.MultiDiGraph, shown: dict[str
         if data.get("kind") != "scope" or node not in members:
             continue
         scope = str(data.get("scope_path") or data.get("name"))
-        sub = graph.subgraph(members[node]).copy()
+        inside = members[node]
+        if data.get("variables_of"):  # the variables, not the call's arguments they feed
+            inside = [n for n in inside if graph.nodes[n]["kind"] == "variable"] or inside
+        sub = graph.subgraph(inside).copy()
         sub.graph.update(graph.graph, name=f"{graph.graph.get('name', '')} › {scope}",
                          bodies=_page_bodies(graph, sub), signature="", note="")
         page = f"{stem}/scopes/{page_name(scope)}.svg"
