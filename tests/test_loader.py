@@ -127,7 +127,8 @@ def test_list_candidates_says_what_each_is_and_why_skipped():
     path = DATA / "discover_subclassed.py"
     listed = dict(list_candidates(load_module(path), path))
     assert listed["net"] == "Keras model (forward pass)"
-    assert listed["unbuilt"].startswith("skipped: Keras model not built yet")
+    assert listed["unbuilt"].startswith("skipped: Keras model never called while the file ran")
+    assert "TensorSpec(" not in listed["unbuilt"]  # no made-up input shape
     assert "call net.fit(...) in the file" in listed["net.train_function"]
     path = DATA / "discover_shadowed.py"
     listed = dict(list_candidates(load_module(path), path))
@@ -148,7 +149,9 @@ def test_restored_methods_of_vanished_instances_are_listed_as_skipped():
     assert listed["loaded.__call__"] == "function restored from a SavedModel"
     # its instance is gone, but tf.saved_model.save traced it: drawn from that trace
     assert listed["Scale.apply@14"].startswith("tf.function method (line 14)")
-    assert listed["Unused.run"].startswith("skipped: method of Unused (line 30)")
+    # its class is still there and takes no argument: -f Unused.run makes an instance
+    assert listed["Unused.run"].startswith("tf.function method (line 30); not drawn unless "
+                                           "named: no instance of Unused is left")
 
 
 def test_hostile_module_objects_are_skipped_not_fatal():
@@ -190,3 +193,19 @@ def test_fit_of_a_model_whose_name_was_rebound_is_still_found(tmp_path):
     kernels = {n.get("variable") for n in model["nodes"]} - {None, ""}
     assert any("dense" in k and "kernel" in k for k in kernels)
     assert not any("dense_2" in k for k in kernels)  # the first model had one Dense layer
+
+
+def test_keras_calls_at_import_are_recorded_as_input_specs():
+    import tensorflow as tf
+
+    from tfgraphviz.loader import recorded_inputs
+
+    module = load_module(DATA / "discover_keras_ids.py")
+    ids = tf.TensorSpec([None, None], tf.int64)  # [2, 8] by fit(), [1, 3] by the file
+    assert recorded_inputs(module.model) == ids
+    assert recorded_inputs(module.pair) == (tf.TensorSpec([None, 2], tf.int64),
+                                            tf.TensorSpec([None, 3], tf.int64))
+    assert recorded_inputs(module.one_step) is None  # never called itself
+    import keras
+
+    assert vars(keras.Layer)["__call__"].__qualname__ == "Layer.__call__"  # restored after

@@ -63,7 +63,8 @@ def test_subclassed_keras_models(tmp_path):
     assert result.code == 1 and "internal error" not in result.stderr, result.stderr  # was 70
     functions = _functions(tmp_path)
     assert functions["net"]["concrete_functions"][0]["signature"].endswith(": float32[?,3])")
-    assert 'add --call "unbuilt(tf.TensorSpec(' in result.stderr
+    # never called: no shape is known, so no made-up TensorSpec is offered as if it worked
+    assert 'add --call "unbuilt(...)"' in result.stderr and "TensorSpec(" not in result.stderr
     typo = run_cli("render", str(DATA / "discover_subclassed.py"), "-o", str(tmp_path / "t"),
                    "-f", "Net.cal")
     assert_clean_error(typo, 2, "--function Net.cal", "did you mean Net.call?")
@@ -137,13 +138,13 @@ def test_relative_path_with_dotdot_gives_the_same_output(tmp_path):
 def test_suggested_call_for_a_shadowed_function_is_accepted(tmp_path):
     first = run_cli("render", str(DATA / "trial_pitfalls.py"), "-o", str(tmp_path / "a"),
                     "--format", "json", "-f", "step@8")
-    hint = '--call "step@8(x=tf.TensorSpec(None, tf.float32))"'
+    hint = '--call "step@8(tf.TensorSpec([], tf.float32))"'  # what the later `step` was given
     assert hint in first.stderr
     again = run_cli("render", str(DATA / "trial_pitfalls.py"), "-o", str(tmp_path / "b"),
                     "--format", "json", "-f", "step@8", "--call", hint.split(" ", 1)[1][1:-1])
     assert again.code == 0, again.stderr
     (cf,) = _functions(tmp_path / "b")["step@8"]["concrete_functions"]
-    assert cf["signature"] == "(x: float32[*])"
+    assert cf["signature"] == "(x: float32[])"
 
 
 def test_variable_pitfall_caught_by_the_file_is_still_reported(tmp_path):
@@ -268,3 +269,78 @@ def test_traces_record_recursion_and_saving():
             line = next(i for i, text in enumerate(path.read_text().splitlines(), 1)
                         if "tf.saved_model.save(" in text)
             assert [t.saving_line for t in traced.traces] == [0, line]
+
+
+# ---- inputs as the program saw them, notes, --skip ------------------------------------------
+
+def test_keras_models_are_traced_with_the_inputs_fit_and_the_file_gave(tmp_path):
+    result = run_cli("render", str(DATA / "discover_keras_ids.py"), "-o", str(tmp_path),
+                     "--format", "json")
+    assert result.code == 0, result.stderr
+    functions = _functions(tmp_path)
+    # fit() gave int64 ids [2, 8], generate_one_step [1, 3]: not a float32 default
+    (cf,) = functions["model"]["concrete_functions"]
+    assert cf["signature"] == "(args_0: int64[?,?])"
+    nodes = json.loads((tmp_path / cf["files"]["json"]).read_text(encoding="utf-8"))["nodes"]
+    casts = [n["attrs"] for n in nodes if n.get("op") == "Cast"]
+    assert not any(c.get("SrcT") == "float32" for c in casts)  # no Cast that never runs
+    (pair,) = functions["pair"]["concrete_functions"]  # two int64 tensors, as it was called
+    assert pair["signature"] == "(args_0: (int64[?,2], int64[?,3]))"
+    assert "one_step" not in functions  # no call(): nothing to draw, and no hint offered
+    assert "TensorSpec(" not in result.stderr
+    notes = dict((n["name"], n["note"]) for n in _manifest(tmp_path)["notes"])
+    assert notes["one_step"].startswith("skipped: Keras model without a call() method")
+
+
+def _hint(text: str) -> str:
+    import re
+
+    match = re.search(r'--call "([^"]+)"', text)
+    assert match, text
+    return match.group(1)
+
+
+def test_a_shadowed_definition_never_called_is_a_note_with_a_hint_that_works(tmp_path):
+    result = run_cli("render", str(DATA / "discover_notes.py"), "-o", str(tmp_path / "a"),
+                     "--format", "json", "--skip", "unused")
+    assert result.code == 0, result.stderr  # was exit 1: "needs example arguments"
+    assert set(_functions(tmp_path / "a")) == {"train_step"}
+    note_line = next(ln for ln in result.stderr.splitlines() if "note: train_step@8:" in ln)
+    notes = {n["name"]: n["note"] for n in _manifest(tmp_path / "a")["notes"]}
+    assert notes["unused"] == "skipped: left out by --skip unused"
+    assert "the file never called" in notes["train_step@8"]
+    hint = _hint(notes["train_step@8"])
+    assert hint == _hint(note_line) == "train_step@8(tf.TensorSpec([2, 3], tf.float32))"
+    again = run_cli("render", str(DATA / "discover_notes.py"), "-o", str(tmp_path / "b"),
+                    "--format", "json", "-f", "train_step@8", "--call", hint)
+    assert again.code == 0, again.stderr
+    (cf,) = _functions(tmp_path / "b")["train_step@8"]["concrete_functions"]
+    assert cf["signature"] == "(x: float32[2,3])"
+    assert _manifest(tmp_path / "b")["notes"] == []  # named: nothing was left out
+
+
+def test_list_shows_class_methods_f_accepts_and_what_skip_leaves_out(tmp_path):
+    listed = run_cli("render", str(DATA / "discover_notes.py"), "--list",
+                     "--skip", "train_step")
+    assert listed.code == 0, listed.stderr
+    lines = dict(ln.split(": ", 1) for ln in listed.stdout.splitlines())
+    assert lines["RandAugment.distort"].startswith("tf.function method (line 27); not drawn")
+    assert "-f RandAugment.distort makes one with RandAugment()" in lines["RandAugment.distort"]
+    assert lines["train_step"] == lines["train_step@8"] == \
+        "skipped: left out by --skip train_step"
+    drawn = run_cli("render", str(DATA / "discover_notes.py"), "-o", str(tmp_path),
+                    "--format", "json", "-f", "RandAugment.distort",
+                    "--call", "RandAugment.distort(tf.ones([4, 4, 3]))")
+    assert drawn.code == 0, drawn.stderr  # was: the instance made for -f was already gone
+    (cf,) = _functions(tmp_path)["RandAugment.distort"]["concrete_functions"]
+    assert cf["signature"] == "(image: float32[4,4,3])"
+
+
+def test_skip_mistakes_are_clean_errors(tmp_path):
+    typo = run_cli("render", str(DATA / "discover_notes.py"), "-o", str(tmp_path / "a"),
+                   "--skip", "unsed")
+    assert_clean_error(typo, 2, "--skip unsed: matches no candidate; did you mean unused?")
+    both = run_cli("render", str(DATA / "discover_notes.py"), "-o", str(tmp_path / "b"),
+                   "-f", "unused", "--skip", "un*")
+    assert_clean_error(both, 2, "-f unused and --skip un*")
+    assert not (tmp_path / "b").exists()  # checked before the file was imported

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+import types
 from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
@@ -41,6 +43,10 @@ def to_networkx(fn: Any, *args: Any, **kwargs: Any) -> nx.MultiDiGraph:
         else:
             if not hasattr(fn, "get_concrete_function"):
                 fn = tf.function(fn)
+            elif callable(getattr(fn, "_clone", None)):
+                # a copy traces anew under the recording: a trace the tf.function cached
+                # (an earlier call, of this function too) would lose who added what
+                fn = fn._clone(None)
             concrete = fn.get_concrete_function(*args, **kwargs)
     name = getattr(getattr(concrete, "graph", None), "name", "function")
     return build(extract_concrete(concrete, rec, Path("<none>"), {}), str(name))
@@ -53,6 +59,24 @@ def render(path: str | Path, output_dir: str | Path, **options: Any) -> RenderRe
     from tfgraphviz.pipeline import render as run
 
     return run(path, output_dir, **options)
+
+
+# public functions named like the submodule that defines them (tfgraphviz.view.view)
+_SHADOWING_MODULES = frozenset({"view"})
+
+
+class _Package(types.ModuleType):
+    """The package object: importing the submodule tfgraphviz.view must not bind the module
+    over the public function `view` (the import system sets the attribute on its parent),
+    or `tfgraphviz.view(graph)` would fail with "'module' object is not callable"."""
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if name in _SHADOWING_MODULES and isinstance(value, types.ModuleType):
+            return  # reach the module as sys.modules["tfgraphviz.view"] or `from ... import`
+        super().__setattr__(name, value)
+
+
+sys.modules[__name__].__class__ = _Package
 
 
 def __getattr__(name: str) -> Any:

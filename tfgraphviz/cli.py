@@ -82,6 +82,10 @@ def _render_options(render: argparse.ArgumentParser, explain: bool) -> None:
                         help="render only this function; repeatable. Plain names (f), methods "
                              "(Class.method or obj.method) and plain Python functions (traced "
                              "as if decorated) are accepted, e.g. -f f -f model.__call__")
+    render.add_argument("--skip", action="append", default=[], metavar="NAME",
+                        help="leave this candidate out (a name as --list shows it, or a glob; "
+                             "`f` covers the shadowed definitions f@LINE too); repeatable, "
+                             "e.g. --skip 'train_step@*' --skip 'model.*_function'")
     render.add_argument("--format", default=",".join(DEFAULT_FORMATS), metavar="LIST",
                         help=f"comma-separated formats from {','.join(FORMATS)} "
                              f"(default: %(default)s), e.g. --format svg,png")
@@ -164,16 +168,18 @@ def _render(args: argparse.Namespace, console: Console) -> int:
     try:
         if args.list:
             if args.output or args.function or args.call:
-                console.error("--list takes only FILE: it writes nothing and traces nothing")
+                console.error("--list takes only FILE (and --skip): it writes nothing and "
+                              "traces nothing")
                 return 2
             watchdog.start()
-            for name, what in list_candidates(args.file):
+            for name, what in list_candidates(args.file, args.skip):
                 console.say(f"{name}: {what}" if what else name)
             return 0
         checked = plan(args.file, shown, functions=args.function, formats=args.format,
                        calls=args.call, layout_timeout=args.layout_timeout, dpi=args.dpi,
                        depth=args.depth, expand=args.expand, fold=args.fold,
-                       noise={"auto": None, "on": True, "off": False}[args.noise])
+                       noise={"auto": None, "on": True, "off": False}[args.noise],
+                       skip=args.skip)
         watchdog.start()
         if not args.debug:
             import logging
@@ -197,6 +203,9 @@ def _render(args: argparse.Namespace, console: Console) -> int:
             seen.add(problem.message)
             console.error(problem.message)
     if not quiet:
+        for name, why in result.notes:  # drawn only when named: not a problem
+            if not why.startswith("skipped: "):
+                console.error(f"note: {name}: {why}")
         console.say(f"wrote {os.path.join(shown, 'manifest.json')}")
     if args.command == "explain":
         _print_explanation(result.manifest.get("explain", {}), as_json, console)

@@ -3,14 +3,17 @@ tf.Graphs, Keras models and fit() functions, restored SavedModel functions."""
 
 from __future__ import annotations
 
+import difflib
+import fnmatch
 import inspect
 import sys
 import types
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from tfgraphviz.errors import NoFunctionsError
+from tfgraphviz.errors import FunctionNotFoundError, NoFunctionsError
 from tfgraphviz.loader import Created, created_functions
 
 
@@ -22,6 +25,8 @@ class Target:
     kind: str  # "function", "method", "graph", "keras", "plain"
     obj: Any  # tf.function, tf.Graph, Keras model, or plain callable
     shadowed: bool = False  # no name holds it now: drawn from the traces the import made
+    note: str = ""  # why it is not drawn unless named with -f (e.g. shadowed, never called)
+    related: list[Any] = field(default_factory=list)  # other tf.functions of the same name
 
 
 def _defined_in(fn: Any, path: Path) -> bool:
@@ -165,14 +170,16 @@ def _probe(name: str, obj: Any, module: types.ModuleType, path: Path,
     elif _is_graph(obj):
         add(Target(name, "graph", obj))
     elif _is_keras_model(obj):
-        if keras_input_specs(obj) is not None:
+        if not _has_call(obj):
+            skip(name, "skipped: Keras model without a call() method: it has no forward pass "
+                       "to draw (its fit() function and tf.function methods are listed on "
+                       "their own)")
+        elif keras_inputs(obj) is not None:
             add(Target(name, "keras", obj))
         else:
-            built = _instance_dict(obj).get("built", False)
-            state = ("built, but Keras kept no record of its input shapes" if built else
-                     "not built yet")
-            skip(name, f"skipped: Keras model {state}; draw it with -f {name} --call "
-                       f"\"{name}(tf.TensorSpec([None, 3], tf.float32))\" (your input shape)")
+            skip(name, "skipped: Keras model never called while the file ran, so the shapes "
+                       "and dtypes of its inputs are unknown; call it (or fit/predict) once in "
+                       f"the file, or give -f {name} --call with TensorSpecs of its inputs")
         for attr, (step_kind, runner, step) in KERAS_STEPS.items():
             fit = _fit_function(obj, attr)
             if fit is not None:
@@ -191,9 +198,11 @@ def _probe(name: str, obj: Any, module: types.ModuleType, path: Path,
 
 
 def _discover(module: types.ModuleType, path: Path
-              ) -> tuple[list[Target], list[tuple[str, str]]]:
-    """Targets in the file's order, then the candidates skipped and why."""
+              ) -> tuple[list[Target], list[tuple[str, str]], list[tuple[str, str]]]:
+    """Targets in the file's order (those with a note are drawn only when named), the
+    candidates drawn only when named and why, then the candidates skipped and why."""
     targets: list[Target] = []
+    notes: list[tuple[str, str]] = []
     skipped: list[tuple[str, str]] = []
     seen_ids: set[int] = set()
 
@@ -204,6 +213,9 @@ def _discover(module: types.ModuleType, path: Path
 
     def skip(name: str, why: str) -> None:
         skipped.append((name, why))
+
+    def note(name: str, why: str) -> None:
+        notes.append((name, why))
 
     for name, obj in list(vars(module).items()):
         if name.startswith("__"):
@@ -228,16 +240,66 @@ def _discover(module: types.ModuleType, path: Path
                 current = vars(module).get(created.owner)
                 fresh = (isinstance(current, type)
                          and vars(current).get(created.name) is created.function)
-                skip(method, f"skipped: method of {created.owner} (line {created.line}) and no "
-                             "instance of it is left to draw it with"
-                             + (f"; -f {method} makes one" if fresh else ""))
+                if fresh and isinstance(current, type) and _constructible(current):
+                    note(method, f"tf.function method (line {created.line}); not drawn unless "
+                                 f"named: no instance of {created.owner} is left to draw it "
+                                 f"with; -f {method} makes one with {created.owner}()"
+                                 + _needs_arguments(created.function))
+                else:
+                    skip(method, f"skipped: method of {created.owner} (line {created.line}) "
+                                 "and no instance of it is left to draw it with"
+                                 + (f"; create one at module level and name it with -f "
+                                    f"obj.{created.name}" if fresh else ""))
             for copy in copies:
                 add(Target(_unique(f"{method}@{created.line}", created, names), "method", copy,
                            shadowed=True))
             continue
         name = _unique(f"{created.name}@{created.line}", created, names)
-        add(Target(name, "function", created.function, shadowed=True))
-    return targets, skipped
+        target = Target(name, "function", created.function, shadowed=True)
+        if not _traced(created.function):
+            target.note = (f"tf.function (line {created.line}) that no name holds any more "
+                           "and the file never called (shadowed by a later definition): not "
+                           "drawn, the program never ran it")
+            note(name, note_text(target))
+        add(target)
+    _relate(targets, created_functions(module))
+    return targets, notes, skipped
+
+
+def note_text(target: Target, hint: str | None = None) -> str:
+    """A target drawn only when named: why, and how to draw it (`hint`: a --call that was
+    tried and traces it)."""
+    if hint is not None:
+        return f"{target.note}; draw it with {hint}"
+    return f"{target.note}; -f {target.name} with --call draws it"
+
+
+def noted_targets(module: types.ModuleType, path: Path) -> list[Target]:
+    """The targets drawn only when named (a definition the file shadowed without calling)."""
+    return [t for t in _discover(module, path)[0] if t.note]
+
+
+def _constructible(cls: type) -> bool:
+    """Whether cls() takes no arguments (so -f Class.method can make an instance)."""
+    try:
+        params = inspect.signature(cls).parameters.values()
+    except (TypeError, ValueError):
+        return False
+    return all(p.default is not inspect.Parameter.empty
+               or p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD) for p in params)
+
+
+def _relate(targets: list[Target], created: list[Created]) -> None:
+    """Give each function target the other tf.functions created under its name (a shadowed
+    definition and the one that replaced it): their traces say which arguments work."""
+    by_function = {id(c.function): c.name for c in created}
+    groups: dict[str, list[Any]] = {}
+    for c in created:
+        groups.setdefault(c.name, []).append(c.function)
+    for target in targets:
+        name = by_function.get(id(target.obj))
+        if name is not None and target.kind == "function":
+            target.related = [f for f in groups[name] if f is not target.obj]
 
 
 def _instance_alive(bound: Any) -> bool:
@@ -267,7 +329,7 @@ def find_targets(module: types.ModuleType, path: Path) -> list[Target]:
     """Everything drawable that the user's file defines: what module-level names hold, in
     the file's order, then the tf.functions it created that no name holds any more (shadowed
     by a later definition of the same name, or never bound), named `f@LINE` in file order."""
-    return _discover(module, path)[0]
+    return [t for t in _discover(module, path)[0] if not t.note]
 
 
 _KIND_TEXT = {
@@ -280,19 +342,50 @@ _KIND_TEXT = {
 }
 
 
-def list_candidates(module: types.ModuleType, path: Path) -> list[tuple[str, str]]:
-    """Everything `render` would draw, then everything it skipped, for `--list`.
+def skip_matches(name: str, pattern: str) -> bool:
+    """Whether --skip PATTERN (a glob) leaves out the candidate `name`: the name itself, the
+    name without its `@LINE` (so `train_step` covers `train_step@344`), or without
+    `.__call__`."""
+    return any(fnmatch.fnmatchcase(n, pattern) for n in
+               {name, name.partition("@")[0], name.removesuffix(".__call__")})
+
+
+def _left_out(name: str, skip: Sequence[str]) -> str | None:
+    pattern = next((p for p in skip if skip_matches(name, p)), None)
+    return None if pattern is None else f"skipped: left out by --skip {pattern}"
+
+
+def list_candidates(module: types.ModuleType, path: Path, skip: Sequence[str] = ()
+                    ) -> list[tuple[str, str]]:
+    """Everything `render` would draw, then what it draws only when named, then everything it
+    skipped, for `--list`.
 
     Returns (name, description) pairs: first one per target, in the order render draws them,
     where name is what `-f` accepts (`f`, `f@12` for a shadowed definition, `obj.method`,
     `model.train_function`) and description says what it is, e.g. "tf.function (line 12)";
-    then one per skipped candidate, whose description starts with "skipped: " and says why
-    (e.g. "skipped: tf.function defined in keras (library)"). Never imports or traces again:
-    the module is the one load_module returned."""
-    targets, skipped = _discover(module, path)
+    then one per candidate drawn only when named with -f (a definition the file shadowed
+    without calling it, a method of a class without an instance), saying why; then one per
+    skipped candidate, whose description starts with "skipped: " and says why (e.g. "skipped:
+    tf.function defined in keras (library)", "skipped: left out by --skip f*"). Never imports
+    or traces again: the module is the one load_module returned."""
+    drawn, not_drawn = _candidates(module, path, skip)
+    return drawn + not_drawn
+
+
+def _candidates(module: types.ModuleType, path: Path, skip: Sequence[str]
+                ) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
+    """list_candidates' entries: those render draws, then the others."""
+    targets, notes, skipped = _discover(module, path)
     lines = {id(f): c.line for c in created_functions(module) for f in [c.function, *c.bound]}
     result = []
+    left: list[tuple[str, str]] = []
     for target in targets:
+        why = _left_out(target.name, skip)
+        if why is not None:
+            left.append((target.name, why))
+            continue
+        if target.note:
+            continue  # listed with the notes
         text = _KIND_TEXT.get(target.kind, target.kind)
         line = lines.get(id(target.obj))
         if line:
@@ -302,7 +395,8 @@ def list_candidates(module: types.ModuleType, path: Path) -> list[tuple[str, str
         if target.kind in ("function", "method", "plain") or target.kind.startswith("keras_"):
             text += _tracing_note(target.obj)
         result.append((target.name, text))
-    return result + skipped
+    notes = [(n, _left_out(n, skip) or text) for n, text in notes]
+    return result, notes + left + skipped
 
 
 def _traced(fn: Any) -> bool:
@@ -338,6 +432,44 @@ def _needs_arguments(fn: Any) -> str:
     return f"; needs --call (arguments: {', '.join(required)})"
 
 
+def _has_call(model: Any) -> bool:
+    """Whether a Keras model has a forward pass: a call() other than keras.Model's own."""
+    keras = sys.modules.get("keras")
+    base = getattr(getattr(keras, "Model", None), "call", None)
+    return base is None or getattr(type(model), "call", None) is not base
+
+
+def keras_inputs(model: Any) -> Any:
+    """What to trace a Keras model's forward pass with: the specs of its Inputs (a functional
+    model), else the inputs it was really called with while the file was imported (by fit(),
+    predict(), evaluate() or the file itself: dtypes as the program saw them), else TensorSpecs
+    of the shapes it was built with; None when none is known."""
+    from tfgraphviz.loader import recorded_inputs
+
+    declared = _declared_inputs(model)
+    if declared:
+        return declared[0] if len(declared) == 1 else declared
+    recorded = recorded_inputs(model)
+    if recorded is not None:
+        return recorded
+    specs = keras_input_specs(model)
+    if specs is None:
+        return None
+    return specs[0] if len(specs) == 1 else specs
+
+
+def _declared_inputs(model: Any) -> list[Any]:
+    """TensorSpecs of a functional model's Input tensors (empty for a subclassed model)."""
+    import tensorflow as tf
+
+    try:
+        inputs = model.inputs
+    except (AttributeError, ValueError):
+        return []
+    return [tf.TensorSpec(t.shape, t.dtype, name=getattr(t, "name", None))
+            for t in inputs or ()]
+
+
 def keras_input_specs(model: Any) -> list[Any] | None:
     """TensorSpecs of a built Keras model's inputs (batch size left open), or None."""
     import tensorflow as tf
@@ -369,24 +501,44 @@ def _is_tf_module(obj: Any) -> bool:
     return isinstance(obj, tf.Module)
 
 
+def left_out(module: types.ModuleType, path: Path, names: Sequence[str] | None,
+             skip: Sequence[str] = ()) -> list[tuple[str, str]]:
+    """(name, why) of every candidate a render of these names (None: all) does not draw: those
+    drawn only when named, those --skip leaves out, those skipped; for the manifest's notes."""
+    return [] if names else _candidates(module, path, skip)[1]
+
+
 def select_targets(module: types.ModuleType, path: Path, names: list[str] | None,
-                   option: str = "--function") -> list[Target]:
-    """The targets named by the user (any callable, even a plain one), or all of them.
+                   option: str = "--function", skip: Sequence[str] = ()) -> list[Target]:
+    """The targets named by the user (any callable, even a plain one), or all of them but
+    those drawn only when named (a definition the file shadowed without calling it) and
+    those `skip` (globs, as --skip) leaves out.
 
     `option` is the command-line option the names came from ("--function" or "--call"),
     used in error messages."""
     from tfgraphviz.resolve import resolve_name
 
-    found = find_targets(module, path)
+    every, notes, skipped = _discover(module, path)
+    found = [t for t in every if not t.note]
+    candidates = [t.name for t in every] + [n for n, _ in notes + skipped]
+    for pattern in skip:
+        if not any(skip_matches(n, pattern) for n in candidates):
+            close = difflib.get_close_matches(pattern, candidates, n=3)
+            raise FunctionNotFoundError(
+                f"--skip {pattern}: matches no candidate"
+                + (f"; did you mean {' or '.join(close)}?" if close else
+                   f"; candidates: {', '.join(candidates[:12]) or '(none)'}"))
     if not names:
-        if not found:
+        kept = [t for t in found if _left_out(t.name, skip) is None]
+        if not kept:
             raise NoFunctionsError(
-                f"{path.name} defines no tf.function, tf.Graph or built Keras model; "
-                "decorate a function with @tf.function, or name a plain function with -f NAME "
-                "to trace it as one"
-            )
-        return found
-    by_name = {t.name: t for t in found}
+                f"{path.name}: --skip left out every function" if found else
+                f"{path.name} defines no tf.function, tf.Graph or built Keras model"
+                + (" that the file called (see --list)" if every else "")
+                + "; decorate a function with @tf.function, or name a plain function with "
+                  "-f NAME to trace it as one")
+        return kept
+    by_name = {t.name: t for t in every}
     chosen: list[Target] = []
     for name in names:
         target = (by_name.get(name) or by_name.get(f"{name}.__call__")

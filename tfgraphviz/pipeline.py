@@ -43,6 +43,7 @@ class RenderResult:
     manifest: dict[str, Any]
     problems: list[Problem] = field(default_factory=list)
     output_dir: Path = Path()
+    notes: list[tuple[str, str]] = field(default_factory=list)  # candidates not drawn: why
 
     @property
     def exit_code(self) -> int:
@@ -61,6 +62,7 @@ class Plan:
     layout_timeout: float
     dpi: float
     view: ViewOptions = field(default_factory=ViewOptions)
+    skip: list[str] = field(default_factory=list)  # --skip globs
 
 
 def parse_formats(text: str | Sequence[str]) -> tuple[str, ...]:
@@ -87,7 +89,8 @@ def positive(value: float, option: str, example: str) -> float:
 def plan(path: str | Path, output_dir: str | Path, *, functions: Sequence[str] = (),
          formats: str | Sequence[str] = DEFAULT_FORMATS, calls: Sequence[str] = (),
          layout_timeout: float = 60.0, dpi: float = DEFAULT_DPI, depth: int | str = "auto",
-         expand: Sequence[str] = (), fold: bool = True, noise: bool | None = None) -> Plan:
+         expand: Sequence[str] = (), fold: bool = True, noise: bool | None = None,
+         skip: Sequence[str] = ()) -> Plan:
     """Check every argument without importing TensorFlow or creating anything."""
     from tfgraphviz.loader import check_source
     from tfgraphviz.trace import parse_call
@@ -99,8 +102,23 @@ def plan(path: str | Path, output_dir: str | Path, *, functions: Sequence[str] =
     timeout = positive(layout_timeout, "--layout-timeout", "300")
     resolution = positive(dpi, "--dpi", "144")
     options = ViewOptions(parse_depth(depth), tuple(expand), bool(fold), noise)
+    _check_skip(functions, skip)
     outdir.check_writable(output)
-    return Plan(source, output, list(functions), chosen, specs, timeout, resolution, options)
+    return Plan(source, output, list(functions), chosen, specs, timeout, resolution, options,
+                list(skip))
+
+
+def _check_skip(functions: Sequence[str], skip: Sequence[str]) -> None:
+    """--skip patterns are globs; a -f NAME that one of them leaves out is a contradiction."""
+    from tfgraphviz.discover import skip_matches
+
+    for pattern in skip:
+        if not pattern.strip():
+            raise InputError("--skip (empty): give a name or glob, e.g. --skip 'train_step@*'")
+        for name in functions:
+            if skip_matches(name, pattern):
+                raise InputError(f"-f {name} and --skip {pattern}: the function is both asked "
+                                 "for and left out; drop one of them")
 
 
 def _clean_output(text: str) -> str:
@@ -162,9 +180,11 @@ def _failed(target: Any, exc: BaseException, source: Path) -> Any:
     return traced
 
 
-def _trace_file(plan: Plan, problems: list[Problem],
-                progress: Callable[[str], None]) -> tuple[list[Any], str]:
-    """Import the file and trace the chosen targets; return them and the import's output."""
+def _trace_file(plan: Plan, problems: list[Problem], progress: Callable[[str], None],
+                notes: list[tuple[str, str]] | None = None) -> tuple[list[Any], str]:
+    """Import the file and trace the chosen targets; return them and the import's output.
+    `notes` gets (name, why) of each candidate not drawn (see discover.left_out), a
+    shadowed definition's with a --call that was tried and traces it."""
     from tfgraphviz.discover import select_targets
     from tfgraphviz.instrument import captured_output, recording
     from tfgraphviz.loader import load_module
@@ -175,7 +195,9 @@ def _trace_file(plan: Plan, problems: list[Problem],
     with recording([path]) as rec:
         with captured_output() as import_output:
             module = load_module(path)
-        targets = select_targets(module, path, plan.functions or None)
+        targets = select_targets(module, path, plan.functions or None, skip=plan.skip)
+        if notes is not None:
+            notes += _notes(module, plan, rec)
         known = {t.name for t in targets} | {t.name.removesuffix(".__call__") for t in targets}
         for spec in call_specs:
             if spec.function not in known:
@@ -195,6 +217,27 @@ def _trace_file(plan: Plan, problems: list[Problem],
                 except BaseException as exc:  # noqa: BLE001 - user code: SystemExit too
                     entries.append(_failed(target, exc, path))
     return entries, import_output[0]
+
+
+def _notes(module: Any, plan: Plan, rec: Any) -> list[tuple[str, str]]:
+    """discover.left_out, with a verified --call for each shadowed definition left out."""
+    from tfgraphviz import discover
+    from tfgraphviz.instrument import captured_output
+    from tfgraphviz.trace import verified_hint
+
+    notes = discover.left_out(module, plan.source, plan.functions or None, plan.skip)
+    noted = {t.name: t for t in discover.noted_targets(module, plan.source)}
+    called = {s.function for s in plan.calls}
+    result = []
+    for name, why in notes:
+        target = noted.get(name)
+        if target is not None and name not in called and not why.startswith("skipped: "):
+            rec.phase = f"hint for {name}"
+            with captured_output():
+                why = discover.note_text(target, verified_hint(target, rec, vars(module)))
+        if name not in called:
+            result.append((name, why))
+    return result
 
 
 # what a target's drawing says it is (model.graph["kind"]), by discover.Target.kind
@@ -343,7 +386,8 @@ def execute(plan: Plan, say: Callable[[str], None] = lambda _m: None,
         source_text = plan.source.read_text(encoding="utf-8", errors="replace")
     except OSError:
         source_text = ""
-    entries, import_output = _trace_file(plan, problems, progress)
+    notes: list[tuple[str, str]] = []
+    entries, import_output = _trace_file(plan, problems, progress, notes)
     _release_user_module(plan.source)
     progress("")
     progress("writing")
@@ -365,6 +409,7 @@ def execute(plan: Plan, say: Callable[[str], None] = lambda _m: None,
             "graphviz": graphviz_version(), "formats": list(plan.formats),
             "import_output": _clean_output(import_output), "functions": functions,
             "explain": {"functions": explained},
+            "notes": [{"name": name, "note": why} for name, why in notes],
         }
         if _report(plan, source_text, reported, problems):
             manifest["report"] = REPORT
@@ -372,23 +417,24 @@ def execute(plan: Plan, say: Callable[[str], None] = lambda _m: None,
         write_text(plan.output_dir / MANIFEST,
                    json.dumps(manifest, indent=1, sort_keys=True, ensure_ascii=False) + "\n")
         outdir.remove_stale(plan.output_dir, old, manifest)
-    return RenderResult(manifest, problems, plan.output_dir)
+    return RenderResult(manifest, problems, plan.output_dir, notes)
 
 
 def render(path: str | Path, output_dir: str | Path, *, functions: Sequence[str] = (),
            formats: str | Sequence[str] = DEFAULT_FORMATS, calls: Sequence[str] = (),
            layout_timeout: float = 60.0, dpi: float = DEFAULT_DPI, depth: int | str = "auto",
            expand: Sequence[str] = (), fold: bool = True, noise: bool | None = None,
-           log: Callable[[str], None] | None = None) -> RenderResult:
+           skip: Sequence[str] = (), log: Callable[[str], None] | None = None) -> RenderResult:
     """Render every (or every named) tf.function of a file into `output_dir`."""
     checked = plan(path, output_dir, functions=functions, formats=formats, calls=calls,
                    layout_timeout=layout_timeout, dpi=dpi, depth=depth, expand=expand,
-                   fold=fold, noise=noise)
+                   fold=fold, noise=noise, skip=skip)
     return execute(checked, log or (lambda _m: None))
 
 
-def list_candidates(path: str | Path) -> list[tuple[str, str]]:
-    """Every candidate of the file, with what it is or why it is skipped (imports the file)."""
+def list_candidates(path: str | Path, skip: Sequence[str] = ()) -> list[tuple[str, str]]:
+    """Every candidate of the file, with what it is or why it is skipped (imports the file);
+    `skip`: --skip globs."""
     from tfgraphviz import discover, loader
     from tfgraphviz.instrument import captured_output, recording
 
@@ -397,4 +443,4 @@ def list_candidates(path: str | Path) -> list[tuple[str, str]]:
         import tensorflow  # noqa: F401 - its start-up log lines are noise here
     with recording(), captured_output():
         module = loader.load_module(source)
-        return discover.list_candidates(module, source)
+        return discover.list_candidates(module, source, skip)

@@ -90,7 +90,9 @@ def _containers(hier: Any, graph: nx.MultiDiGraph, absorbed: dict[str, str]
 def graph_payload(model: nx.MultiDiGraph, depth: int | str, expand: tuple[str, ...],
                   fold: bool, noise: bool | None) -> dict[str, Any]:
     """Everything the page needs to draw any opening of `model`'s scopes, as plain JSON data."""
-    from tfgraphviz import view as views
+    import importlib
+
+    views = importlib.import_module("tfgraphviz.view")  # `tfgraphviz.view` is the function
 
     hier, assign, texts, settings = views.plan_view(model, depth, expand, fold, noise)
     drawn = views.build_view(model, hier, assign, texts, settings)

@@ -86,13 +86,19 @@ def _no_attribute(owner: Any, parts: list[str], i: int, option: str) -> str:
     return text
 
 
+# instances made for `-f Class.method`: alive as long as the process, as a module-level one
+_MADE: list[Any] = []
+
+
 def _instance_of(module: types.ModuleType, cls: type, name: str, option: str) -> Any:
     """A module-level instance of cls, or a new one if cls takes no arguments."""
     for value in vars(module).values():
         if type(value) is cls:
             return value
     try:
-        return cls()
+        instance = cls()
+        _MADE.append(instance)  # a tf.function method holds its instance weakly only
+        return instance
     except KeyboardInterrupt:
         raise
     except BaseException as exc:  # noqa: BLE001 - user constructor, sys.exit() included

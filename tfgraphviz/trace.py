@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from tfgraphviz.discover import Target, keras_input_specs
+from tfgraphviz.discover import Target, keras_inputs
 from tfgraphviz.errors import CallSpecError, exception_text
 from tfgraphviz.extract import (
     TracedFunction,
@@ -82,15 +82,113 @@ def _required_parameters(fn: Any) -> list[inspect.Parameter] | None:
             and p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)]
 
 
-def call_hint(target: Target) -> str:
-    """The --call option to give for a function whose arguments are unknown."""
-    fn = getattr(target.obj, "call", target.obj) if target.kind == "keras" else target.obj
-    params = _required_parameters(fn) or []
-    if target.kind == "keras":  # Keras calls the first argument's batch dimension None
-        args = ", ".join(["tf.TensorSpec([None, 3], tf.float32)"] * len(params[:1]))
-    else:
-        args = ", ".join(f"{p.name}=tf.TensorSpec(None, tf.float32)" for p in params)
-    return f"--call \"{target.name}({args})\""
+def spec_source(value: Any) -> str | None:
+    """Python source that evaluates to `value` (a TensorSpec of known rank, a structure of
+    them, a plain Python value) in a --call; None when there is none."""
+    import tensorflow as tf
+
+    if isinstance(value, tf.TensorSpec):
+        if value.shape.rank is None:
+            return None  # an unknown shape is no hint
+        return f"tf.TensorSpec({value.shape.as_list()!r}, tf.{value.dtype.name})"
+    if isinstance(value, tuple | list):
+        items = [spec_source(v) for v in value]
+        if any(i is None for i in items) or (isinstance(value, tuple) and type(value) is not tuple):
+            return None
+        text = ", ".join(str(i) for i in items)
+        if isinstance(value, list):
+            return f"[{text}]"
+        return f"({text},)" if len(items) == 1 else f"({text})"
+    if isinstance(value, dict):
+        pairs = [(spec_source(k), spec_source(v)) for k, v in value.items()]
+        if any(k is None or v is None for k, v in pairs):
+            return None
+        return "{" + ", ".join(f"{k}: {v}" for k, v in pairs) + "}"
+    if value is None or isinstance(value, bool | int | float | str):
+        return repr(value)
+    return None
+
+
+def _arguments_source(args: Any, kwargs: dict[str, Any]) -> str | None:
+    parts = [spec_source(a) for a in args]
+    parts += [None if s is None else f"{k}={s}"
+              for k, s in ((k, spec_source(v)) for k, v in sorted(kwargs.items()))]
+    if any(p is None for p in parts):
+        return None
+    return ", ".join(str(p) for p in parts)
+
+
+def _hint_arguments(target: Target, rec: Recording) -> list[str]:
+    """Argument lists the program itself used, as source: the inputs a Keras model was called
+    with, the signatures of this function's traces and of the other definitions of its name
+    (a definition the file shadowed takes what the one that replaced it was given)."""
+    found: list[str] = []
+    if target.kind == "keras":
+        inputs = keras_inputs(target.obj)
+        source = None if inputs is None else spec_source(inputs)
+        if source is not None:
+            found.append(source)
+        return found
+    for function in [target.obj, *target.related]:
+        for record in rec.traces:
+            if record.function is not function or record.concrete is None:
+                continue
+            try:
+                args, kwargs = record.concrete.structured_input_signature
+            except Exception:  # noqa: BLE001, S112 - another TensorFlow layout
+                continue
+            source = _arguments_source(args, kwargs)
+            if source is not None and source not in found:
+                found.append(source)
+    return found
+
+
+def _traces_with(target: Target, text: str, namespace: dict[str, Any]) -> bool:
+    """Whether `--call text` traces the target: tried on a copy of it, so the user's
+    tf.function keeps only its own traces."""
+    import tensorflow as tf
+
+    from tfgraphviz.instrument import captured_output
+
+    try:
+        args, kwargs = evaluate_call(parse_call(text), namespace)
+        fn = target.obj
+        if target.kind in ("plain", "keras"):
+            fn = tf.function(fn)
+        elif callable(getattr(fn, "_clone", None)):
+            fn = fn._clone(None)
+        with captured_output():
+            fn.get_concrete_function(*args, **kwargs)
+    except KeyboardInterrupt:
+        raise
+    except BaseException:  # noqa: BLE001 - any failure: not a hint to give
+        return False
+    return True
+
+
+def verified_hint(target: Target, rec: Recording, namespace: dict[str, Any]) -> str | None:
+    """`--call "f(...)"` with arguments the program really passed (this function's, its
+    model's or another definition of its name), when tracing with them works; else None."""
+    for arguments in _hint_arguments(target, rec):
+        text = f"{target.name}({arguments})"
+        if _traces_with(target, text, namespace):
+            return f"--call \"{text}\""
+    return None
+
+
+def call_hint(target: Target, rec: Recording | None = None,
+              namespace: dict[str, Any] | None = None) -> str:
+    """The --call option to give for a function that was not traced: verified_hint's, else a
+    template, `--call "f(x=...)"`: the file never called it, so no shape or dtype of its
+    arguments is known."""
+    if rec is not None and namespace is not None:
+        hint = verified_hint(target, rec, namespace)
+        if hint is not None:
+            return hint
+    if target.kind == "keras":
+        return f"--call \"{target.name}(...)\""  # its inputs, as its call() takes them
+    params = _required_parameters(target.obj) or []
+    return f"--call \"{target.name}({', '.join(f'{p.name}=...' for p in params)})\""
 
 
 def _user_function(fn: Any) -> Any:
@@ -148,9 +246,9 @@ def trace_target(target: Target, calls: list[CallSpec], rec: Recording, user_fil
         traced.def_line = def_line(fn, user_file)
     ours: set[int] = set()
     if target.kind == "keras":
-        specs = keras_input_specs(target.obj)
-        if specs is not None:
-            _trace_once(traced, fn, user_file, (specs[0] if len(specs) == 1 else specs,))
+        inputs = keras_inputs(target.obj)
+        if inputs is not None:
+            _trace_once(traced, fn, user_file, (inputs,))
     elif target.shadowed and rec.traces_of(fn, target.name):
         pass  # no name holds it now: what the file traced is what it did; globals may differ
     elif fn.input_signature is not None or _required_parameters(fn) == []:
@@ -168,7 +266,7 @@ def trace_target(target: Target, calls: list[CallSpec], rec: Recording, user_fil
         traced.errors.append(f"AutoGraph could not convert it: {type(exc).__name__}: {exc}")
     _from_records(traced, fn, rec, user_file, namespace, ours)
     if not traced.graphs and not traced.errors:
-        traced.needs_call = call_hint(target)
+        traced.needs_call = call_hint(target, rec, namespace)
     return traced
 
 
