@@ -357,7 +357,11 @@ def keras_owners(namespace: dict[str, Any]) -> tuple[dict[int, str], dict[str, s
                 items = sorted(vars(obj).items())
                 frontier.extend((f"{path}.{attr}", value, depth + 1) for attr, value in
                                 items[:500] if not attr.startswith("_") and not _scalar(value))
-                if kind == "model":  # functional models keep their sub-models in `layers`
+                if kind == "model":  # compile()'s own trackers (`model._loss_tracker`), last
+                    frontier.extend((f"{path}.{attr}", value, depth + 1) for attr, value in
+                                    items[:500] if attr.startswith("_")
+                                    and not attr.startswith("__") and _keras_kind(value))
+                    # functional models keep their sub-models in `layers`
                     layers = [v for v in getattr(obj, "layers", []) if _keras_kind(v)]
                     frontier.extend((f"{path}.get_layer({v.name!r})", v, depth + 1)
                                     for v in layers)

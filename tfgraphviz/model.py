@@ -29,7 +29,7 @@ IF_OPS = ("If", "StatelessIf")
 def stable_function_name(name: str) -> str:
     """`__inference_f_81` -> `f`, `while_cond_22` -> `while_cond`: no global counters."""
     name = re.sub(r"^__inference_", "", name)
-    return re.sub(r"_\d+$", "", name)
+    return re.sub(r"_\d+(_rewritten)?$", "", name)
 
 
 def arg_id(body: str, index: int) -> str:

@@ -131,6 +131,8 @@ def scope_label(data: dict[str, Any]) -> str:
                  "</b></font>"
     count = int(data.get("op_count", 0))
     text = f"{count} ops" + (f" ({count // folded} each)" if folded > 1 else "")
+    if int(data.get("updates", 0)) > 1 and data.get("owner"):  # an optimizer's step
+        text = f"updates {data['updates']} variables · {text}"
     flags = [CONTAINS_WORDS.get(f, f) for f in data.get("contains", [])]
     return label + "<br/>" + small(html(" · ".join([text, *flags])))
 

@@ -12,7 +12,15 @@ import networkx as nx
 
 from tfgraphviz.errors import InputError
 from tfgraphviz.fold import absorb_noise, fold_runs
-from tfgraphviz.scopes import UNIQUIFIER, VARIABLES, Hierarchy, Path, Scope, scope_id
+from tfgraphviz.scopes import (
+    UNIQUIFIER,
+    VARIABLES,
+    WRITE_OPS,
+    Hierarchy,
+    Path,
+    Scope,
+    scope_id,
+)
 
 __all__ = ["Hierarchy", "Path", "Scope", "build_view", "plan_view", "scope_id", "scope_node",
            "view", "view_and_visible", "visible_of"]
@@ -176,6 +184,9 @@ def scope_node(graph: nx.MultiDiGraph, scope: Scope, members: list[str],
         "auto_created": False, "control_output": False, "source": [], "unused": False,
         "function_output": any(d.get("function_output") for d in datas),
         "variables_of": path[-1][:-len(VARIABLES)] if path[-1].endswith(VARIABLES) else "",
+        "updates": len({d["uses_variable"] for d in datas if d["op"] in WRITE_OPS
+                        and d.get("uses_variable") and not str(d["uses_variable"]).startswith(
+                            UNIQUIFIER.sub("", path[-1]) + "/")}),
         "source_text": _line_text(graph, path[-1]),
         "variable_count": sum(1 for d in datas if d["kind"] == "variable"),
     }
