@@ -432,6 +432,20 @@ def frame_line(frame: str) -> int | None:
     return int(number) if number.isdigit() else None
 
 
+def _without_comment(line: str) -> str:
+    """A line of Python without its trailing `# comment` (a `#` inside a string stays)."""
+    quote = ""
+    for i, char in enumerate(line):
+        if quote:
+            if char == quote and line[i - 1] != "\\":
+                quote = ""
+        elif char in "'\"":
+            quote = char
+        elif char == "#":
+            return line[:i]
+    return line
+
+
 def _source_lines(traced: TracedGraph, user_file: Path) -> dict[int, str]:
     """{line: stripped text} of the user-file lines that made ops (innermost frame)."""
     import linecache
@@ -440,7 +454,7 @@ def _source_lines(traced: TracedGraph, user_file: Path) -> dict[int, str]:
               for info in table.values() if info.source}
     lines = {}
     for line in sorted(n for n in wanted if n):
-        text = linecache.getline(str(user_file), line).strip()
+        text = _without_comment(linecache.getline(str(user_file), line)).strip()
         if text:
             lines[line] = text
     return lines
