@@ -115,8 +115,12 @@ class Hierarchy:
                     continue
                 kids[("seg", path[k])] = _tokens(path[k])
             data = self.graph.nodes[node]
-            items.setdefault(path, {})[("op", node)] = None if data["kind"] in ("arg", "ret") \
-                else _tokens(data["name"].rpartition("/")[2])
+            if path and path[-1].endswith(VARIABLES):  # a model's variables, by their names
+                tokens = _tokens(_name_text(str(data.get("variable") or data["name"])))
+            else:
+                tokens = None if data["kind"] in ("arg", "ret") \
+                    else _tokens(data["name"].rpartition("/")[2])
+            items.setdefault(path, {})[("op", node)] = tokens
         self._raw = raw
         self._virtual = {p: self._line_groups(p, kids) for p, kids in items.items()}
         self._memo: dict[Path, Path] = {(): ()}
@@ -214,8 +218,13 @@ class Hierarchy:
         for node, item in item_of.items():  # an entry with ops in no chain is shared
             if node not in mine or not any(node in a for a in ancestors.values()):
                 belongs.setdefault(item, set()).add("")
-        return {item: (f"update {label[next(iter(roots))].replace('/', SLASH)}",)
-                for item, roots in belongs.items() if len(roots) == 1 and "" not in roots}
+        chosen = {item: next(iter(roots)) for item, roots in belongs.items()
+                  if len(roots) == 1 and "" not in roots}
+        # many updated variables: grouped again by name prefix (`update block_1*`)
+        names = sorted({label[root] for root in chosen.values()})
+        outer = _groups([(name, _tokens(_name_text(name))) for name in names])
+        return {item: tuple(f"update {g}" for g in outer.get(label[root], ()))
+                + (f"update {_variable_text(label[root])}",) for item, root in chosen.items()}
 
     def _final(self, raw: Path) -> Path:
         if raw not in self._memo:
@@ -254,6 +263,16 @@ class Hierarchy:
             if any(fnmatch.fnmatchcase(t, p) for t in texts for p in patterns):
                 result.update(path[:k] for k in range(1, len(path) + 1))
         return result
+
+
+def _variable_text(name: str) -> str:
+    """A variable's name inside one path segment: `dense/kernel:0` -> `dense∕kernel`."""
+    return re.sub(r":0$", "", name).replace("/", SLASH)
+
+
+def _name_text(name: str) -> str:
+    """A variable's name as prefix tokens see it: `dense/kernel:0` -> `dense_kernel`."""
+    return re.sub(r":\d+$", "", name).replace("/", "_").replace(".", "_").replace(":", "_")
 
 
 def _tokens(name: str) -> list[str] | None:
