@@ -329,6 +329,15 @@ def _keras_kind(obj: Any) -> str:
     return ""
 
 
+def _path_owner(name: str) -> str:
+    """The holder a variable's name tells when no live object does: the first part of a Keras
+    path (`adam` of `adam/iteration`), or what a Python path reads it from (`model.tracker` of
+    `model.tracker.total`)."""
+    if "/" in name:
+        return name.split("/", 1)[0]
+    return name.rpartition(".")[0]
+
+
 def keras_owners(namespace: dict[str, Any]) -> tuple[dict[int, str], dict[str, str]]:
     """({id(tf.Variable): the file's name for the Keras model, optimizer or metric that holds
     it, the innermost one}, {Keras name of a model or optimizer: the file's name for it}).
@@ -418,7 +427,8 @@ def extract_concrete(concrete: Any, rec: Recording, user_file: Path,
     for var, internal in captured:
         path = getattr(var, "path", None) or var.name
         traced.variables[internal.op.name] = by_id.get(id(var), str(path))
-        traced.owners[internal.op.name] = owners.get(id(var), "")
+        traced.owners[internal.op.name] = owners.get(id(var)) or _path_owner(
+            traced.variables[internal.op.name])
     traced.outputs = [t.name for t in graph.outputs]
     traced.source_lines = _source_lines(traced, user_file)
     traced.jit_compile = _must_compile(concrete)

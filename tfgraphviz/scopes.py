@@ -68,6 +68,11 @@ class Hierarchy:
         self._body_roots: dict[str, Path] = {}
         self.variable_groups: set[Path] = set()
         paths: dict[str, Path] = {}
+        owners: dict[str, int] = {}  # variables per holder: one alone is not grouped
+        for node in keep:
+            data = graph.nodes[node]
+            if data["kind"] == "variable" and not data.get("body") and data.get("owner"):
+                owners[data["owner"]] = owners.get(data["owner"], 0) + 1
 
         def place(node: str) -> Path:
             if node in paths:
@@ -79,7 +84,8 @@ class Hierarchy:
                 text = data["name"]  # `while` goes with `while/...`, `Mean` with `Mean/...`
             head: Path = ()
             owner = data.get("owner")
-            if owner and (data["kind"] == "variable" and not body or data["kind"] == "arg"):
+            if owner and owners.get(owner, 0) > 1 and (
+                    data["kind"] == "variable" and not body or data["kind"] == "arg"):
                 paths[node] = (f"{owner}{VARIABLES}",)  # grouped by the model that holds them
                 self.variable_groups.add(paths[node])
                 return paths[node]

@@ -365,13 +365,14 @@ def _name_owners(graph: nx.MultiDiGraph, assign: Assignment, out: nx.MultiDiGrap
     groups = assign.hier.variable_groups
     vis = assign.visible
     keras_names = graph.graph.get("keras_names", {})
+    known = set(keras_names.values())
     readers: dict[Scope, set[str]] = {}
     for u, v, kind in graph.edges(data="kind"):
         source, target = vis[u], vis[v]
         if kind == "data" and isinstance(source, tuple) and source[1] in groups \
                 and isinstance(target, tuple) and target[1] not in groups:
             owner = graph.nodes[u].get("owner", "")
-            if owner:
+            if owner in known:  # a live model or optimizer the file names, not a guess
                 readers.setdefault(target, set()).add(owner)
     for target in {t for t in vis.values() if isinstance(t, tuple)}:
         key = scope_id(*target)
