@@ -376,7 +376,10 @@ def keras_owners(namespace: dict[str, Any]) -> tuple[dict[int, str], dict[str, s
                                     for v in layers)
         except Exception:  # noqa: BLE001 - user objects may raise on any probe
             continue
-    owners: dict[int, tuple[int, str]] = {}  # var -> (how many variables its owner has, name)
+    # var -> (rank, name): optimizers and metrics first, then the model the file reaches in
+    # the fewest steps (`generator`, not its sub-model `generator.get_layer('sequential')`),
+    # then the one holding the fewest variables (`encoder` rather than `vae`)
+    owners: dict[int, tuple[tuple[int, int, int], str]] = {}
     names: dict[str, str] = {}
     for path, obj, kind in found.values():
         try:
@@ -388,9 +391,10 @@ def keras_owners(namespace: dict[str, Any]) -> tuple[dict[int, str], dict[str, s
             names.setdefault(name, path)
         for var in variables:
             inner = getattr(var, "_value", var)  # a Keras Variable wraps a tf.Variable
+            rank = (kind == "model", path.count(".") + path.count("["), len(variables))
             for key in {id(var), id(inner)}:
-                if key not in owners or len(variables) < owners[key][0]:
-                    owners[key] = (len(variables), path)
+                if key not in owners or rank < owners[key][0]:
+                    owners[key] = (rank, path)
     return {k: v[1] for k, v in owners.items()}, dict(sorted(names.items()))
 
 
