@@ -55,6 +55,8 @@ GALLERY: dict[str, Example] = {
     "control_deps": Example(),
     "keras_model": Example(),
     "training_step": Example(),
+    "gan_fit": Example(["--format", "dot,svg,json"]),
+    "text_model": Example(["--format", "dot,svg,json"]),
     # big models: drawings only (their JSON and TensorBoard files are megabytes)
     "resnet50": Example(["-f", "predict", "-f", "train_step", "--format", "dot,svg"]),
     "transformer": Example(["-f", "predict", "-f", "train_step", "--format", "dot,svg,json"]),

@@ -3,6 +3,7 @@ file names them, optimizer updates per variable, every box opening to a page."""
 
 from __future__ import annotations
 
+import json
 import re
 from collections import Counter
 from pathlib import Path
@@ -15,7 +16,7 @@ from tfgraphviz.model import to_networkx
 from tfgraphviz.style import node_label
 from tfgraphviz.view import view, view_and_visible
 
-from .conftest import EXAMPLES, run_cli
+from .conftest import DATA, EXAMPLES, run_cli
 
 CALLEE = "StatefulPartitionedCall::callee"
 
@@ -95,3 +96,34 @@ def test_every_box_of_every_page_opens(tmp_path: Path):
         if svg != overview:  # each page links up to where it was opened from
             assert any(link.endswith(".svg") for link in links), svg.name
 
+
+
+def _render_view(tmp_path: Path, source: Path, function: str) -> dict[str, Any]:
+    out = tmp_path / "out"
+    result = run_cli("render", str(source), "-o", str(out), "-q", "-f", function,
+                     "--format", "dot,json")
+    assert result.code == 0, result.stderr
+    manifest = json.loads((out / "manifest.json").read_text())
+    (cf,) = manifest["functions"][0]["concrete_functions"]
+    return {"view": cf["view"], "nodes": cf["nodes"],
+            "dot": (out / cf["files"]["dot"]).read_text()}
+
+
+def test_a_keras_model_of_a_hundred_ops_is_drawn_by_layer(tmp_path: Path):
+    found = _render_view(tmp_path, DATA / "keras_layers.py", "generator")
+    assert found["nodes"] > 80  # op by op it would be a tall strip of ~100 boxes
+    assert found["view"]["depth"] != "all" and found["view"]["visible_nodes"] <= 40
+    for layer in ("batch_normalization", "conv2d_transpose"):  # one box per layer
+        assert re.search(rf"<b>{layer}(_\d+)?</b>", found["dot"]), layer
+
+
+def test_a_rebound_models_fit_step_groups_its_variables_by_their_keras_paths(tmp_path: Path):
+    """`model` was bound to another model after fit(): no live object holds the first one's
+    variables, so they are grouped by the holder their Keras path names (`sequential`'s
+    layer `dense`, the optimizer `sgd`), and no scope is named after a guess."""
+    source = DATA / "discover_keras_refit.py"
+    for _ in range(2):
+        found = _render_view(tmp_path, source, "model.train_function@12")
+        dot = found["dot"]
+        assert "captured tf.Variable" not in dot  # no cylinder per variable
+        assert re.search(r"<b>sgd</b><br/>[^>]*>\d+ variables", dot), dot[:2000]

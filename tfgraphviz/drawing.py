@@ -80,7 +80,8 @@ def _scope_pages(graph: nx.MultiDiGraph, drawn: nx.MultiDiGraph, shown: dict[str
         sub = graph.subgraph(inside).copy()
         sub.graph.update(graph.graph, name=f"{graph.graph.get('name', '')} › {scope}",
                          bodies=_page_bodies(graph, sub), signature="", note="")
-        page = f"{stem}/scopes/{page_name(scope)}.svg"
+        folded = int(data.get("folded", 1))
+        page = f"{stem}/scopes/{page_name(scope + (f' x{folded}' if folded > 1 else ''))}.svg"
         data["link"] = quote(back + page)
         first = min(members[node], key=lambda n: (graph.nodes[n]["kind"] in ("arg", "ret"),
                                                      str(n)))  # an op of the box, shown opened
@@ -176,7 +177,9 @@ def _plan_pages(graph: nx.MultiDiGraph, drawn: nx.MultiDiGraph, shown: dict[str,
             if len(planned) >= MAX_PAGES:
                 _link_to_report(parent.nodes[node])
                 continue
-            view, seen = view_and_visible(sub, "auto", (), options.fold, None, whole=True)
+            folded = int(parent.nodes[node].get("folded", 1)) > 1  # its blocks one by one
+            view, seen = view_and_visible(sub, "auto", (), options.fold and not folded, None,
+                                          whole=True)
             view.graph["up"] = quote("../../" + parent_page if parent is drawn
                                      else Path(parent_page).name)
             planned[page] = view

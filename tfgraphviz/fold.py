@@ -79,17 +79,19 @@ def absorb_noise(graph: nx.MultiDiGraph) -> tuple[dict[str, str], dict[str, list
 
 
 # ---- repeated structure ----------------------------------------------------------------------
-def signature(graph: nx.MultiDiGraph, members: list[str]) -> Any:
-    """A name-free fingerprint of a set of ops: op types, output types, wiring inside (three
-    Weisfeiler-Lehman rounds) and the kinds of edges crossing the border."""
+def signature(graph: nx.MultiDiGraph, members: list[str], shapes: bool = True) -> Any:
+    """A name-free fingerprint of a set of ops: op types, output types (and shapes, unless
+    `shapes` is false: the iterations of an unrolled loop over variables of several shapes),
+    wiring inside (three Weisfeiler-Lehman rounds) and the kinds of edges crossing the
+    border."""
     inside = set(members)
     nodes = graph.nodes
     pred, succ = graph.pred, graph.succ
     label: dict[str, Any] = {}
     for n in members:
         d = nodes[n]
-        label[n] = hash((d["op"], d["kind"], tuple((o.get("dtype"), o.get("shape"))
-                                                    for o in d.get("outputs", []))))
+        label[n] = hash((d["op"], d["kind"], tuple(
+            (o.get("dtype"), o.get("shape") if shapes else "") for o in d.get("outputs", []))))
     ins = {n: [(u, e["kind"], e.get("dst_input", -1)) for u, es in pred[n].items()
                if u in inside for e in es.values()] for n in members}
     outs = {n: [(v, e["kind"], e.get("src_output", -1)) for v, es in succ[n].items()
@@ -100,9 +102,11 @@ def signature(graph: nx.MultiDiGraph, members: list[str]) -> Any:
                  for n in members}
     border: set[tuple[Any, ...]] = set()
     for n in members:
-        border.update(("in", label[n], e["kind"], e.get("dtype"), e.get("shape"))
+        border.update(("in", label[n], e["kind"], e.get("dtype"),
+                       e.get("shape") if shapes else "")
                       for u, es in pred[n].items() if u not in inside for e in es.values())
-        border.update(("out", label[n], e["kind"], e.get("dtype"), e.get("shape"))
+        border.update(("out", label[n], e["kind"], e.get("dtype"),
+                       e.get("shape") if shapes else "")
                       for v, es in succ[n].items() if v not in inside for e in es.values())
     return (len(members), tuple(sorted(label.values())), tuple(sorted(border, key=repr)))
 
@@ -130,6 +134,12 @@ def chains(group: list[Hashable], links: set[tuple[Hashable, Hashable]]
         if len(run) > 1:
             runs.append(run)
     return runs
+
+
+def _iteration(node: Hashable) -> bool:
+    """A group of one iteration of an unrolled Python loop (`line 174/iteration 3`)."""
+    return isinstance(node, tuple) and len(node) == 2 and isinstance(node[1], tuple) \
+        and bool(node[1]) and str(node[1][-1]).startswith("iteration ")
 
 
 def fold_runs(graph: nx.MultiDiGraph, scopes: dict[Hashable, tuple[Any, list[str]]],
@@ -160,7 +170,7 @@ def fold_runs(graph: nx.MultiDiGraph, scopes: dict[Hashable, tuple[Any, list[str
             sigs: dict[Any, list[Hashable]] = {}
             for node in nodes:
                 if node not in cache:
-                    cache[node] = signature(graph, scopes[node][1])
+                    cache[node] = signature(graph, scopes[node][1], not _iteration(node))
                 sigs.setdefault(cache[node], []).append(node)
             groups += [same for same in sigs.values() if len(same) > 1]
     if not groups:
@@ -168,6 +178,10 @@ def fold_runs(graph: nx.MultiDiGraph, scopes: dict[Hashable, tuple[Any, list[str
     links = set(edges)
     result: dict[Hashable, list[Hashable]] = {}
     for group in groups:
+        if all(_iteration(n) for n in group) and not any(
+                a in group and b in group for a, b in links):
+            result[group[0]] = group  # an unrolled loop's iterations, side by side
+            continue
         for run in chains(group, links):
             result[run[0]] = run
     return result

@@ -153,13 +153,53 @@ class Hierarchy:
                     if line is not None:
                         by_line.setdefault(line, []).append(item)
         for line, members in by_line.items():
-            if len(members) >= 2 and len(by_line) >= 2:
+            copies = self._iterations(members, [item for item in kids if item[0] == "op"])
+            if copies:  # a Python loop unrolled: one group per iteration, inside the line's
+                out.update((item, (f"line {line}", f"iteration {i + 1}"))
+                           for i, copy in enumerate(copies) for item in copy)
+            elif len(members) >= 2 and len(by_line) >= 2:
                 out.update((item, (f"line {line}",)) for item in members)
         networks = {UNIQUIFIER.sub("", n) for n in self.graph.graph.get("keras_names", {})}
         rest = [(item, tokens) for item, tokens in kids.items() if item not in out
                 and not (item[0] == "seg" and UNIQUIFIER.sub("", item[1]) in networks)]
         out.update(_groups(rest))  # a Keras model or optimizer is never put in a prefix group
         return out
+
+    def _iterations(self, items: list[Any], siblings: list[Any]) -> list[list[Any]]:
+        """The copies a Python loop made of one line's ops (three or more pieces, connected by
+        data edges within, the same op types each), in the order they were made, each with
+        the arguments that feed only it (`a` and `b` of `for a, b in zip(...)`); [] else."""
+        graph = self.graph
+        nodes = {item[1]: item for item in items}
+        if len(nodes) < 6:
+            return []
+        piece: dict[str, str] = {n: n for n in nodes}
+
+        def find(n: str) -> str:
+            while piece[n] != n:
+                n = piece[n]
+            return n
+
+        for node in nodes:
+            for u, _, kind in graph.in_edges(node, data="kind"):
+                if kind == "data" and u in nodes:
+                    piece[find(u)] = find(node)
+        groups: dict[str, list[str]] = {}
+        for node in nodes:  # graph order: the order tracing made them
+            groups.setdefault(find(node), []).append(node)
+        copies = list(groups.values())
+        kinds = {tuple(sorted(graph.nodes[n]["op"] for n in copy)) for copy in copies}
+        if len(copies) < 3 or len(kinds) != 1 or len(copies[0]) < 2:
+            return []
+        owner = {n: i for i, copy in enumerate(copies) for n in copy}
+        result = [[nodes[n] for n in copy] for copy in copies]
+        for item in siblings:  # an argument feeding one copy alone goes with it
+            node = item[1]
+            if graph.nodes[node]["kind"] in ("placeholder", "variable") and node not in owner:
+                fed = {owner.get(v) for v in graph.successors(node) if v in self._raw}
+                if len(fed) == 1 and None not in fed:
+                    result[fed.pop()].append(item)  # type: ignore[arg-type]
+        return result
 
     def _update_groups(self, path: Path) -> dict[Any, Path]:
         """An optimizer's entries by the variable they update (`update dense∕kernel`: the

@@ -123,9 +123,16 @@ def scope_label(data: dict[str, Any]) -> str:
         if data.get("owner") and name != shown:
             label += "<br/>" + small(html(short(shown, 40)))
     if data.get("source_text"):  # ops grouped by the line of the user's file that made them
-        label = f"<b>{html(short(str(data['source_text']), 36))}</b><br/>" + small(html(shown))
+        where = path.rpartition("/")[0] if shown.startswith("iteration ") else path
+        label = f"<b>{html(short(str(data['source_text']), 36))}</b><br/>" + small(html(
+            where.rpartition("/")[2] + (f" · {shown}" if where != path else "")))
     folded = int(data.get("folded", 1))
-    if folded > 1:
+    if folded > 1 and data.get("source_text") and shown.startswith("iteration "):
+        line = path.rpartition("/")[0].rpartition("/")[2]  # an unrolled loop's iterations
+        label = (f"<b>{html(short(str(data['source_text']), 36))}</b> <font color="
+                 f'"{COLORS["note"]}"><b>×{folded}</b></font><br/>'
+                 + small(html(f"{line} · {folded} iterations of a Python loop")))
+    elif folded > 1:
         last = str(data.get("fold_members", [""])[-1]).rpartition("/")[2]
         label += f' … <b>{html(short(last, 24))}</b> <font color="{COLORS["note"]}"><b>×{folded}' \
                  "</b></font>"

@@ -156,11 +156,14 @@ def _contains(datas: list[dict[str, Any]]) -> list[str]:
     return sorted(flags)
 
 
-def _line_text(graph: nx.MultiDiGraph, segment: str) -> str:
-    """The user's code of a `line N` group (ops grouped by the line that made them)."""
-    if not segment.startswith("line "):
+def _line_text(graph: nx.MultiDiGraph, path: Path) -> str:
+    """The user's code of a `line N` group (ops grouped by the line that made them) or of one
+    of its iterations (`line N/iteration 2`)."""
+    if len(path) > 1 and path[-1].startswith("iteration "):
+        path = path[:-1]
+    if not path or not path[-1].startswith("line "):
         return ""
-    return str(graph.graph.get("source_lines", {}).get(segment[5:], ""))
+    return str(graph.graph.get("source_lines", {}).get(path[-1][5:], ""))
 
 
 def scope_node(graph: nx.MultiDiGraph, scope: Scope, members: list[str],
@@ -187,7 +190,7 @@ def scope_node(graph: nx.MultiDiGraph, scope: Scope, members: list[str],
         "updates": len({d["uses_variable"] for d in datas if d["op"] in WRITE_OPS
                         and d.get("uses_variable") and not str(d["uses_variable"]).startswith(
                             UNIQUIFIER.sub("", path[-1]) + "/")}),
-        "source_text": _line_text(graph, path[-1]),
+        "source_text": _line_text(graph, path),
         "variable_count": sum(1 for d in datas if d["kind"] == "variable"),
     }
 
@@ -315,9 +318,9 @@ def _auto_depth(hier: Hierarchy, keep: list[str], absorbed: dict[str, str], open
     """(None: everything when every op fits, else the level that shows most while staying
     readable (at least 1; the shallower on a tie); the crowded scopes it leaves closed)."""
     limit = LAYER_NODES if _keras_model_pass(hier, keep) else MAX_NODES
-    if len(keep) <= limit and (not hier.graph.graph.get("keras_names") or Assignment(
-            hier, keep, absorbed, None, opened, fold).width() <= MAX_WIDTH):
-        return None, set()  # every op fits: small graphs are drawn whole (Keras: if not wide)
+    if len(keep) <= limit and Assignment(hier, keep, absorbed, None, opened, fold
+                                         ).width() <= MAX_WIDTH:
+        return None, set()  # every op fits: small graphs are drawn whole, unless too wide
     groups = set(hier.variable_groups)
     crowded = {p for p, n in hier.kids.items() if n > CROWDED and p} | groups
     best: tuple[int, int, set[Path]] = (0, 1, groups)
