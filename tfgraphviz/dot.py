@@ -203,6 +203,7 @@ def to_dot(graph: nx.MultiDiGraph, title: str | None = None) -> str:
     skipped, mapping, returned = _mapping(graph)
     bundles = _bundles(graph)
     bundle_number = {node: number for number, node in enumerate(bundles)}
+    collapsed = any(d.get("kind") == "scope" for _, d in graph.nodes(data=True))
 
     heading = title if title is not None else heading_of(graph)
     note = str(graph.graph.get("note", ""))
@@ -295,6 +296,8 @@ def to_dot(graph: nx.MultiDiGraph, title: str | None = None) -> str:
         if (u, v, key) in skipped or (u, v, key) in drawn_bundled:
             continue
         style = edge_style(data, graph.nodes[u], graph.nodes[v])
+        if collapsed and "label" in style:  # placed after layout: merged labels are long
+            style["xlabel"] = style.pop("label")
         lines.append(f"  {ids[u]} -> {ids[v]} [{attr_list(style)}];")
     lines += _bundle_lines(graph, ids, bundles)
     for body, cluster in ties:  # one tie per body: the argument mapping in its tooltip

@@ -189,7 +189,7 @@ def scope_node(graph: nx.MultiDiGraph, scope: Scope, members: list[str],
         "variables_of": path[-1][:-len(VARIABLES)] if path[-1].endswith(VARIABLES) else "",
         "updates": len({d["uses_variable"] for d in datas if d["op"] in WRITE_OPS
                         and d.get("uses_variable") and not str(d["uses_variable"]).startswith(
-                            UNIQUIFIER.sub("", path[-1]) + "/")}),
+                            UNIQUIFIER.sub("", path[-1]))}),  # its own slots and step aside
         "source_text": _line_text(graph, path),
         "variable_count": sum(1 for d in datas if d["kind"] == "variable"),
     }
