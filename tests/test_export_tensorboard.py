@@ -176,7 +176,8 @@ def test_resnet50_has_only_the_model_at_the_top_level(traced_examples):
 
 def _node(graph, node_id: str, op: str, kind: str = "op", variable: str = "") -> None:
     graph.add_node(node_id, name=node_id.rpartition("::")[2], op=op, kind=kind,
-                   variable=variable, outputs=[{"dtype": "resource", "shape": "[]"}])
+                   variable=variable, body=node_id.rpartition("::")[0],
+                   outputs=[{"dtype": "resource", "shape": "[]"}])
 
 
 def _data(graph, src: str, dst: str, dst_input: int = 0) -> None:
@@ -189,7 +190,7 @@ def test_variable_scopes_follow_readers_through_calls_and_ignore_writers():
     from tfgraphviz.export_tensorboard import to_graph_def
 
     graph = nx.MultiDiGraph()
-    for var in ("w", "b", "opt_only", "shared", "root_read", "twin_a", "twin_b"):
+    for var in ("w", "b", "opt_only", "shared", "root_read", "twin_a", "twin_b", "sub", "gan"):
         _node(graph, var, "Placeholder", "variable", f"m/{var}")
     graph.nodes["twin_a"]["variable"] = "a/kernel"
     graph.nodes["twin_b"]["variable"] = "b/kernel"
@@ -209,9 +210,13 @@ def test_variable_scopes_follow_readers_through_calls_and_ignore_writers():
     _node(graph, "ReadVariableOp", "ReadVariableOp")
     _node(graph, "call", "StatefulPartitionedCall")
     graph.add_node("call::callee::arg_0", name="arg_0", op="_Arg", kind="arg", variable="",
-                   outputs=[])
+                   body="call::callee", outputs=[])
     _node(graph, "call::callee::layer/Mul/ReadVariableOp", "ReadVariableOp")
     _node(graph, "call::callee::layer/Mul", "Mul")
+    graph.add_node("call::callee::arg_1", name="arg_1", op="_Arg", kind="arg", variable="",
+                   body="call::callee", outputs=[])
+    _node(graph, "call::callee::other/ReadVariableOp", "ReadVariableOp")
+    _node(graph, "call::callee::other/x", "Identity")
     _data(graph, "w", "net/dense/MatMul/ReadVariableOp")
     _data(graph, "w", "opt/AssignSubVariableOp")  # a write: not where w belongs
     _data(graph, "b", "call")
@@ -224,6 +229,12 @@ def test_variable_scopes_follow_readers_through_calls_and_ignore_writers():
     _data(graph, "twin_a", "net/dense/twin1/ReadVariableOp")
     _data(graph, "twin_a", "net/dense/Cast/ReadVariableOp")
     _data(graph, "twin_b", "net/dense/twin2/ReadVariableOp")
+    _data(graph, "sub", "net/dense/twin1/Other")  # two sub-scopes of one layer: the layer
+    _data(graph, "sub", "net/dense/twin2/Other")
+    _data(graph, "gan", "call", 1)  # two layers of a body (a generator called twice)
+    graph.add_edge("call", "call::callee::arg_1", kind="call", caller_input=1)
+    _data(graph, "call::callee::arg_1", "call::callee::layer/Mul/ReadVariableOp", 1)
+    _data(graph, "call::callee::arg_1", "call::callee::other/ReadVariableOp")
     names = tensorboard_names(graph)
     assert names["w"] == "net/dense/w"
     assert names["b"] == "call/callee/layer/b"  # read in the body the call runs
@@ -232,6 +243,8 @@ def test_variable_scopes_follow_readers_through_calls_and_ignore_writers():
     assert names["root_read"] == "m/root_read"  # read at the top level: as before
     assert names["twin_a"] == "net/dense/kernel"
     assert names["twin_b"] == "net/dense/twin2/kernel"
+    assert names["sub"] == "net/dense/sub"
+    assert names["gan"] == "call/callee/captures/m/gan"
     graph.nodes["twin_a"]["variable"] = "a/bias"
     graph.nodes["twin_b"]["variable"] = "b/bias"
     _data(graph, "twin_b", "net/dense/MatMul/ReadVariableOp", 1)

@@ -16,6 +16,7 @@ from tfgraphviz.fsutil import write_bytes
 from tfgraphviz.model import SEP
 
 EVENT_FILE = "events.out.tfevents.0000000000.tfgraphviz"
+CAPTURES = "captures"  # the scope of variables whose readers share no layer
 
 
 def _shape_proto(text: str) -> object:
@@ -76,10 +77,12 @@ def _common_scope(scopes: list[str]) -> str:
 
 
 def _variable_scope(graph: nx.MultiDiGraph, node: str, names: dict[str, str],
-                    ops: set[str], sizes: Counter[str]) -> str | None:
-    """The TensorBoard name scope a captured variable belongs in: the common scope of the
-    layers that read it (writers only when nothing reads it); `captures` when its readers
-    share no scope; None when one of them is at the top level (or nothing uses it).
+                    ops: set[str], sizes: Counter[str],
+                    bodies: set[str]) -> tuple[str, bool] | None:
+    """The TensorBoard name scope a captured variable belongs in, and whether it holds variables
+    by their whole Python names: the common scope of the layers that read it (writers only when
+    nothing reads it); `captures` in the top level or in the body whose layers share it (a
+    GAN's generator called twice); None when it is read at the top level (or nothing uses it).
 
     A reader's layer is its name scope, less the levels that exist only for the read: TF names
     a read after the op that consumes it (`conv_1/convolution/ReadVariableOp`, `convolution`
@@ -88,15 +91,18 @@ def _variable_scope(graph: nx.MultiDiGraph, node: str, names: dict[str, str],
     """
     users = _resource_users(graph, node)
     readers = [u for u in users if not graph.nodes[u]["op"].startswith(_WRITE_PREFIXES)]
-    scopes = []
+    scopes = set()
     for user in readers or users:
         scope = names[user].rpartition("/")[0]
         while scope and (scope in ops or sizes[scope] <= 1):
             scope = scope.rpartition("/")[0]
-        scopes.append(scope)
+        scopes.add(scope)
     if not scopes or "" in scopes:
         return None
-    return _common_scope(scopes) or "captures"
+    common = _common_scope(sorted(scopes))
+    if common in scopes or (common and common not in bodies):
+        return common, False
+    return (f"{common}/{CAPTURES}" if common else CAPTURES), True
 
 
 def tensorboard_names(graph: nx.MultiDiGraph) -> dict[str, str]:
@@ -130,13 +136,17 @@ def tensorboard_names(graph: nx.MultiDiGraph) -> dict[str, str]:
     for name in ops:
         parts = name.split("/")
         sizes.update("/".join(parts[:i]) for i in range(1, len(parts)))
+    bodies = {_sanitize(str(data["body"]).replace(SEP, "/"))
+              for _, data in graph.nodes(data=True) if data.get("body")}
     for node, data in variables:
         python = _sanitize(data["variable"])
-        scope = _variable_scope(graph, node, names, ops, sizes)
-        if scope is None:
+        place = _variable_scope(graph, node, names, ops, sizes, bodies)
+        if place is None:
             body = node.rpartition(SEP)[0].replace(SEP, "/") if SEP in node else ""
             claim(node, f"{body}/{python}" if body else python)
-        elif scope == "captures":  # readers in several top-level scopes: one group for all
+            continue
+        scope, whole = place
+        if whole:  # readers in several layers: one `captures` group, by whole Python names
             claim(node, f"{scope}/{python}")
         else:  # `kernel`; the whole Python name when the layer has two `kernel`s
             claim(node, f"{scope}/{python.rpartition('/')[2]}",
