@@ -108,7 +108,7 @@ def _variable_scope(graph: nx.MultiDiGraph, node: str, names: dict[str, str],
 def tensorboard_names(graph: nx.MultiDiGraph) -> dict[str, str]:
     """Unique TensorBoard node names: body paths become name scopes under their caller, and a
     tf.Variable is named by its Python name inside the name scope of the layer that reads it
-    (`resnet50_1/conv1_conv_1/kernel`), so TensorBoard groups it with that layer instead of
+    (`encoder_1/conv2d_1/kernel`), so TensorBoard groups it with that layer instead of
     lining every variable up at the top level; a variable read at the top level keeps its
     Python name (`v`) in its body's scope."""
     ordinary: list[tuple[str, str]] = []
