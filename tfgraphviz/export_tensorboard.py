@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 import re
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +16,7 @@ from tfgraphviz.fsutil import write_bytes
 from tfgraphviz.model import SEP
 
 EVENT_FILE = "events.out.tfevents.0000000000.tfgraphviz"
+CAPTURES = "captures"  # the scope of variables whose readers share no layer
 
 
 def _shape_proto(text: str) -> object:
@@ -36,26 +38,119 @@ def _sanitize(name: str) -> str:
     return name or "unnamed"
 
 
+# ops that only change a resource variable (not reads): the layer that reads a variable names
+# its scope, the optimizer that updates it does not
+_WRITE_PREFIXES = ("Assign", "ResourceApply", "ResourceSparseApply", "ResourceScatter",
+                   "DestroyResourceOp")
+
+
+def _resource_users(graph: nx.MultiDiGraph, node: str) -> list[str]:
+    """The ops that take `node`'s output, followed through calls into the bodies that receive
+    it (a captured variable passed to a StatefulPartitionedCall is read by its body)."""
+    users: list[str] = []
+    stack, seen = [node], {node}
+    while stack:
+        current = stack.pop()
+        for _, dst, data in sorted(graph.out_edges(current, data=True),
+                                   key=lambda e: (e[1], e[2].get("dst_input", -1))):
+            if data["kind"] != "data":
+                continue
+            args = sorted(arg for _, arg, d in graph.out_edges(dst, data=True)
+                          if d["kind"] == "call" and d.get("caller_input") == data["dst_input"])
+            if not args:
+                users.append(dst)
+            for arg in args:
+                if arg not in seen:
+                    seen.add(arg)
+                    stack.append(arg)
+    return users
+
+
+def _common_scope(scopes: list[str]) -> str:
+    parts = [scope.split("/") if scope else [] for scope in scopes]
+    common: list[str] = []
+    for level in zip(*parts, strict=False):
+        if len(set(level)) != 1:
+            break
+        common.append(level[0])
+    return "/".join(common)
+
+
+def _variable_scope(graph: nx.MultiDiGraph, node: str, names: dict[str, str],
+                    ops: set[str], sizes: Counter[str],
+                    bodies: set[str]) -> tuple[str, bool] | None:
+    """The TensorBoard name scope a captured variable belongs in, and whether it holds variables
+    by their whole Python names: the common scope of the layers that read it (writers only when
+    nothing reads it); `captures` in the top level or in the body whose layers share it (a
+    GAN's generator called twice); None when it is read at the top level (or nothing uses it).
+
+    A reader's layer is its name scope, less the levels that exist only for the read: TF names
+    a read after the op that consumes it (`conv_1/convolution/ReadVariableOp`, `convolution`
+    being the Conv2D op) or inside a scope that holds nothing else (`dense_1/Cast/...`, when
+    the cast was a no-op).
+    """
+    users = _resource_users(graph, node)
+    readers = [u for u in users if not graph.nodes[u]["op"].startswith(_WRITE_PREFIXES)]
+    scopes = set()
+    for user in readers or users:
+        scope = names[user].rpartition("/")[0]
+        while scope and (scope in ops or sizes[scope] <= 1):
+            scope = scope.rpartition("/")[0]
+        scopes.add(scope)
+    if not scopes or "" in scopes:
+        return None
+    common = _common_scope(sorted(scopes))
+    if common in scopes or (common and common not in bodies):
+        return common, False
+    return (f"{common}/{CAPTURES}" if common else CAPTURES), True
+
+
 def tensorboard_names(graph: nx.MultiDiGraph) -> dict[str, str]:
     """Unique TensorBoard node names: body paths become name scopes under their caller, and a
-    tf.Variable is named by its Python name (`dense/kernel`, `v`) inside its body's scope."""
+    tf.Variable is named by its Python name inside the name scope of the layer that reads it
+    (`encoder_1/conv2d_1/kernel`), so TensorBoard groups it with that layer instead of
+    lining every variable up at the top level; a variable read at the top level keeps its
+    Python name (`v`) in its body's scope."""
     ordinary: list[tuple[str, str]] = []
-    variables: list[tuple[str, str]] = []
+    variables: list[tuple[str, dict[str, Any]]] = []
     for node, data in graph.nodes(data=True):
         if data.get("kind") == "variable" and data.get("variable"):
-            scope = node.rpartition(SEP)[0] if SEP in node else ""
-            variables.append((node, f"{scope}{SEP}{data['variable']}" if scope
-                              else data["variable"]))
+            variables.append((node, data))
         else:
             ordinary.append((node, node))
     names: dict[str, str] = {}
     used: set[str] = set()
-    for node, wanted in ordinary + variables:  # op names first: they are inputs elsewhere too
-        name = _sanitize(wanted.replace(SEP, "/"))
+
+    def claim(node: str, *wanted: str) -> None:
+        candidates = [_sanitize(w) for w in wanted]
+        name = next((c for c in candidates if c not in used), candidates[-1])
         while name in used:
             name += "_"
         used.add(name)
         names[node] = name
+
+    for node, wanted in ordinary:  # op names first: they are inputs elsewhere too
+        claim(node, wanted.replace(SEP, "/"))
+    ops = set(used)
+    sizes: Counter[str] = Counter()  # ops inside each name scope
+    for name in ops:
+        parts = name.split("/")
+        sizes.update("/".join(parts[:i]) for i in range(1, len(parts)))
+    bodies = {_sanitize(str(data["body"]).replace(SEP, "/"))
+              for _, data in graph.nodes(data=True) if data.get("body")}
+    for node, data in variables:
+        python = _sanitize(data["variable"])
+        place = _variable_scope(graph, node, names, ops, sizes, bodies)
+        if place is None:
+            body = node.rpartition(SEP)[0].replace(SEP, "/") if SEP in node else ""
+            claim(node, f"{body}/{python}" if body else python)
+            continue
+        scope, whole = place
+        if whole:  # readers in several layers: one `captures` group, by whole Python names
+            claim(node, f"{scope}/{python}")
+        else:  # `kernel`; the whole Python name when the layer has two `kernel`s
+            claim(node, f"{scope}/{python.rpartition('/')[2]}",
+                  f"{scope}/{python.replace('/', '_')}")
     return {node: names[node] for node in graph.nodes}
 
 
