@@ -196,9 +196,9 @@ class Hierarchy:
         for item in siblings:  # an argument feeding one copy alone goes with it
             node = item[1]
             if graph.nodes[node]["kind"] in ("placeholder", "variable") and node not in owner:
-                fed = {owner.get(v) for v in graph.successors(node) if v in self._raw}
-                if len(fed) == 1 and None not in fed:
-                    result[fed.pop()].append(item)  # type: ignore[arg-type]
+                fed = {owner.get(v, -1) for v in graph.successors(node) if v in self._raw}
+                if len(fed) == 1 and -1 not in fed:
+                    result[fed.pop()].append(item)
         return result
 
     def _update_groups(self, path: Path) -> dict[Any, Path]:
@@ -267,8 +267,8 @@ class Hierarchy:
         chosen = {item: next(iter(roots)) for item, roots in belongs.items()
                   if len(roots) == 1 and "" not in roots}
         # many updated variables: grouped again by name prefix (`update block_1*`)
-        names = sorted({label[root] for root in chosen.values()})
-        outer = _groups([(name, _tokens(_name_text(name))) for name in names])
+        outer = _groups([(name, _tokens(_name_text(name)))
+                         for name in sorted({label[root] for root in chosen.values()})])
         return {item: tuple(f"update {g}" for g in outer.get(label[root], ()))
                 + (f"update {_variable_text(label[root])}",) for item, root in chosen.items()}
 
