@@ -114,7 +114,7 @@ def test_a_keras_model_of_a_hundred_ops_is_drawn_by_layer(tmp_path: Path):
     assert found["nodes"] > 80  # op by op it would be a tall strip of ~100 boxes
     assert found["view"]["depth"] != "all" and found["view"]["visible_nodes"] <= 40
     for layer in ("batch_normalization", "conv2d_transpose"):  # one box per layer
-        assert re.search(rf"<b>{layer}(_\d+)?</b>", found["dot"]), layer
+        assert re.search(rf"<b>{layer}(_\d+)?(/[a-z_]+)?</b>", found["dot"]), layer
 
 
 def test_a_rebound_models_fit_step_groups_its_variables_by_their_keras_paths(tmp_path: Path):

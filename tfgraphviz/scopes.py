@@ -128,6 +128,7 @@ class Hierarchy:
                     else _tokens(data["name"].rpartition("/")[2])
             items.setdefault(path, {})[("op", node)] = tokens
         self._raw = raw
+        self.unrolled = False  # some line's ops are the iterations of an unrolled Python loop
         self._virtual = {p: self._line_groups(p, kids) for p, kids in items.items()}
         self._memo: dict[Path, Path] = {(): ()}
         return {node: self._final(raw[node]) + self._virtual[raw[node]].get(("op", node), ())
@@ -154,6 +155,7 @@ class Hierarchy:
                         by_line.setdefault(line, []).append(item)
         for line, members in by_line.items():
             copies = self._iterations(members, [item for item in kids if item[0] == "op"])
+            self.unrolled = self.unrolled or bool(copies)
             if copies:  # a Python loop unrolled: one group per iteration, inside the line's
                 out.update((item, (f"line {line}", f"iteration {i + 1}"))
                            for i, copy in enumerate(copies) for item in copy)

@@ -318,9 +318,11 @@ def _auto_depth(hier: Hierarchy, keep: list[str], absorbed: dict[str, str], open
     """(None: everything when every op fits, else the level that shows most while staying
     readable (at least 1; the shallower on a tie); the crowded scopes it leaves closed)."""
     limit = LAYER_NODES if _keras_model_pass(hier, keep) else MAX_NODES
-    if len(keep) <= limit and Assignment(hier, keep, absorbed, None, opened, fold
-                                         ).width() <= MAX_WIDTH:
-        return None, set()  # every op fits: small graphs are drawn whole, unless too wide
+    if len(keep) <= limit and (not (hier.graph.graph.get("keras_names") or hier.unrolled)
+                               or Assignment(hier, keep, absorbed, None, opened, fold
+                                             ).width() <= MAX_WIDTH):
+        return None, set()  # small graphs are drawn whole; Keras steps and unrolled loops
+        # only when that is not too wide (their boxes say more than a strip of ops)
     groups = set(hier.variable_groups)
     crowded = {p for p, n in hier.kids.items() if n > CROWDED and p} | groups
     best: tuple[int, int, set[Path]] = (0, 1, groups)
