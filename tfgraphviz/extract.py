@@ -376,9 +376,9 @@ def keras_owners(namespace: dict[str, Any]) -> tuple[dict[int, str], dict[str, s
                                     for v in layers)
         except Exception:  # noqa: BLE001 - user objects may raise on any probe
             continue
-    # var -> (rank, name): optimizers and metrics first, then the model the file reaches in
-    # the fewest steps (`generator`, not its sub-model `generator.get_layer('sequential')`),
-    # then the one holding the fewest variables (`encoder` rather than `vae`)
+    # var -> (rank, name): optimizers and metrics first, then models the file reaches by
+    # attributes (`generator`, not its sub-model `generator.get_layer('sequential')`), the
+    # one holding the fewest variables (`encoder` rather than `vae`, `m.model` rather than `m`)
     owners: dict[int, tuple[tuple[int, int, int], str]] = {}
     names: dict[str, str] = {}
     for path, obj, kind in found.values():
@@ -391,7 +391,7 @@ def keras_owners(namespace: dict[str, Any]) -> tuple[dict[int, str], dict[str, s
             names.setdefault(name, path)
         for var in variables:
             inner = getattr(var, "_value", var)  # a Keras Variable wraps a tf.Variable
-            rank = (kind == "model", path.count(".") + path.count("["), len(variables))
+            rank = (kind == "model", "get_layer(" in path, len(variables))
             for key in {id(var), id(inner)}:
                 if key not in owners or rank < owners[key][0]:
                     owners[key] = (rank, path)

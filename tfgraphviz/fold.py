@@ -59,7 +59,8 @@ def absorb_noise(graph: nx.MultiDiGraph) -> tuple[dict[str, str], dict[str, list
             src = graph.nodes[source]
             text = f"read {_short(str(src.get('variable') or src['name']), 40)}"
             if (src["kind"] in ("variable", "placeholder") and graph.in_degree(source) == 0
-                    and graph.out_degree(source) == 1 and not _keeps(src)):
+                    and graph.out_degree(source) == 1 and not _keeps(src)
+                    and not src.get("owner")):  # a model's variable stays in its group
                 target[source] = node
         target[node] = out
         texts.setdefault(node, []).append(text)

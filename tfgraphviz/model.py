@@ -435,6 +435,7 @@ def _mark_variable_uses(graph: nx.MultiDiGraph) -> None:
         for u, _, d in graph.in_edges(node, data=True):
             if d["kind"] == "data" and d["dst_input"] == 0 and graph.nodes[u].get("variable"):
                 data["uses_variable"] = graph.nodes[u]["variable"]
+                data["uses_owner"] = graph.nodes[u].get("owner", "")
 
 
 def _mark_iterators(graph: nx.MultiDiGraph) -> None:

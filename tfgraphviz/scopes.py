@@ -16,6 +16,7 @@ GROUP_LIMIT = 12  # a scope with more children gets virtual groups by name prefi
 UNIQUIFIER = re.compile(r"(_\d+)+$")
 SLASH = "\u2215"  # stands for '/' inside one path segment (`update dense∕kernel`)
 WRITE_OPS = VARIABLE_USERS - {"ReadVariableOp"}
+GRADIENT_SCOPES = ("gradient_tape", "gradients")
 VARIABLES = ":variables"  # ends the segment of a group of captured variables (`encoder:variables`)
 
 Path = tuple[str, ...]
@@ -128,9 +129,12 @@ class Hierarchy:
                     else _tokens(data["name"].rpartition("/")[2])
             items.setdefault(path, {})[("op", node)] = tokens
         self._raw = raw
+        self._seg_lines: dict[Path, int] = {}  # raw path of a scope left alone -> its line
         self.unrolled = False  # some line's ops are the iterations of an unrolled Python loop
         self._virtual = {p: self._line_groups(p, kids) for p, kids in items.items()}
         self._memo: dict[Path, Path] = {(): ()}
+        self.seg_lines = {self._final(raw_path): line  # by final path, for labels
+                          for raw_path, line in self._seg_lines.items()}
         return {node: self._final(raw[node]) + self._virtual[raw[node]].get(("op", node), ())
                 for node in keep}
 
@@ -138,6 +142,11 @@ class Hierarchy:
         """Virtual groups for a scope with more than GROUP_LIMIT children: its own ops by the
         line of the user's file that made them (`line 57`, when two or more ops share it), the
         rest by name prefix."""
+        lines = self._kid_lines(path) if len(kids) > GROUP_LIMIT or (
+            path and path[-1].startswith(GRADIENT_SCOPES)) else {}
+        if path and path[-1].startswith(GRADIENT_SCOPES) and len(set(lines.values())) >= 2:
+            # a tape's ops by the `tape.gradient(...)` line that made them (one per loss)
+            return {item: (f"line {line}",) for item, line in lines.items() if item in kids}
         if len(kids) <= GROUP_LIMIT:
             return {}
         out = self._update_groups(path) if path and ":" not in path[-1] and any(
@@ -149,7 +158,8 @@ class Hierarchy:
                 continue
             if item[0] == "op":
                 data = self.graph.nodes[item[1]]
-                if data["kind"] not in ("arg", "ret") and data.get("source"):
+                if data["kind"] not in ("arg", "ret", "placeholder", "variable") \
+                        and data.get("source"):
                     line = frame_line(data["source"][-1])
                     if line is not None:
                         by_line.setdefault(line, []).append(item)
@@ -162,10 +172,41 @@ class Hierarchy:
             elif len(members) >= 2 and len(by_line) >= 2:
                 out.update((item, (f"line {line}",)) for item in members)
         networks = {UNIQUIFIER.sub("", n) for n in self.graph.graph.get("keras_names", {})}
+        seg_lines = [line for item, line in lines.items() if item[0] == "seg"]
+        alone = {item for item, line in lines.items()  # a call of its own line: a loss, ...
+                 if item[0] == "seg" and item not in out and seg_lines.count(line) == 1}
+        for item in alone:
+            self._seg_lines[path + (item[1],)] = lines[item]
         rest = [(item, tokens) for item, tokens in kids.items() if item not in out
+                and item not in alone
                 and not (item[0] == "seg" and UNIQUIFIER.sub("", item[1]) in networks)]
         out.update(_groups(rest))  # a Keras model or optimizer is never put in a prefix group
         return out
+
+    def _kid_lines(self, path: Path) -> dict[Any, int]:
+        """{child (op or scope) of `path`: the line of the user's file that made all, or
+        most (4 in 5), of its ops}; children without such a line are left out."""
+        graph = self.graph
+        found: dict[Any, dict[int, int]] = {}
+        for node, raw in self._raw.items():
+            if raw[:len(path)] != path:
+                continue
+            data = graph.nodes[node]
+            if data["kind"] in ("arg", "ret", "placeholder", "variable", "const") \
+                    or not data.get("source"):
+                continue
+            line = frame_line(data["source"][-1])
+            if line is None:
+                continue
+            item = ("op", node) if len(raw) == len(path) else ("seg", raw[len(path)])
+            counts = found.setdefault(item, {})
+            counts[line] = counts.get(line, 0) + 1
+        result = {}
+        for item, counts in found.items():
+            line, count = max(counts.items(), key=lambda kv: (kv[1], -kv[0]))
+            if count * 5 >= sum(counts.values()) * 4:
+                result[item] = line
+        return result
 
     def _iterations(self, items: list[Any], siblings: list[Any]) -> list[list[Any]]:
         """The copies a Python loop made of one line's ops (three or more pieces, connected by
@@ -293,8 +334,10 @@ class Hierarchy:
         result: set[Path] = set()
         for body in self.graph.graph.get("bodies", []):
             root = self._body_roots.get(body["id"])
+            inside = sum(n for b, n in counts.items()
+                         if b == body["id"] or b.startswith(body["id"] + "::"))
             if root is not None and body["role"] == "callee" and int(body.get("depth", 1)) == 1 \
-                    and counts.get(body["id"], 0) * 2 >= total:
+                    and inside * 2 >= total:
                 root = self._final(root)
                 result.update(root[:k] for k in range(1, len(root) + 1))
         return result

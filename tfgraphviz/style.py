@@ -122,7 +122,7 @@ def scope_label(data: dict[str, Any]) -> str:
         label = f"<b>{html(short(title, 40))}</b>"
         if data.get("owner") and name != shown:
             label += "<br/>" + small(html(short(shown, 40)))
-    if data.get("source_text"):  # ops grouped by the line of the user's file that made them
+    if data.get("source_text") and not data.get("owner"):  # made by one line of the file
         where = path.rpartition("/")[0] if shown.startswith("iteration ") else path
         label = f"<b>{html(short(str(data['source_text']), 36))}</b><br/>" + small(html(
             where.rpartition("/")[2] + (f" · {shown}" if where != path else "")))

@@ -13,6 +13,7 @@ import networkx as nx
 from tfgraphviz.errors import InputError
 from tfgraphviz.fold import absorb_noise, fold_runs
 from tfgraphviz.scopes import (
+    GRADIENT_SCOPES,
     UNIQUIFIER,
     VARIABLES,
     WRITE_OPS,
@@ -187,10 +188,9 @@ def scope_node(graph: nx.MultiDiGraph, scope: Scope, members: list[str],
         "auto_created": False, "control_output": False, "source": [], "unused": False,
         "function_output": any(d.get("function_output") for d in datas),
         "variables_of": path[-1][:-len(VARIABLES)] if path[-1].endswith(VARIABLES) else "",
-        "updates": len({d["uses_variable"] for d in datas if d["op"] in WRITE_OPS
-                        and d.get("uses_variable") and not str(d["uses_variable"]).startswith(
-                            UNIQUIFIER.sub("", path[-1]))}),  # its own slots and step aside
-        "source_text": _line_text(graph, path),
+        "updates": 0,  # set with `owner` (the variables of others it writes)
+        "source_text": _line_text(graph, path) or str(graph.graph.get(
+            "source_lines", {}).get(str(hier.seg_lines.get(path, "")), "")),
         "variable_count": sum(1 for d in datas if d["kind"] == "variable"),
     }
 
@@ -360,8 +360,6 @@ def _name_apart(out: nx.MultiDiGraph, scope_nodes: set[str]) -> None:
             out.nodes[key]["label_path"] = "/".join(path[-k:])
 
 
-GRADIENT_SCOPES = ("gradient_tape", "gradients")
-
 
 def _name_owners(graph: nx.MultiDiGraph, assign: Assignment, out: nx.MultiDiGraph) -> None:
     """Collapsed scopes that read the variables of one Keras model or optimizer get `owner`,
@@ -391,6 +389,10 @@ def _name_owners(graph: nx.MultiDiGraph, assign: Assignment, out: nx.MultiDiGrap
         if owner and ":" not in last and not last.startswith("line ") \
                 and not last.endswith("*"):
             data["owner"] = owner
+            data["updates"] = len({  # the variables of others it writes: an optimizer's step
+                graph.nodes[m]["uses_variable"] for m in assign.members.get(target, [])
+                if graph.nodes[m]["op"] in WRITE_OPS and graph.nodes[m].get("uses_variable")
+                and graph.nodes[m].get("uses_owner") != owner})
         if any(s.startswith(GRADIENT_SCOPES) for s in target[1][:-1]):
             data["gradient"] = True
 
