@@ -369,6 +369,7 @@ def _name_owners(graph: nx.MultiDiGraph, assign: Assignment, out: nx.MultiDiGrap
     vis = assign.visible
     keras_names = graph.graph.get("keras_names", {})
     known = set(keras_names.values())
+    model_names = {UNIQUIFIER.sub("", n) for n in keras_names}
     readers: dict[Scope, set[str]] = {}
     for u, v, kind in graph.edges(data="kind"):
         source, target = vis[u], vis[v]
@@ -386,8 +387,7 @@ def _name_owners(graph: nx.MultiDiGraph, assign: Assignment, out: nx.MultiDiGrap
         named = keras_names.get(last) or keras_names.get(UNIQUIFIER.sub("", last))
         found = readers.get(target, set())
         owner = named if named in found else (next(iter(found)) if len(found) == 1 else "")
-        if owner and ":" not in last and not last.startswith("line ") \
-                and not last.endswith("*"):
+        if owner and UNIQUIFIER.sub("", last) in model_names:  # a model's or optimizer's call
             data["owner"] = owner
             data["updates"] = len({  # the variables of others it writes: an optimizer's step
                 graph.nodes[m]["uses_variable"] for m in assign.members.get(target, [])
