@@ -43,6 +43,7 @@ def _traces(traced: Any) -> list[dict[str, Any]]:
             "nested_in": getattr(t, "nested_in", None),
             "saving_line": getattr(t, "saving_line", 0),
             "by_tfgraphviz": getattr(t, "by_tfgraphviz", False),
+            "from_signature": getattr(t, "from_signature", False),
         } for t in infos]
     outputs = list(traced.trace_outputs) or [""] * len(traced.graphs)
     found = []
@@ -147,7 +148,7 @@ def _cause(trace: dict[str, Any], earlier: list[dict[str, Any]]) -> dict[str, An
                "TensorFlow traced again by itself, with the same arguments")
         return {"by_tensorflow": why}
     if trace.get("by_tfgraphviz"):
-        return {"by_tfgraphviz": BY_TFGRAPHVIZ}
+        return {"by_tfgraphviz": BY_SIGNATURE if trace.get("from_signature") else BY_TFGRAPHVIZ}
     options = [(len(d), -t["index"], d) for t in earlier for d in [_diffs(t, trace)]]
     _, _, diffs = min(options, key=lambda o: (o[0], o[1]))
     objects = [p for p in trace["params"] if p["kind"] == "object"]
@@ -164,6 +165,7 @@ def _cause(trace: dict[str, Any], earlier: list[dict[str, Any]]) -> dict[str, An
 
 BY_TFGRAPHVIZ = ("tfgraphviz traced it with no arguments (every parameter has a default) to "
                  "draw it, not a call of yours")
+BY_SIGNATURE = "tfgraphviz traced it with its input_signature to draw it, not a call of yours"
 
 _WHY = {"value": "a Python value: each new value makes a new graph",
         "shape": "a new shape", "dtype": "a new dtype", "kind": "a different kind of argument",
@@ -235,9 +237,13 @@ def _own_trace_findings(name: str, traces: list[dict[str, Any]], src: Source, de
         number = trace["index"] + 1
         given = ", ".join(f"`{p['name']}` = {p.get('value') or p['text']}"
                           for p in trace["params"])
-        why = (f"every parameter of `{name}` has a default, so tfgraphviz traced it with no "
-               f"arguments ({given})" if trace["params"] else
-               f"`{name}` takes no arguments, so tfgraphviz traced it with none")
+        if trace.get("from_signature"):
+            why = f"`{name}` has an input_signature, so tfgraphviz traced it with it ({given})"
+        elif trace["params"]:
+            why = (f"every parameter of `{name}` has a default, so tfgraphviz traced it with "
+                   f"no arguments ({given})")
+        else:
+            why = f"`{name}` takes no arguments, so tfgraphviz traced it with none"
         what = "to draw it" if trace["index"] == 0 else "to draw that graph too"
         text = (f"trace {number} of `{name}` was made by tfgraphviz, not by your program: "
                 f"{why} {what}")

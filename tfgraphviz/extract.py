@@ -101,6 +101,7 @@ class TraceInfo:
     nested_in: int | None = None
     saving_line: int = 0  # the user's line calling tf.saved_model.save that made it (0: none)
     by_tfgraphviz: bool = False  # made by tfgraphviz's own call with no arguments (defaults)
+    from_signature: bool = False  # ... which used the function's input_signature
 
 
 @dataclass

@@ -264,7 +264,8 @@ def trace_target(target: Target, calls: list[CallSpec], rec: Recording, user_fil
     except Exception as exc:  # noqa: BLE001 - AutoGraph refuses some callables
         traced.autograph = None
         traced.errors.append(f"AutoGraph could not convert it: {type(exc).__name__}: {exc}")
-    _from_records(traced, fn, rec, user_file, namespace, ours)
+    _from_records(traced, fn, rec, user_file, namespace, ours,
+                  getattr(fn, "input_signature", None) is not None)
     if not traced.graphs and not traced.errors:
         traced.needs_call = call_hint(target, rec, namespace)
     return traced
@@ -275,7 +276,8 @@ TF_WRAPPERS = ("initialize_variables", "fn_with_cond")
 
 
 def _from_records(traced: TracedFunction, fn: Any, rec: Recording, user_file: Path,
-                  namespace: dict[str, Any], ours: set[int] | None = None) -> None:
+                  namespace: dict[str, Any], ours: set[int] | None = None,
+                  signature: bool = False) -> None:
     """Trace count, trace-time output, graphs and errors of `fn`'s own traces (at import and
     for this target): failures of the file's own calls too, even if it caught them; `ours`:
     ids of the records tfgraphviz's own call with no arguments made."""
@@ -286,6 +288,7 @@ def _from_records(traced: TracedFunction, fn: Any, rec: Recording, user_file: Pa
     traced.traces = trace_infos(records, drawn, user_file)
     for info, record in zip(traced.traces, records, strict=True):
         info.by_tfgraphviz = id(record) in (ours or set())
+        info.from_signature = info.by_tfgraphviz and signature
     for record in records:
         if record.error is not None:
             error = describe_error(record.error, user_file)
