@@ -23,7 +23,6 @@ README_IMAGES = re.findall(r"!\[[^\]]*\]\(outputs/(\w+)/([\w.]+)\.svg\)",
                            (ROOT / "README.md").read_text(encoding="utf-8"))
 # a full drawing of 110 ops: dot cannot make it narrow enough; its overview must collapse
 # scopes (the view's automatic depth) to read at 900 px
-TOO_BIG = {("training_step", "train_step")}
 
 
 def _svg(traced_examples: Any, example: str, function: str) -> str:
@@ -37,9 +36,7 @@ def test_readme_shows_the_drawings_measured_here():
     assert ("control_deps", "step") in README_IMAGES
 
 
-@pytest.mark.parametrize(("example", "function"), [
-    pytest.param(e, f, marks=pytest.mark.xfail(strict=True, reason="needs a collapsed view"))
-    if (e, f) in TOO_BIG else (e, f) for e, f in README_IMAGES])
+@pytest.mark.parametrize(("example", "function"), README_IMAGES)
 def test_readme_drawing_reads_at_900_px(traced_examples, example, function):
     found = measure_svg(_svg(traced_examples, example, function), WIDTH)
     assert found.texts > 20

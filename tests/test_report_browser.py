@@ -51,6 +51,8 @@ def driver() -> Iterator[Any]:
         options.add_argument(flag)
     options.set_capability("goog:loggingPrefs", {"browser": "ALL", "performance": "ALL"})
     browser = webdriver.Chrome(options=options, service=Service(parts[1]))
+    # a finding about many ops of a fit() step opens a big view: ~30 s on 2 busy cores
+    browser.set_script_timeout(180)
     try:
         yield browser
     finally:
