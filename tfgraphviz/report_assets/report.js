@@ -690,6 +690,11 @@
     if (done === "too big") {
       $("status").textContent = "the " + (what || "ops of this finding are") + " inside the marked boxes " +
         "(opening them all would draw more than " + (limit || MAX_REVEAL_NODES) + " nodes)";
+    } else {  // the layout gave up: the view before stays, the ops' boxes are marked in it
+      message("");
+      await draw(null);
+      $("status").textContent = "the " + (what || "ops of this finding are") + " inside the marked boxes " +
+        "(opening them all took too long to lay out)";
     }
     return false;
   }
