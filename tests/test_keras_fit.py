@@ -127,3 +127,27 @@ def test_a_rebound_models_fit_step_groups_its_variables_by_their_keras_paths(tmp
         dot = found["dot"]
         assert "captured tf.Variable" not in dot  # no cylinder per variable
         assert re.search(r"<b>sgd</b><br/>[^>]*>\d+ variables", dot), dot[:2000]
+
+
+def test_a_fit_steps_loose_ops_are_boxed_by_their_line_and_the_step_count_by_its_optimizer(
+        traced_examples):
+    graph = _step(traced_examples)
+    for _ in range(2):
+        shown, visible = view_and_visible(graph)
+        nodes = dict(shown.nodes(data=True))
+        # no box of unrelated ops sharing a name prefix (`Add*`: metric updates and the
+        # optimizers' step counters; `div*`, `Cast*`) in the step
+        prefixed = [d["scope_path"] for d in nodes.values() if d["kind"] == "scope"
+                    and d["body"] == CALLEE and d["scope_path"].endswith("*")]
+        assert not prefixed, prefixed
+        # each optimizer's step count is in that optimizer's box, not in a second one
+        for optimizer, variable in (("gan.d_optimizer", "adam/iteration"),
+                                    ("gan.g_optimizer", "adam_1/iteration")):
+            box = next(n for n, d in nodes.items() if d.get("owner") == optimizer)
+            writes = [n for n, d in graph.nodes(data=True) if d["op"] == "AssignVariableOp"
+                      and d.get("uses_variable") == variable]
+            assert writes and all(visible[n] == box for n in writes), (optimizer, writes)
+        # a metric's update is one box labelled with its line of code
+        texts = [str(d.get("source_text")) for d in nodes.values() if d["kind"] == "scope"]
+        assert any("d_loss_tracker.update_state" in t for t in texts), texts
+        assert any("g_loss_tracker.update_state" in t for t in texts), texts

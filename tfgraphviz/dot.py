@@ -10,8 +10,9 @@ from typing import Any
 import networkx as nx
 
 from tfgraphviz.fsutil import write_text
-from tfgraphviz.legend import legend_keys, legend_lines
+from tfgraphviz.legend import bundled, legend_keys, legend_lines
 from tfgraphviz.style import (
+    BUNDLE_STYLE,
     CLUSTER_FILLS,
     COLORS,
     FONT,
@@ -26,7 +27,6 @@ from tfgraphviz.style import (
     node_label,
     node_style,
     node_tooltip,
-    origin_of,
     quoted,
     short,
     small,
@@ -76,7 +76,7 @@ def title_label(heading: str, note: str, up: str = "") -> str:
     return f'<table border="0" cellborder="0" cellspacing="0" cellpadding="2">{rows}</table>'
 
 
-BUNDLE_MIN = 10  # automatic control edges into one op drawn as one bundle in a full drawing
+BOUNDARY_ROW = 8  # a body's arguments (results) side by side in rows of at most this many
 ROLE_ORDER = {"cond": 0, "then": 0, "body": 1, "else": 1}
 
 
@@ -130,22 +130,6 @@ def _mapping(graph: nx.MultiDiGraph) -> tuple[set[tuple[Any, Any, Any]],
     return skipped, lines, returned
 
 
-def _bundles(graph: nx.MultiDiGraph) -> dict[Any, list[tuple[Any, Any, Any]]]:
-    """In a collapsed view, the automatic control edges into each op added by automatic
-    control dependencies (a NoOp waiting for every stateful op): drawn as one bundle; in a
-    full drawing only when it waits for BUNDLE_MIN ops or more."""
-    collapsed = any(d.get("kind") == "scope" for _, d in graph.nodes(data=True))
-    bundles: dict[Any, list[tuple[Any, Any, Any]]] = {}
-    for node, data in graph.nodes(data=True):
-        if not data.get("auto_created"):
-            continue
-        edges = [(u, v, k) for u, v, k, d in graph.in_edges(node, keys=True, data=True)
-                 if d["kind"] == "control" and origin_of(d) == "automatic"]
-        if len(edges) >= (2 if collapsed else BUNDLE_MIN):
-            bundles[node] = edges
-    return bundles
-
-
 def _bundle_tip(graph: nx.MultiDiGraph, node: Any, edges: list[tuple[Any, Any, Any]]
                 ) -> tuple[int, str]:
     """How many stateful ops a bundle's op waits for, and the tooltip listing them."""
@@ -178,7 +162,7 @@ def _bundle_lines(graph: nx.MultiDiGraph, ids: dict[Any, str],
         total, tip = _bundle_tip(graph, node, edges)
         for u, _, _ in edges:
             lines.append(f'  {ids[u]} -> {junction} [style="invis"];')
-        style = {"style": line, "color": color, "arrowhead": "odot", "penwidth": "2.5",
+        style = {"style": line, "color": color, **BUNDLE_STYLE,
                  "label": quoted(f"waits for {total} stateful ops"), "fontcolor": color,
                  "tooltip": quoted(tip), "labeltooltip": quoted(tip)}
         lines.append(f"  {junction} -> {ids[node]} [{attr_list(style)}];")
@@ -201,7 +185,7 @@ def to_dot(graph: nx.MultiDiGraph, title: str | None = None) -> str:
     where = {b["id"]: (f"{b['role']} body of {graph.nodes[b['caller']]['name']}"
                        if b["caller"] in graph else f"{b['role']} body") for b in bodies}
     skipped, mapping, returned = _mapping(graph)
-    bundles = _bundles(graph)
+    bundles = bundled(graph)
     bundle_number = {node: number for number, node in enumerate(bundles)}
     collapsed = any(d.get("kind") == "scope" for _, d in graph.nodes(data=True))
 
@@ -253,11 +237,16 @@ def to_dot(graph: nx.MultiDiGraph, title: str | None = None) -> str:
                                                ids[node]))
         for group in boundary.values():  # arguments (and results) side by side, in index order
             ordered = [n for _, n in sorted(group)]
-            if len(ordered) > 1:
-                lines.append(f'{indent}{{rank="same"; {"; ".join(ordered)};}}')
-                lines.append(f'{indent}{" -> ".join(ordered)} [style="invis"];')
+            rows = [ordered[i:i + BOUNDARY_ROW] for i in range(0, len(ordered), BOUNDARY_ROW)]
+            for row in rows:  # many of them: in rows, one under the other
+                if len(row) > 1:
+                    lines.append(f'{indent}{{rank="same"; {"; ".join(row)};}}')
+                    lines.append(f'{indent}{" -> ".join(row)} [style="invis"];')
+            for upper, lower in zip(rows, rows[1:], strict=False):
+                lines.append(f'{indent}{upper[0]} -> {lower[0]} [style="invis"];')
         if body and boundary["arg"]:  # arguments on top, even those the body does not use
-            first = min(boundary["arg"])[1]
+            ordered = [n for _, n in sorted(boundary["arg"])]
+            first = ordered[(len(ordered) - 1) // BOUNDARY_ROW * BOUNDARY_ROW]  # of the last row
             for node in members[body]:
                 data = graph.nodes[node]
                 if data["kind"] not in ("arg", "ret") and not any(

@@ -8,6 +8,7 @@ from typing import Any
 import networkx as nx
 
 from tfgraphviz.style import (
+    BUNDLE_STYLE,
     ORIGINS,
     attr_list,
     edge_style,
@@ -21,6 +22,7 @@ from tfgraphviz.style import (
 LEGEND_TEXT = {
     "data": "data: a tensor,\nlabelled dtype[shape]",
     "control:automatic": "control dependency added\nautomatically by tf.function",
+    "bundle": "automatic control dependencies\njoined at • into the op that waits",
     "control:user": "control dependency\nwritten by the user",
     "control:library": "control dependency added by\nTensorFlow/Keras/library code",
     "control:unknown": "control dependency,\nwho added it is not known",
@@ -41,6 +43,7 @@ LEGEND_TEXT = {
     "absorbed": "op with constants, reads,\nIdentity folded into it",
     "link": "click a box to open it",
 }
+BUNDLE_MIN = 10  # automatic control edges into one op drawn as one bundle in a full drawing
 LEGEND_COLUMNS = 3  # entries per row of the legend under the drawing
 NODE_SAMPLES: dict[str, tuple[dict[str, Any], str]] = {  # sample node data, glyph text
     "placeholder": ({"kind": "placeholder"}, "x"),
@@ -61,7 +64,24 @@ EDGE_SAMPLES: dict[str, dict[str, Any]] = {
     "call": {"kind": "call", "role": "body", "caller_input": 0, "arg_index": 0},
     **{f"control:{o}": {"kind": "control", "origin": o} for o in ORIGINS},
     "merged": {"kind": "data", "count": 2, "shapes": []},
+    "bundle": {"kind": "control", "origin": "automatic"},
 }
+
+
+def bundled(graph: nx.MultiDiGraph) -> dict[Any, list[tuple[Any, Any, Any]]]:
+    """In a collapsed view, the automatic control edges into each op added by automatic
+    control dependencies (a NoOp waiting for every stateful op): drawn as one bundle; in a
+    full drawing only when it waits for BUNDLE_MIN ops or more."""
+    collapsed = any(d.get("kind") == "scope" for _, d in graph.nodes(data=True))
+    bundles: dict[Any, list[tuple[Any, Any, Any]]] = {}
+    for node, data in graph.nodes(data=True):
+        if not data.get("auto_created"):
+            continue
+        edges = [(u, v, k) for u, v, k, d in graph.in_edges(node, keys=True, data=True)
+                 if d["kind"] == "control" and origin_of(d) == "automatic"]
+        if len(edges) >= (2 if collapsed else BUNDLE_MIN):
+            bundles[node] = edges
+    return bundles
 
 
 def legend_keys(graph: nx.MultiDiGraph) -> list[str]:
@@ -85,6 +105,8 @@ def legend_keys(graph: nx.MultiDiGraph) -> list[str]:
             used.add("link")
     if any(int(d.get("count", 1)) > 1 for _, _, d in graph.edges(data=True)):
         used.add("merged")
+    if bundled(graph):
+        used.add("bundle")
     return [key for key in LEGEND_TEXT if key in used]
 
 
@@ -112,7 +134,11 @@ def _legend_entry(i: int, key: str) -> tuple[list[str], list[str]]:
         if key == "merged":
             style["label"] = quoted("×N")
         point = 'shape="point", style="invis", width="0.05"'
-        lines = [f"    l{i}a [{point}];", f"    l{i}b [{point}];",
+        start = point
+        if key == "bundle":  # the junction point and the thick edge of dot._bundle_lines
+            start = f'shape="point", width="0.08", color="{ORIGINS["automatic"][0]}"'
+            style.update(BUNDLE_STYLE)
+        lines = [f"    l{i}a [{start}];", f"    l{i}b [{point}];",
                  f"    l{i}a -> l{i}b [{attr_list(style)}];"]
         ids = [f"l{i}a", f"l{i}b"]
     width = ' width="130"'

@@ -425,6 +425,9 @@ ITERATOR_OPS = frozenset({"IteratorGetNext", "IteratorGetNextSync", "IteratorGet
 
 VARIABLE_USERS = frozenset({"ReadVariableOp", "AssignVariableOp", "AssignAddVariableOp",
                             "AssignSubVariableOp"})
+SUMMARY_OPS = frozenset({"WriteSummary", "WriteScalarSummary", "WriteHistogramSummary",
+                         "WriteImageSummary", "WriteAudioSummary", "WriteRawProtoSummary",
+                         "WriteGraphSummary"})  # tf.summary.* writing to a summary file
 
 
 def _mark_variable_uses(graph: nx.MultiDiGraph) -> None:

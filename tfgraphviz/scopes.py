@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 import fnmatch
 import re
 from collections.abc import Iterable
@@ -129,6 +130,7 @@ class Hierarchy:
                     else _tokens(data["name"].rpartition("/")[2])
             items.setdefault(path, {})[("op", node)] = tokens
         self._raw = raw
+        self._sorted = sorted((path, node) for node, path in raw.items())
         self._seg_lines: dict[Path, int] = {}  # raw path of a scope left alone -> its line
         self.unrolled = False  # some line's ops are the iterations of an unrolled Python loop
         self._virtual = {p: self._line_groups(p, kids) for p, kids in items.items()}
@@ -142,8 +144,8 @@ class Hierarchy:
         """Virtual groups for a scope with more than GROUP_LIMIT children: its own ops by the
         line of the user's file that made them (`line 57`, when two or more ops share it), the
         rest by name prefix."""
-        lines = self._kid_lines(path) if len(kids) > GROUP_LIMIT or (
-            path and path[-1].startswith(GRADIENT_SCOPES)) else {}
+        lines, owners = self._kid_lines(path) if len(kids) > GROUP_LIMIT or (
+            path and path[-1].startswith(GRADIENT_SCOPES)) else ({}, {})
         if path and path[-1].startswith(GRADIENT_SCOPES) and len(set(lines.values())) >= 2:
             # a tape's ops by the `tape.gradient(...)` line that made them (one per loss)
             return {item: (f"line {line}",) for item, line in lines.items() if item in kids}
@@ -152,29 +154,44 @@ class Hierarchy:
         out = self._update_groups(path) if path and ":" not in path[-1] and any(
             item[0] == "op" and self.graph.nodes[item[1]]["op"] in WRITE_OPS for item in kids) \
             else {}
+        networks = {UNIQUIFIER.sub("", n) for n in self.graph.graph.get("keras_names", {})}
         by_line: dict[int, list[Any]] = {}
         for item in kids:
             if item in out:
                 continue
+            line = None
             if item[0] == "op":
                 data = self.graph.nodes[item[1]]
                 if data["kind"] not in ("arg", "ret", "placeholder", "variable") \
                         and data.get("source"):
                     line = frame_line(data["source"][-1])
-                    if line is not None:
-                        by_line.setdefault(line, []).append(item)
+            else:  # a scope one line made (a loss, `Add_1` with its read, a model's call)
+                line = lines.get(item)
+            if line is not None:
+                by_line.setdefault(line, []).append(item)
+        alone: set[Any] = set()
         for line, members in by_line.items():
-            copies = self._iterations(members, [item for item in kids if item[0] == "op"])
+            nets = [item for item in members
+                    if item[0] == "seg" and UNIQUIFIER.sub("", item[1]) in networks]
+            others = [item for item in members if item not in nets]
+            copies = self._iterations([item for item in others if item[0] == "op"],
+                                      [item for item in kids if item[0] == "op"])
             self.unrolled = self.unrolled or bool(copies)
             if copies:  # a Python loop unrolled: one group per iteration, inside the line's
                 out.update((item, (f"line {line}", f"iteration {i + 1}"))
                            for i, copy in enumerate(copies) for item in copy)
-            elif len(members) >= 2 and len(by_line) >= 2:
-                out.update((item, (f"line {line}",)) for item in members)
-        networks = {UNIQUIFIER.sub("", n) for n in self.graph.graph.get("keras_names", {})}
-        seg_lines = [line for item, line in lines.items() if item[0] == "seg"]
-        alone = {item for item, line in lines.items()  # a call of its own line: a loss, ...
-                 if item[0] == "seg" and item not in out and seg_lines.count(line) == 1}
+            elif len(nets) == 1 and others and set().union(*(owners.get(i, ()) for i in others)
+                                                           ) & self._net_owners(nets[0], owners):
+                # the rest of `optimizer.apply_gradients(...)` (its step count) goes in its box
+                out.update((item, (nets[0][1],)) for item in others)
+            elif len(tapes := [i for i in others if i[0] == "seg"
+                               and i[1].startswith(GRADIENT_SCOPES)]) == 1 and not nets:
+                # the rest of `tape.gradient(...)` (the seed `ones`) goes in the tape's box
+                out.update((item, (tapes[0][1],)) for item in others if item != tapes[0])
+            elif len(others) >= 2 and len(by_line) >= 2:
+                out.update((item, (f"line {line}",)) for item in others)
+            elif len(others) == 1 and others[0][0] == "seg":
+                alone.add(others[0])  # a call of its own line: a loss, ...
         for item in alone:
             self._seg_lines[path + (item[1],)] = lines[item]
         rest = [(item, tokens) for item, tokens in kids.items() if item not in out
@@ -183,15 +200,32 @@ class Hierarchy:
         out.update(_groups(rest))  # a Keras model or optimizer is never put in a prefix group
         return out
 
-    def _kid_lines(self, path: Path) -> dict[Any, int]:
-        """{child (op or scope) of `path`: the line of the user's file that made all, or
-        most (4 in 5), of its ops}; children without such a line are left out."""
+    def _net_owners(self, item: Any, owners: dict[Any, set[str]]) -> set[str]:
+        """Who a Keras model's or optimizer's scope may belong to: the file's name for its
+        scope name (`optimizer` for `sgd_1`), and the holders of the variables it uses."""
+        names = self.graph.graph.get("keras_names", {})
+        named = names.get(item[1]) or names.get(UNIQUIFIER.sub("", item[1]))
+        return owners.get(item, set()) | ({named} if named else set())
+
+    def _under(self, path: Path) -> Iterable[tuple[Path, str]]:
+        """(raw path, op) of every op at or below `path` (a range of the sorted paths)."""
+        index = bisect.bisect_left(self._sorted, (path,))
+        while index < len(self._sorted) and self._sorted[index][0][:len(path)] == path:
+            yield self._sorted[index]
+            index += 1
+
+    def _kid_lines(self, path: Path) -> tuple[dict[Any, int], dict[Any, set[str]]]:
+        """({child (op or scope) of `path`: the line of the user's file that made all, or
+        most (4 in 5), of its ops}, children without such a line left out; {child: the
+        holders of the variables its ops read or write})."""
         graph = self.graph
         found: dict[Any, dict[int, int]] = {}
-        for node, raw in self._raw.items():
-            if raw[:len(path)] != path:
-                continue
+        owners: dict[Any, set[str]] = {}
+        for raw, node in self._under(path):
             data = graph.nodes[node]
+            if data.get("uses_owner"):
+                item = ("op", node) if len(raw) == len(path) else ("seg", raw[len(path)])
+                owners.setdefault(item, set()).add(str(data["uses_owner"]))
             if data["kind"] in ("arg", "ret", "placeholder", "variable", "const") \
                     or not data.get("source"):
                 continue
@@ -206,7 +240,7 @@ class Hierarchy:
             line, count = max(counts.items(), key=lambda kv: (kv[1], -kv[0]))
             if count * 5 >= sum(counts.values()) * 4:
                 result[item] = line
-        return result
+        return result, owners
 
     def _iterations(self, items: list[Any], siblings: list[Any]) -> list[list[Any]]:
         """The copies a Python loop made of one line's ops (three or more pieces, connected by
@@ -249,9 +283,8 @@ class Hierarchy:
         chain that writes it and its slots), when they update two or more; shared ones stay."""
         graph = self.graph
         item_of: dict[str, Any] = {}
-        for node, raw in self._raw.items():
-            if raw[:len(path)] == path:
-                item_of[node] = ("op", node) if len(raw) == len(path) else ("seg", raw[len(path)])
+        for raw, node in self._under(path):
+            item_of[node] = ("op", node) if len(raw) == len(path) else ("seg", raw[len(path)])
         mine = set(item_of)
         writes = sorted(n for n, item in item_of.items() if item[0] == "op"
                         and graph.nodes[n]["op"] in WRITE_OPS)

@@ -21,8 +21,9 @@ COLORS = {
     "scope": "#e7f5ff",
     "folded": "#d0ebff",
 }
+BUNDLE_STYLE = {"arrowhead": "odot", "penwidth": "2.5"}  # edge from a bundle's junction point
 CONTAINS_WORDS = {"stateful": "stateful", "variable": "variables", "control_flow": "control flow",
-                  "print": "print", "assert": "assert"}
+                  "print": "print", "assert": "assert", "summary": "writes tf.summary"}
 # Control edges by who added them: (colour, line style, pen width, words for tooltips/legend).
 ORIGINS: dict[str, tuple[str, str, str, str]] = {
     "automatic": ("#e8590c", "dashed", "1.2",

@@ -12,6 +12,7 @@ import networkx as nx
 
 from tfgraphviz.errors import InputError
 from tfgraphviz.fold import absorb_noise, fold_runs
+from tfgraphviz.model import SUMMARY_OPS
 from tfgraphviz.scopes import (
     GRADIENT_SCOPES,
     UNIQUIFIER,
@@ -30,6 +31,7 @@ MAX_NODES = 100  # a readable picture: at most this many visible nodes ...
 MAX_WIDTH = 12  # ... and at most this many side by side (legible at ~900 px)
 LONG_EDGE_WIDTH = 0.5  # room an edge passing through a layer takes there, in nodes
 LAYER_NODES = 40  # ... or this many for a Keras model's forward pass (one box per layer)
+LAYER_LEVEL = 2  # a Keras model's layers (model/layer): the deepest drawn in its pass
 CROWDED = 40  # "auto" leaves closed a scope with more children than this (ungroupable)
 CONTROL_FLOW = {"While", "StatelessWhile", "If", "StatelessIf", "Case", "StatelessCase"}
 CALL_OPS = {"PartitionedCall", "StatefulPartitionedCall"}
@@ -154,6 +156,8 @@ def _contains(datas: list[dict[str, Any]]) -> list[str]:
             flags.add("print")
         if d["op"] == "Assert":
             flags.add("assert")
+        if d["op"] in SUMMARY_OPS:
+            flags.add("summary")
     return sorted(flags)
 
 
@@ -308,16 +312,29 @@ def _keras_model_pass(hier: Hierarchy, keep: list[str]) -> bool:
     names = {UNIQUIFIER.sub("", n) for n in hier.graph.graph.get("keras_names", {})}
     if not names or not keep:
         return False
-    inside = sum(1 for n in keep if hier.paths[n] and not hier.paths[n][0].endswith(VARIABLES)
-                 and UNIQUIFIER.sub("", hier.paths[n][0]) in names)
-    return inside * 5 >= len(keep) * 4
+    ops = [hier.paths[n] for n in keep  # the variables it holds aside
+           if not (hier.paths[n] and hier.paths[n][0].endswith(VARIABLES))]
+    inside = sum(1 for path in ops if path and UNIQUIFIER.sub("", path[0]) in names)
+    return bool(ops) and inside * 5 >= len(ops) * 4
+
+
+def _layer_level(path: Path) -> int:
+    """The level of a Keras layer's box on `path`: its second real name (model/layer), past
+    virtual groups (`resnet50/conv2*/conv2_block1*/conv2_block1_1_conv`)."""
+    real = 0
+    for level, segment in enumerate(path, 1):
+        real += not segment.endswith("*")
+        if real == LAYER_LEVEL:
+            return level
+    return len(path)
 
 
 def _auto_depth(hier: Hierarchy, keep: list[str], absorbed: dict[str, str], opened: set[Path],
                 fold: bool) -> tuple[int | None, set[Path]]:
     """(None: everything when every op fits, else the level that shows most while staying
     readable (at least 1; the shallower on a tie); the crowded scopes it leaves closed)."""
-    limit = LAYER_NODES if _keras_model_pass(hier, keep) else MAX_NODES
+    by_layer = _keras_model_pass(hier, keep)
+    limit = LAYER_NODES if by_layer else MAX_NODES
     if len(keep) <= limit and (not (hier.graph.graph.get("keras_names") or hier.unrolled)
                                or Assignment(hier, keep, absorbed, None, opened, fold
                                              ).width() <= MAX_WIDTH):
@@ -326,7 +343,10 @@ def _auto_depth(hier: Hierarchy, keep: list[str], absorbed: dict[str, str], open
     groups = set(hier.variable_groups)
     crowded = {p for p, n in hier.kids.items() if n > CROWDED and p} | groups
     best: tuple[int, int, set[Path]] = (0, 1, groups)
-    for level in range(2, hier.levels + 2):
+    deepest = max((_layer_level(hier.paths[n]) for n in keep if not (
+        hier.paths[n] and hier.paths[n][0].endswith(VARIABLES))), default=2) if by_layer \
+        else hier.levels + 1
+    for level in range(2, deepest + 1):
         for closed in ([groups, crowded] if crowded != groups else [groups]):
             candidate = Assignment(hier, keep, absorbed, level, opened, fold, closed)
             if candidate.readable(limit):
@@ -387,7 +407,9 @@ def _name_owners(graph: nx.MultiDiGraph, assign: Assignment, out: nx.MultiDiGrap
         named = keras_names.get(last) or keras_names.get(UNIQUIFIER.sub("", last))
         found = readers.get(target, set())
         owner = named if named in found else (next(iter(found)) if len(found) == 1 else "")
-        if owner and UNIQUIFIER.sub("", last) in model_names:  # a model's or optimizer's call
+        inner = any(UNIQUIFIER.sub("", s) in model_names for s in target[1][:-1])
+        if owner and UNIQUIFIER.sub("", last) in model_names and not inner:
+            # a model's or optimizer's call (not a model used as a layer inside another)
             data["owner"] = owner
             data["updates"] = len({  # the variables of others it writes: an optimizer's step
                 graph.nodes[m]["uses_variable"] for m in assign.members.get(target, [])
