@@ -75,9 +75,9 @@ print("BARE_TF_NODES", sum(len(d.node) for d in defs))
 # (ConcreteFunction -> plain data) plus the networkx model, summed over its graphs.
 BUILD = r"""
 import sys, tempfile, time
-import tfgraphviz.trace as trace
-from tfgraphviz.model import to_networkx
-from tfgraphviz.pipeline import _trace_file, plan
+import tfgraphviz.capture.trace as trace
+from tfgraphviz.model.build import to_networkx
+from tfgraphviz.pipeline.render import _trace_file, plan
 spent = [0.0]
 
 def timed(original):

@@ -37,10 +37,10 @@ class Traced:
 @pytest.fixture(scope="session")
 def traced_examples() -> dict[str, Traced]:
     """Every bundled example traced in-process, once per session."""
-    from tfgraphviz.discover import select_targets
-    from tfgraphviz.instrument import captured_output, recording
-    from tfgraphviz.loader import load_module
-    from tfgraphviz.trace import trace_target
+    from tfgraphviz.capture.discover import select_targets
+    from tfgraphviz.capture.hooks.recorder import captured_output, recording
+    from tfgraphviz.capture.loader import load_module
+    from tfgraphviz.capture.trace import trace_target
 
     result: dict[str, Traced] = {}
     extra = {"article_eager": ["f"]}

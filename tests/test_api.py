@@ -63,12 +63,12 @@ def _all_calls(folder: Path) -> dict[str, Any]:
 
 def test_every_public_function_can_be_called_twice(tmp_path):
     first = _all_calls(tmp_path / "first")  # its render() ran: the second round comes after it
-    importlib.import_module("tfgraphviz.view")  # the submodule named like the function
+    importlib.import_module("tfgraphviz.views")  # no submodule is named like a public function
     second = _all_calls(tmp_path / "second")
     assert set(first) == set(tfgraphviz.__all__)  # a new public name needs a call here
     assert first == second
     assert callable(tfgraphviz.view) and tfgraphviz.view is importlib.import_module(
-        "tfgraphviz.view").view
+        "tfgraphviz.views.build").view
     assert first["write_svg"] is True
     assert first["write_png"] == b"\x89PNG\r\n\x1a\n" and first["write_pdf"] == b"%PDF-"
     assert first["write_tensorboard"][0] and b"Relu" in first["write_tensorboard"][1]
@@ -81,7 +81,7 @@ def test_every_public_function_can_be_called_twice(tmp_path):
 
 def test_view_is_the_function_in_a_fresh_process_after_the_submodule_is_imported():
     script = (
-        "import tensorflow as tf, tfgraphviz, tfgraphviz.view\n"
+        "import tensorflow as tf, tfgraphviz, tfgraphviz.views.build\n"
         "from tfgraphviz import view\n"
         "g = tfgraphviz.to_networkx(lambda x: x + 1.0, tf.TensorSpec([2], tf.float32))\n"
         "a = tfgraphviz.to_dot(tfgraphviz.view(g))\n"

@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-import sys
-import types
 from typing import TYPE_CHECKING, Any
 
-__version__ = "0.1.0"
+from tfgraphviz._util.version import __version__
 
 if TYPE_CHECKING:
     from pathlib import Path
 
     import networkx as nx
 
-    from tfgraphviz.pipeline import RenderResult
+    from tfgraphviz.pipeline.render import RenderResult
 
 __all__ = [
     "__version__", "render", "to_networkx", "to_dot", "to_json", "from_json",
@@ -29,9 +27,10 @@ def to_networkx(fn: Any, *args: Any, **kwargs: Any) -> nx.MultiDiGraph:
 
     import tensorflow as tf
 
-    from tfgraphviz.extract import TracedGraph, extract_concrete, extract_graph
-    from tfgraphviz.instrument import recording
-    from tfgraphviz.model import to_networkx as build
+    from tfgraphviz.capture.extract import extract_concrete, extract_graph
+    from tfgraphviz.capture.hooks.recorder import recording
+    from tfgraphviz.capture.records import TracedGraph
+    from tfgraphviz.model.build import to_networkx as build
 
     if isinstance(fn, TracedGraph):
         return build(fn, *args, **kwargs)
@@ -56,27 +55,9 @@ def render(path: str | Path, output_dir: str | Path, **options: Any) -> RenderRe
     """Render every (or every named) tf.function of a file into `output_dir`, as the
     `tfgraphviz render` command does; options: functions, formats, calls, layout_timeout,
     dpi, log. Returns a RenderResult (manifest, problems, exit_code)."""
-    from tfgraphviz.pipeline import render as run
+    from tfgraphviz.pipeline.render import render as run
 
     return run(path, output_dir, **options)
-
-
-# public functions named like the submodule that defines them (tfgraphviz.view.view)
-_SHADOWING_MODULES = frozenset({"view"})
-
-
-class _Package(types.ModuleType):
-    """The package object: importing the submodule tfgraphviz.view must not bind the module
-    over the public function `view` (the import system sets the attribute on its parent),
-    or `tfgraphviz.view(graph)` would fail with "'module' object is not callable"."""
-
-    def __setattr__(self, name: str, value: Any) -> None:
-        if name in _SHADOWING_MODULES and isinstance(value, types.ModuleType):
-            return  # reach the module as sys.modules["tfgraphviz.view"] or `from ... import`
-        super().__setattr__(name, value)
-
-
-sys.modules[__name__].__class__ = _Package
 
 
 def __getattr__(name: str) -> Any:
@@ -84,13 +65,13 @@ def __getattr__(name: str) -> Any:
     import importlib
 
     homes = {
-        "to_dot": "tfgraphviz.dot", "write_dot": "tfgraphviz.dot",
-        "write_svg": "tfgraphviz.layout", "write_png": "tfgraphviz.layout",
-        "write_pdf": "tfgraphviz.layout", "to_json": "tfgraphviz.export_json",
-        "from_json": "tfgraphviz.export_json", "write_json": "tfgraphviz.export_json",
-        "read_json": "tfgraphviz.export_json", "write_graphml": "tfgraphviz.export_json",
-        "write_tensorboard": "tfgraphviz.export_tensorboard", "errors": "tfgraphviz.errors",
-        "view": "tfgraphviz.view",
+        "to_dot": "tfgraphviz.draw.dot", "write_dot": "tfgraphviz.draw.dot",
+        "write_svg": "tfgraphviz.draw.layout", "write_png": "tfgraphviz.draw.layout",
+        "write_pdf": "tfgraphviz.draw.layout", "to_json": "tfgraphviz.export.nodelink",
+        "from_json": "tfgraphviz.export.nodelink", "write_json": "tfgraphviz.export.nodelink",
+        "read_json": "tfgraphviz.export.nodelink", "write_graphml": "tfgraphviz.export.nodelink",
+        "write_tensorboard": "tfgraphviz.export.tensorboard", "errors": "tfgraphviz.errors",
+        "view": "tfgraphviz.views.build",
     }
     if name not in homes:
         raise AttributeError(f"module 'tfgraphviz' has no attribute {name!r}")

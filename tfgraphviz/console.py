@@ -85,11 +85,10 @@ class Console:
 
 def _abandon() -> None:
     """Kill `dot` children and remove half-written temporary files."""
-    from tfgraphviz.fsutil import remove_in_flight
+    from tfgraphviz._util.cleanup import abandon
+    from tfgraphviz._util.fs import remove_in_flight
 
-    layout = sys.modules.get("tfgraphviz.layout")
-    if layout is not None:
-        layout.kill_running()
+    abandon()  # kills `dot` children when drawing was imported
     remove_in_flight()
 
 

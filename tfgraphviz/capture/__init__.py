@@ -1,0 +1,1 @@
+"""Capture: load a user's file, find its tf.functions, trace them and extract their graphs."""

@@ -1,0 +1,1 @@
+"""Hooks into TensorFlow that record what tracing does (the only monkeypatches)."""

@@ -1,0 +1,163 @@
+"""The plain data capture produces: traced graphs and functions, trace records, parameter
+and op tables. No TensorFlow object is imported here; fields hold them as `Any`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass
+class TraceRecord:
+    """One call of TensorFlow's tracer for a tf.function (successful or not)."""
+
+    name: str
+    function: Any  # the tf.function (polymorphic Function) being traced, if found
+    phase: str = ""  # "" while importing, else the name of the target being traced
+    output: str = ""
+    concrete: Any = None  # the ConcreteFunction made, if the trace succeeded
+    graph: Any = None  # the FuncGraph (complete, or partial when the trace failed)
+    error: BaseException | None = None
+    function_type: Any = None  # TensorFlow's FunctionType of the arguments traced with
+    scope: str = ""  # "variable_creation" | "no_variable_creation" | "" (TensorFlow's config)
+    first: bool = False  # the first trace of its tf.function (the one allowed to make variables)
+    variable_lines: list[int] = field(default_factory=list)  # user lines that made tf.Variables
+    prints: list[tuple[int, str, str]] = field(default_factory=list)  # (line, where, text)
+    params: list[Any] | None = None  # traceinfo.ParamInfo per parameter, made as it started
+    # the trace of the same tf.function still running when this one started (recursion)
+    parent: TraceRecord | None = None
+    saving_line: int = 0  # the user's line calling tf.saved_model.save that made this trace
+
+
+@dataclass
+class AutoDeps:
+    """Control edges and ops that automatic control dependencies added to one graph."""
+
+    edges: set[tuple[str, str]] = field(default_factory=set)  # (dst op, src op)
+    ops: set[str] = field(default_factory=set)  # ops created by the mechanism itself
+
+
+Origin = tuple[str, str]  # ("user" | "library", where: "f.py:12" or "keras/src/x.py:40")
+
+
+MAIN = ""  # key of the top-level graph in TracedGraph's per-function tables
+
+
+@dataclass
+class OpInfo:
+    """What the live graph knows about one op beyond its NodeDef."""
+
+    outputs: list[tuple[str, str]]  # (dtype, shape) per output
+    source: list[str]  # user frames, "file.py:LINE in func"
+    autograph_line: int | None = None  # line of the AutoGraph-converted code that made it
+
+
+@dataclass
+class TracedGraph:
+    """One traced graph (a ConcreteFunction or a tf.Graph) as plain data."""
+
+    signature: str
+    graph_def: Any  # GraphDef proto, function library included
+    op_info: dict[str, dict[str, OpInfo]] = field(default_factory=dict)
+    auto_deps: dict[str, AutoDeps] = field(default_factory=dict)
+    # per graph: {(dst op, src op): ("user" | "library", where)} for control edges not automatic
+    control_origins: dict[str, dict[tuple[str, str], Origin]] = field(default_factory=dict)
+    variables: dict[str, str] = field(default_factory=dict)  # placeholder -> Python name
+    # placeholder -> the Keras model, optimizer or metric holding that variable, by the name
+    # the file knows it by (`encoder`, `vae.optimizer`), "" when none holds it
+    owners: dict[str, str] = field(default_factory=dict)
+    # Keras name of a model or optimizer (its name scope, `sequential`) -> the file's name for it
+    keras_names: dict[str, str] = field(default_factory=dict)
+    # line of the user's file -> its text, for the lines ops were made at (labels of groups)
+    source_lines: dict[int, str] = field(default_factory=dict)
+    outputs: list[str] = field(default_factory=list)  # main graph's output tensors
+    trace_output: str = ""
+    auto_deps_known: bool = True  # False for a graph traced before the hooks were installed
+    # per graph: {While/If op name -> Python name AutoGraph gave each of its loop variables
+    # (While: per input, loop counter and maximum iterations first; If: per output)}
+    control_names: dict[str, dict[str, list[str]]] = field(default_factory=dict)
+    # a FuncGraph drawn as a tf.Graph target (`graph = f.get_concrete_function().graph`): the
+    # name of the function tf.function traced into it ("" for a graph built by hand)
+    traced_by: str = ""
+    jit_compile: bool = False  # tf.function(jit_compile=True): XLA compiles the whole function
+
+
+@dataclass
+class ParamInfo:
+    """One parameter of a trace (self excluded): what TensorFlow saw for it."""
+
+    name: str
+    kind: str  # "tensor" | "python" | "structure" | "object" | "variable" | "other"
+    text: str  # as describe_spec: "float32[2,?]", "3", "(float32[], 2)", "Python object"
+    dtype: str | None = None  # tensors and variables: "float32"
+    shape: str | None = None  # tensors and variables: "[2,?]" ("[*]" for an unknown rank)
+    value: str | None = None  # repr of a Python scalar, None or str; else None
+
+
+@dataclass
+class PrintSite:
+    """Text Python printed while tracing, and the line of the user's file that printed it."""
+
+    line: int  # line in the user's file that called print / wrote to stdout; 0 if unknown
+    where: str  # "f.py:12" ("" if unknown)
+    text: str
+
+
+@dataclass
+class TraceInfo:
+    """One trace of a function (failed ones too), in the order TensorFlow made them."""
+
+    index: int  # 0-based, in order
+    signature: str  # as signature_of: "(x: float32[2], n=3)"
+    graph_index: int | None = None  # index into TracedFunction.graphs of its drawing
+    params: list[ParamInfo] = field(default_factory=list)
+    output: str = ""  # what Python printed during it
+    prints: list[PrintSite] = field(default_factory=list)
+    error: str | None = None  # describe_error text
+    error_kind: str | None = None  # "variable_creation" | "other" | None
+    error_line: int | None = None  # line of the user's file of the failing statement
+    created_variables: bool = False  # the trace created tf.Variables
+    tf_retrace: bool = False  # TensorFlow traced again by itself (same signature, no new call)
+    # index of the trace of the same function still running when this one started: the
+    # function called itself while being traced (recursion); None for a trace of its own
+    nested_in: int | None = None
+    saving_line: int = 0  # the user's line calling tf.saved_model.save that made it (0: none)
+    by_tfgraphviz: bool = False  # made by tfgraphviz's own call with no arguments (defaults)
+    from_signature: bool = False  # ... which used the function's input_signature
+
+
+@dataclass
+class TracedFunction:
+    """All ConcreteFunctions of one target, and what happened while tracing it."""
+
+    name: str
+    kind: str
+    graphs: list[TracedGraph] = field(default_factory=list)
+    trace_count: int = 0
+    trace_outputs: list[str] = field(default_factory=list)
+    autograph: str | None = None
+    errors: list[str] = field(default_factory=list)
+    needs_call: str | None = None  # the option to add when no trace was possible
+    traces: list[TraceInfo] = field(default_factory=list)  # every trace, in order
+    # first line (decorators included) of the traced Python function's def in the user's
+    # file, from its code object; 0 if unknown or defined elsewhere
+    def_line: int = 0
+
+
+def frame_line(frame: str) -> int | None:
+    """The line number of a user frame `file.py:LINE in func`."""
+    head = frame.rsplit(" in ", 1)[0]
+    number = head.rpartition(":")[2]
+    return int(number) if number.isdigit() else None
+
+
+@dataclass
+class Target:
+    """Something in the user's file that can be drawn."""
+
+    name: str  # how the user names it: "f", "F.__call__", "model"
+    kind: str  # "function", "method", "graph", "keras", "plain"
+    obj: Any  # tf.function, tf.Graph, Keras model, or plain callable
+    shadowed: bool = False  # no name holds it now: drawn from the traces the import made
+    note: str = ""  # why it is not drawn unless named with -f (e.g. shadowed, never called)
+    related: list[Any] = field(default_factory=list)  # other tf.functions of the same name

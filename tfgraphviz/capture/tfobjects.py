@@ -1,0 +1,79 @@
+"""What a Python object is, in TensorFlow's and Keras' terms: tf.function, Keras model, tf.Graph,
+restored function, tf.Module, and the step functions Keras' fit() made."""
+
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+__all__ = ["KERAS_STEPS", "fit_function", "instance_dict", "is_graph", "is_keras_model",
+           "is_restored", "is_tf_function", "is_tf_module"]
+
+
+def is_tf_function(obj: Any) -> bool:
+    from tensorflow.python.eager.polymorphic_function import polymorphic_function
+
+    return isinstance(obj, polymorphic_function.Function)
+
+
+def is_keras_model(obj: Any) -> bool:
+    keras = sys.modules.get("keras")
+    return keras is not None and isinstance(obj, keras.Model)
+
+
+def is_graph(obj: Any) -> bool:
+    import tensorflow as tf
+
+    return isinstance(obj, tf.Graph)
+
+
+def instance_dict(obj: Any) -> dict[str, Any]:
+    """The object's own attributes without running any descriptor or __getattr__ of it."""
+    try:
+        attrs = object.__getattribute__(obj, "__dict__")
+    except (AttributeError, TypeError):
+        return {}
+    return dict(attrs) if isinstance(attrs, dict) else {}
+
+
+def is_restored(obj: Any) -> bool:
+    from tensorflow.python.saved_model.function_deserialization import RestoredFunction
+
+    return isinstance(obj, RestoredFunction)
+
+
+# Keras' step functions: model attribute -> (target kind, the method that traces it, the
+# model's method it runs)
+KERAS_STEPS = {"train_function": ("keras_fit", "fit", "train_step"),
+               "test_function": ("keras_evaluate", "evaluate", "test_step"),
+               "predict_function": ("keras_predict", "predict", "predict_step")}
+
+
+def fit_function(model: Any, attr: str = "train_function") -> Any:
+    """The tf.function Keras' fit() (evaluate(), predict()) traced: `attr`, or the tf.function
+    it wraps; None when it never ran."""
+    function = instance_dict(model).get(attr)
+    if function is None or is_tf_function(function):
+        return function
+    cells = [c.cell_contents for c in getattr(function, "__closure__", None) or ()
+             if _cell_filled(c)]
+    candidates = [c for c in cells if is_tf_function(c)]
+    for preferred in ("multi_step_on_iterator", "one_step_on_iterator"):
+        for candidate in candidates:
+            if getattr(candidate.python_function, "__name__", "") == preferred:
+                return candidate
+    return candidates[0] if candidates else None
+
+
+def _cell_filled(cell: Any) -> bool:
+    try:
+        cell.cell_contents  # noqa: B018 - raises ValueError for an empty cell
+    except ValueError:
+        return False
+    return True
+
+
+def is_tf_module(obj: Any) -> bool:
+    import tensorflow as tf
+
+    return isinstance(obj, tf.Module)

@@ -1,0 +1,1 @@
+"""Draw: DOT text, styles, legend, and Graphviz layouts (SVG, PNG, PDF)."""

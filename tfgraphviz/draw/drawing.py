@@ -1,0 +1,230 @@
+"""What is drawn for one model: the view, its DOT source and layouts, and drill-down pages."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+import networkx as nx
+
+from tfgraphviz._util.fs import write_bytes, write_text
+from tfgraphviz.errors import GraphvizNotFoundError, InputError, LayoutError
+
+LAYOUT_FORMATS = ("svg", "png", "pdf")
+MAX_PAGES = 60  # drill-down pages per drawing at most (each needs a layout); boxes past it
+# link to report.html, which opens any box
+PAGE_TIMEOUT = 20.0  # seconds of layout per drill-down page at most
+PAGES_BUDGET = 120.0  # seconds for all drill-down pages of one drawing
+
+
+@dataclass(frozen=True)
+class ViewOptions:
+    """How much of a model is drawn (see tfgraphviz.view)."""
+
+    depth: int | str = "auto"
+    expand: tuple[str, ...] = ()
+    fold: bool = True
+    noise: bool | None = None
+
+
+def parse_depth(text: str | int) -> int | str:
+    """`auto`, `all` or a whole number from 1, for --depth."""
+    value = str(text).strip().lower()
+    if value in ("auto", "all"):
+        return value
+    if value.isdigit() and int(value) >= 1:
+        return int(value)
+    raise InputError(f"--depth {text}: give auto, all or a whole number from 1, e.g. --depth 2")
+
+
+@dataclass
+class Drawn:
+    """Files written for one model (format -> path relative to the folder) and problems."""
+
+    files: dict[str, str]
+    problems: list[tuple[str, int]]  # (message, exit code)
+    view: dict[str, Any]
+    pages: list[str] | None = None  # drill-down pages written with this run's overview SVG
+
+
+def _layout(source: str, fmt: str, timeout: float, dpi: float) -> tuple[bytes, list[str]]:
+    """Image bytes and warnings (a cheaper strategy was used) from the layout engine."""
+    from tfgraphviz.draw.layout import render
+
+    data, warnings = render(source, fmt, timeout, dpi if fmt == "png" else None)
+    return data, list(warnings)
+
+
+def _scope_pages(graph: nx.MultiDiGraph, drawn: nx.MultiDiGraph, shown: dict[str, str],
+                 stem: str, up_depth: int) -> list[tuple[str, nx.MultiDiGraph, str]]:
+    """(page path relative to the output folder, the model's subgraph of one collapsed box,
+    its node in `drawn`) for every collapsed box of `drawn`; each box gets a `link` to its page
+    (relative to a drawing `up_depth` folders below the output folder) and, until the page is
+    written, `report_link`: the same box opened in report.html."""
+    members: dict[str, list[str]] = {}
+    for node, target in shown.items():
+        members.setdefault(target, []).append(node)
+    pages: list[tuple[str, nx.MultiDiGraph, str]] = []
+    back = "../" * up_depth
+    for node, data in sorted(drawn.nodes(data=True), key=lambda item: str(item[0])):
+        if data.get("kind") != "scope" or node not in members:
+            continue
+        scope = str(data.get("scope_path") or data.get("name"))
+        inside = members[node]
+        if data.get("variables_of"):  # the variables, not the call's arguments they feed
+            inside = [n for n in inside if graph.nodes[n]["kind"] == "variable"] or inside
+        sub = graph.subgraph(inside).copy()
+        sub.graph.update(graph.graph, name=f"{graph.graph.get('name', '')} › {scope}",
+                         bodies=_page_bodies(graph, sub), signature="", note="")
+        folded = int(data.get("folded", 1))
+        page = f"{stem}/scopes/{page_name(scope + (f' x{folded}' if folded > 1 else ''))}.svg"
+        data["link"] = quote(back + page)
+        first = min(members[node], key=lambda n: (graph.nodes[n]["kind"] in ("arg", "ret"),
+                                                     str(n)))  # an op of the box, shown opened
+        data["report_link"] = back + "report.html#" + quote(f"{stem}:{first}", safe="")
+        pages.append((page, sub, node))
+    return pages
+
+
+def _page_bodies(graph: nx.MultiDiGraph, sub: nx.MultiDiGraph) -> list[dict[str, Any]]:
+    """The bodies a page shows; one whose caller is not on the page carries the caller's name
+    and op (`caller_data`) for its cluster's label."""
+    shown = {d.get("body") for _, d in sub.nodes(data=True)}
+    bodies = []
+    for body in graph.graph.get("bodies", []):
+        if body["id"] not in shown:
+            continue
+        if body["caller"] not in sub and body["caller"] in graph:
+            caller = graph.nodes[body["caller"]]
+            body = {**body, "caller_data": {"name": caller["name"], "op": caller["op"]}}
+        bodies.append(body)
+    return bodies
+
+
+def page_name(scope: str) -> str:
+    """A file name for a scope path: `conv2_block1/1_conv` -> `conv2_block1.1_conv`."""
+    from tfgraphviz._util.naming import file_stem
+
+    return file_stem(scope.replace("::", ".").replace("/", "."))
+
+
+def draw(graph: nx.MultiDiGraph, stem: str, folder: Path, formats: tuple[str, ...],
+         options: ViewOptions, timeout: float, dpi: float,
+         progress: Callable[[str], None] = lambda _m: None) -> Drawn:
+    """Write the DOT source and the layouts asked for of the view of `graph`; an SVG also gets
+    a page per collapsed box (`<stem>/scopes/<scope>.svg`) its node links to, and those pages
+    pages of their own boxes, one level at a time, up to MAX_PAGES pages; a box past that
+    links to itself opened in report.html."""
+    from tfgraphviz.draw.dot import to_dot
+    from tfgraphviz.views.build import view_and_visible
+
+    drawn, shown = view_and_visible(graph, options.depth, options.expand, options.fold,
+                                    options.noise)
+    pages = _plan_pages(graph, drawn, shown, stem, options) if "svg" in formats else []
+    source = to_dot(drawn)
+    result = Drawn({}, [], dict(drawn.graph.get("view", {})))
+    if "dot" in formats:
+        write_text(folder / f"{stem}.dot", source)
+        result.files["dot"] = f"{stem}.dot"
+    for fmt in (f for f in formats if f in LAYOUT_FORMATS):
+        progress(f"laying out {stem}.{fmt}")
+        try:
+            data, warnings = _layout(source, fmt, timeout, dpi)
+        except GraphvizNotFoundError as exc:
+            result.problems.append((str(exc), exc.exit_code))
+            break
+        except LayoutError as exc:
+            result.problems.append((f"{stem}.{fmt}: {exc}; the .dot and .json files are "
+                                    "written. Try --depth auto or a smaller --depth, a longer "
+                                    "--layout-timeout, or fewer functions with -f", 1))
+            break
+        result.problems += [(f"{stem}.{fmt}: {w}", 0) for w in warnings]
+        write_bytes(folder / f"{stem}.{fmt}", data)
+        result.files[fmt] = f"{stem}.{fmt}"
+    if "svg" in result.files:
+        result.pages = []
+        progress(f"laying out {len(pages)} drill-down pages of {stem}")
+        _write_pages(pages, folder, stem, timeout, dpi, result)
+    if any(f in LAYOUT_FORMATS and f not in result.files for f in formats) \
+            and "dot" not in result.files:
+        write_text(folder / f"{stem}.dot", source)  # something to open when layout failed
+        result.files["dot"] = f"{stem}.dot"
+    result.files = dict(sorted(result.files.items()))
+    return result
+
+
+def _plan_pages(graph: nx.MultiDiGraph, drawn: nx.MultiDiGraph, shown: dict[str, str],
+                stem: str, options: ViewOptions) -> list[tuple[str, nx.MultiDiGraph]]:
+    """The drill-down pages to write, breadth first ((page path, its view), at most
+    MAX_PAGES); every box of `drawn` and of the pages links to its page, or to itself in
+    report.html when its page is past the budget. Each page draws its box one level deeper,
+    its own boxes collapsed again as the default view would, with a link up."""
+    from collections import deque
+
+    from tfgraphviz.views.build import view_and_visible
+
+    planned: dict[str, nx.MultiDiGraph] = {}
+    queue = deque([(drawn, _scope_pages(graph, drawn, shown, stem, 0), f"{stem}.svg")])
+    while queue:
+        parent, boxes, parent_page = queue.popleft()
+        for page, sub, node in boxes:
+            if page in planned:
+                continue  # the same box drawn from another page
+            if len(planned) >= MAX_PAGES:
+                _link_to_report(parent.nodes[node])
+                continue
+            folded = int(parent.nodes[node].get("folded", 1)) > 1  # its blocks one by one
+            view, seen = view_and_visible(sub, "auto", (), options.fold and not folded, None,
+                                          whole=True)
+            view.graph["up"] = quote("../../" + parent_page if parent is drawn
+                                     else Path(parent_page).name)
+            planned[page] = view
+            queue.append((view, _scope_pages(sub, view, seen, stem, 2), page))
+    return list(planned.items())
+
+
+def _link_to_report(data: dict[str, Any]) -> None:
+    """A box whose page is not written links to itself opened in report.html instead."""
+    data["link"] = data["report_link"]
+    data["link_to_report"] = True
+
+
+def _write_pages(pages: list[tuple[str, nx.MultiDiGraph]], folder: Path, stem: str,
+                 timeout: float, dpi: float, result: Drawn) -> None:
+    """Lay out and write the planned pages, two at a time (Graphviz runs in its own
+    processes); a page whose layout fails is reported and left out."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from tfgraphviz._util.fs import real_subfolder
+    from tfgraphviz.draw.dot import to_dot
+
+    if not pages:
+        return
+    target = real_subfolder(real_subfolder(folder, stem), "scopes")
+    deadline = time.monotonic() + PAGES_BUDGET
+
+    def lay_out(item: tuple[str, nx.MultiDiGraph]) -> tuple[str, bytes | None, str]:
+        page, view = item
+        left = deadline - time.monotonic()
+        if left <= 1:
+            return page, None, f"drill-down pages stopped after {PAGES_BUDGET:g} s"
+        try:
+            return page, _layout(to_dot(view), "svg", min(timeout, left, PAGE_TIMEOUT),
+                                 dpi)[0], ""
+        except LayoutError as exc:
+            return page, None, str(exc)
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        for page, data, problem in pool.map(lay_out, pages):
+            if data is None:
+                result.problems.append((f"{page}: {problem}; that page is missing", 0))
+                continue
+            write_bytes(target / Path(page).name, data)
+            assert result.pages is not None
+            result.pages.append(page)
+    if result.pages:
+        result.files["scopes"] = f"{stem}/scopes"

@@ -1,0 +1,1 @@
+"""A layered layout computed in Python for graphs too large for dot."""

@@ -1,0 +1,1 @@
+"""Explain: why the graphs look the way they do, as findings."""

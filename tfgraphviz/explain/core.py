@@ -1,0 +1,438 @@
+"""Explain what tf.function did to a function, from what tracing recorded and the models."""
+
+from __future__ import annotations
+
+import ast
+import re
+from pathlib import Path
+from typing import Any
+
+import networkx as nx
+
+from tfgraphviz.explain.control import control_findings, state_findings
+from tfgraphviz.explain.graph import (
+    autograph_findings,
+    call_findings,
+    called_defs,
+    finding,
+    initializer_findings,
+    outer_frames,
+    print_op_findings,
+)
+from tfgraphviz.explain.pitfall import pitfall_findings
+from tfgraphviz.explain.retrace import hints, number_ranges, recursion_findings
+from tfgraphviz.explain.source import Source, find_def, frames
+
+# kinds of targets whose code is not a def of the user's file that AutoGraph converted
+NO_DEF = ("graph", "keras", "keras_fit", "keras_evaluate", "keras_predict", "restored")
+MANY_TRACES = 3  # more traces than this made by the user's calls earns a warning
+_AT_LINE = re.compile(r"\n\s*at ([^\n:]+):(\d+)")
+_VARIABLE_ERRORS = ("create variables on non-first call", "tf.Variables created on the first")
+
+
+def _traces(traced: Any) -> list[dict[str, Any]]:
+    """Every trace as a plain dict: TraceInfo when recorded, else what older fields say."""
+    infos = list(getattr(traced, "traces", None) or [])
+    if infos:
+        return [{
+            "index": t.index, "signature": t.signature, "graph": t.graph_index,
+            "params": [vars(p) for p in t.params], "output": t.output,
+            "prints": [vars(p) for p in t.prints], "error": t.error,
+            "error_kind": t.error_kind, "error_line": t.error_line,
+            "created_variables": t.created_variables, "tf_retrace": t.tf_retrace,
+            "nested_in": getattr(t, "nested_in", None),
+            "saving_line": getattr(t, "saving_line", 0),
+            "by_tfgraphviz": getattr(t, "by_tfgraphviz", False),
+            "from_signature": getattr(t, "from_signature", False),
+        } for t in infos]
+    outputs = list(traced.trace_outputs) or [""] * len(traced.graphs)
+    found = []
+    for i, output in enumerate(outputs):
+        graph = i if i < len(traced.graphs) else None
+        found.append({"index": i, "signature": traced.graphs[i].signature if graph is not None
+                      else "", "graph": graph, "params": [], "output": output,
+                      "prints": [{"line": 0, "where": "", "text": output}] if output else [],
+                      "error": None, "error_kind": None, "error_line": None,
+                      "created_variables": False, "tf_retrace": False, "nested_in": None,
+                      "by_tfgraphviz": False})
+    for error in traced.errors:
+        kind = "variable_creation" if any(e in error for e in _VARIABLE_ERRORS) else "other"
+        match = _AT_LINE.search(error)
+        failed = next((t for t in found if t["graph"] is None and t["error"] is None), None)
+        if failed is None:
+            failed = {"index": len(found), "signature": "", "graph": None, "params": [],
+                      "output": "", "prints": [], "created_variables": False,
+                      "tf_retrace": False, "nested_in": None, "by_tfgraphviz": False}
+            found.append(failed)
+        failed.update(error=error, error_kind=kind,
+                      error_line=int(match.group(2)) if match else None)
+    return found
+
+
+# ---- causes of retraces ----------------------------------------------------------------------
+def _change(old: dict[str, Any], new: dict[str, Any]) -> tuple[str, str] | None:
+    """(what changed, "old → new") for one parameter, None if TensorFlow saw it the same."""
+    if old["kind"] != new["kind"]:
+        return "kind", f"{_kind_text(old)} → {_kind_text(new)}"
+    if old["kind"] == "python" and old.get("value") != new.get("value"):
+        return "value", f"{old.get('value')} → {new.get('value')}"
+    if old["kind"] in ("tensor", "variable"):
+        if old.get("dtype") != new.get("dtype"):
+            return "dtype", f"{old.get('dtype')} → {new.get('dtype')}"
+        if old.get("shape") != new.get("shape"):
+            return "shape", f"{old.get('shape')} → {new.get('shape')}"
+    if old["text"] != new["text"]:
+        return ("structure" if old["kind"] == "structure" else "object",
+                f"{old['text']} → {new['text']}")
+    return None
+
+
+# TypeSpecs TensorFlow traces by type (ParamInfo kind "other"), by what the user passed
+_SPECS = {"DatasetSpec": "a tf.data.Dataset", "RaggedTensor": "a tf.RaggedTensor",
+          "SparseTensor": "a tf.SparseTensor", "IteratorSpec": "a dataset iterator",
+          "TensorArraySpec": "a tf.TensorArray", "ExtensionType": "an extension type"}
+
+
+def _kind_text(param: dict[str, Any]) -> str:
+    """`a tensor float32[2]`, `a tf.Variable float32[]`, `a Python value 3`, `an Apple
+    object`, `a tf.RaggedTensor int32[2,?]`, `a tf.data.Dataset`."""
+    text, kind = param["text"], param["kind"]
+    if kind == "variable":
+        return f"a {text}" if text.startswith("tf.Variable") else f"a tf.Variable {text}"
+    if kind in ("python", "tensor", "structure"):
+        return {"python": "a Python value", "tensor": "a tensor",
+                "structure": "a structure"}[kind] + f" {text}"
+    return _object_text(text)
+
+
+def _object_text(text: str) -> str:
+    """What a Python object or a TypeSpec parameter is, in the user's words."""
+    word, _, rest = text.partition(" ")
+    if word in _SPECS:
+        return _SPECS[word] + (f" {rest}" if rest else "")
+    if text in ("Python object", ""):
+        return "a Python object"
+    if word == "Python" and rest:
+        return f"a Python {rest} object"
+    return f"a {text}"
+
+
+def _diffs(old: dict[str, Any], new: dict[str, Any]) -> list[dict[str, str]]:
+    before = {p["name"]: p for p in old["params"]}
+    found = []
+    for param in new["params"]:
+        prev = before.get(param["name"])
+        change = _change(prev, param) if prev is not None else ("new", f"→ {param['text']}")
+        if change is not None:
+            found.append({"argument": param["name"], "what": change[0], "change": change[1]})
+    return found
+
+
+def _cause(trace: dict[str, Any], earlier: list[dict[str, Any]]) -> dict[str, Any] | None:
+    """What made this trace: the parameter that differs from the closest earlier trace, or
+    TensorFlow itself."""
+    if not earlier:
+        return None
+    if trace.get("nested_in") is not None:  # the function called itself while being traced
+        parent = next((t for t in earlier if t["index"] == trace["nested_in"]), None)
+        changed = _diffs(parent, trace) if parent is not None else []
+        return {"recursion": trace["nested_in"], **(changed[0] if changed else {})}
+    if trace.get("saving_line") and not trace["tf_retrace"]:
+        return {"by_tensorflow": f"tf.saved_model.save, called at line {trace['saving_line']}"
+                ", traced it again to save it (saving traces the functions it stores), not "
+                "a call of yours", "saving_line": trace["saving_line"]}
+    if trace["tf_retrace"]:
+        prev = earlier[-1]
+        why = ("trace {} created tf.Variables, so TensorFlow traced again to get a graph "
+               "that creates none".format(prev["index"] + 1) if prev["created_variables"] else
+               "TensorFlow traced again by itself, with the same arguments")
+        return {"by_tensorflow": why}
+    if trace.get("by_tfgraphviz"):
+        return {"by_tfgraphviz": BY_SIGNATURE if trace.get("from_signature") else BY_TFGRAPHVIZ}
+    options = [(len(d), -t["index"], d) for t in earlier for d in [_diffs(t, trace)]]
+    _, _, diffs = min(options, key=lambda o: (o[0], o[1]))
+    objects = [p for p in trace["params"] if p["kind"] == "object"]
+    if not diffs and objects:  # TensorFlow keys a Python object by its identity
+        return {"argument": objects[0]["name"], "what": "object",
+                "change": "another " + _object_text(objects[0]["text"]).removeprefix("a ")}
+    if not diffs:
+        failed = any(t["error"] for t in earlier if t["signature"] == trace["signature"])
+        return {"by_tensorflow": "TensorFlow traced again with the same arguments" +
+                (": the earlier trace with them failed, so nothing was cached" if failed
+                 else "")}
+    return {**diffs[0], **({"also": diffs[1:]} if diffs[1:] else {})}
+
+
+BY_TFGRAPHVIZ = ("tfgraphviz traced it with no arguments (every parameter has a default) to "
+                 "draw it, not a call of yours")
+BY_SIGNATURE = "tfgraphviz traced it with its input_signature to draw it, not a call of yours"
+
+_WHY = {"value": "a Python value: each new value makes a new graph",
+        "shape": "a new shape", "dtype": "a new dtype", "kind": "a different kind of argument",
+        "structure": "a new structure", "object": "a different Python object",
+        "new": "a new argument"}
+
+
+def _trace_findings(name: str, traces: list[dict[str, Any]], src: Source, def_line: int
+                    ) -> list[dict[str, Any]]:
+    out = _own_trace_findings(name, traces, src, def_line)
+    for trace in traces[1:]:
+        cause = trace["cause"] or {}
+        number = trace["index"] + 1
+        if "recursion" in cause:
+            continue  # said once per recursion, below
+        line = def_line
+        if trace.get("by_tfgraphviz") and not cause.get("by_tensorflow"):
+            continue  # said below, with the first trace when tfgraphviz made that one too
+        if "by_tensorflow" in cause:
+            text = f"trace {number} of `{name}` was made by TensorFlow: {cause['by_tensorflow']}"
+            line = cause.get("saving_line") or def_line
+        elif cause["what"] == "object" and cause["change"].startswith("another "):
+            text = (f"`{name}` was traced again (trace {number}) because `{cause['argument']}` "
+                    f"is {cause['change']}: TensorFlow tells Python objects apart by identity, "
+                    "so each new one makes a new graph")
+        else:
+            text = (f"`{name}` was traced again (trace {number}) because `{cause['argument']}` "
+                    f"changed {cause['change']} ({_WHY.get(cause['what'], cause['what'])})")
+        also = cause.get("also") or []
+        if also:
+            text += "; also " + ", ".join(f"`{a['argument']}` changed {a['change']}"
+                                          for a in also)
+        out.append(finding("retrace", text, src, line, trace["graph"],
+                           trace=trace["index"]))
+    out += recursion_findings(name, traces, src, def_line)
+    failed: dict[tuple[str, int], list[int]] = {}  # the same error at the same line: one line
+    for trace in traces:
+        if trace["error"] and trace["error_kind"] != "variable_creation":
+            key = (trace["error"].splitlines()[0], trace["error_line"] or 0)
+            failed.setdefault(key, []).append(trace["index"])
+    for (first, line), indices in failed.items():
+        at = f" at line {line} (`{src.code(line)}`)" if line else ""
+        who = (f"trace {indices[0] + 1}" if len(indices) == 1 else
+               f"traces {number_ranges([i + 1 for i in indices])}")
+        same = " the same way" if len(indices) > 1 else ""
+        out.append(finding("trace_error", f"{who} of `{name}` failed{same}{at}: {first[:200]}",
+                           src, line, None, trace=indices[0], traces=indices))
+    out += hints(name, traces, src, def_line)
+    mine = [t for t in traces if not (t["cause"] or {}).get("by_tensorflow")
+            and t.get("nested_in") is None and not t.get("by_tfgraphviz")]
+    if len(mine) > MANY_TRACES:
+        out.append(finding(
+            "retrace_warning", f"`{name}` was traced {len(mine)} times for your calls: each "
+            "trace runs its Python body again and builds a new graph, which is slow", src,
+            def_line, None))
+    return out
+
+
+def _own_trace_findings(name: str, traces: list[dict[str, Any]], src: Source, def_line: int
+                        ) -> list[dict[str, Any]]:
+    """The trace tfgraphviz made itself, calling a function whose parameters all have
+    defaults with none: not a retrace by the program."""
+    out = []
+    for trace in traces:
+        cause = trace["cause"] or {}
+        if not trace.get("by_tfgraphviz") or trace.get("nested_in") is not None \
+                or "by_tensorflow" in cause:
+            continue
+        number = trace["index"] + 1
+        given = ", ".join(f"`{p['name']}` = {p.get('value') or p['text']}"
+                          for p in trace["params"])
+        if trace.get("from_signature"):
+            why = f"`{name}` has an input_signature, so tfgraphviz traced it with it ({given})"
+        elif trace["params"]:
+            why = (f"every parameter of `{name}` has a default, so tfgraphviz traced it with "
+                   f"no arguments ({given})")
+        else:
+            why = f"`{name}` takes no arguments, so tfgraphviz traced it with none"
+        what = "to draw it" if trace["index"] == 0 else "to draw that graph too"
+        text = (f"trace {number} of `{name}` was made by tfgraphviz, not by your program: "
+                f"{why} {what}")
+        out.append(finding("tfgraphviz_trace", text, src, def_line, trace["graph"],
+                           trace=trace["index"]))
+    return out
+
+
+# ---- prints ----------------------------------------------------------------------------------
+def _print_findings(traces: list[dict[str, Any]], src: Source) -> list[dict[str, Any]]:
+    """Python prints: each ran once per trace that reached it, never at calls."""
+    sites: dict[int, list[int]] = {}
+    for trace in traces:
+        for site in trace["prints"]:
+            sites.setdefault(site["line"], []).append(trace["index"] + 1)
+    out = []
+    eager_lines = _eager_lines(src)
+    at = (f"line {eager_lines[0]}" if len(eager_lines) == 1 else
+          f"lines {number_ranges(eager_lines)}")
+    eager = (f" (but for calls made while `tf.config.run_functions_eagerly(True)` at {at} "
+             "was in effect: those ran the Python body, this too, at every call, without "
+             "tracing)") if eager_lines else ""
+    for line, numbers in sorted(sites.items()):
+        code = src.code(line) if line else "Python"
+        what = f"`{code}`" if line else "Python"
+        first = next(p["text"] for t in traces for p in t["prints"] if p["line"] == line)
+        runs = (f"in trace {numbers[0]}" if len(numbers) == 1 else
+                f"in traces {number_ranges(numbers)}")
+        shown = first.strip().splitlines()[0] if first.strip() else ""
+        stopped = [t for t in traces if t["index"] + 1 not in numbers and t["error_line"]
+                   and line and t["error_line"] < line]
+        missed = "".join(f"; trace {t['index'] + 1} failed at line {t['error_line']} before "
+                         "reaching it" for t in stopped)
+        out.append(finding(
+            "trace_print", f"{what} ran only while tracing ({runs} of {len(traces)}), never "
+            f"at calls{eager}" + (f"; it printed {shown[:80]!r}" if shown else "") + missed,
+            src, line, None, [], traces=sorted(set(numbers))))
+    return out
+
+
+def _eager_lines(src: Source) -> list[int]:
+    """Lines calling `tf.config.run_functions_eagerly(True)`: tf.functions called after them
+    run their Python body at every call."""
+    found = []
+    for node in ast.walk(src.tree) if src.tree is not None else []:
+        if (isinstance(node, ast.Call) and ast.unparse(node.func).endswith(
+                "run_functions_eagerly") and node.args and isinstance(node.args[0], ast.Constant)
+                and node.args[0].value is True):
+            found.append(node.lineno)
+    return sorted(found)
+
+
+# ---- the whole explanation -------------------------------------------------------------------
+def _seen_lines(models: list[nx.MultiDiGraph], traces: list[dict[str, Any]]) -> set[int]:
+    lines = {p["line"] for t in traces for p in t["prints"] if p["line"]}
+    lines |= {t["error_line"] for t in traces if t["error_line"]}
+    for model in models:
+        for _, data in model.nodes(data=True):
+            lines.update(line for line, _ in frames(data.get("source") or []))
+    return lines
+
+
+def explain_function(traced: Any, models: list[nx.MultiDiGraph], source: Path,
+                     source_text: str | None = None) -> dict[str, Any]:
+    """The explanation of one traced function (models[i] is the model of traced.graphs[i])."""
+    src = Source.read(source, source_text)
+    traces = _traces(traced) if traced.kind != "graph" else []
+    for i, trace in enumerate(traces):  # a SavedModel's functions were not traced here
+        trace["cause"] = _cause(trace, traces[:i]) if traced.kind != "restored" else None
+    func = find_def(src, traced.name, _seen_lines(models, traces),
+                    getattr(traced, "def_line", 0)) \
+        if traced.kind not in NO_DEF else None
+    def_line = func.lineno if func is not None else 0
+    findings = _trace_findings(traced.name, traces, src, def_line) \
+        if traced.kind != "restored" else [finding(
+            "restored", f"`{traced.name}` was loaded with tf.saved_model.load: its "
+            f"{len(models)} graph{'s are' if len(models) != 1 else ' is'} the ConcreteFunctions "
+            "the SavedModel holds, traced by the program that saved it, not here", src, 0,
+            None)]
+    findings += _print_findings(traces, src)
+    findings += pitfall_findings(traced.name, traces, src, func)
+    compiled = [i for i, m in enumerate(models) if m.graph.get("jit_compile")]
+    if compiled:
+        findings.append(finding(
+            "jit_compile", f"`{traced.name}` has jit_compile=True: XLA compiles its whole graph "
+            "(again for each new input shape) and runs the compiled program at every call, "
+            "instead of running the ops one by one; an op XLA cannot compile makes the call "
+            "fail rather than run outside XLA", src, def_line, None, [], graphs=compiled))
+    state: dict[str, dict[str, Any]] = {}
+    passed = {p["name"] for t in traces for p in t["params"] if p["kind"] == "variable"}
+    for index, model in enumerate(models):
+        findings += print_op_findings(model, index, src)
+        findings += call_findings(model, index, src)
+        traced_by = getattr(traced.graphs[index], "traced_by", "") \
+            if index < len(traced.graphs) else ""
+        if traced.kind == "graph" and traced_by:
+            findings.append(finding(
+                "func_graph", f"`{traced.name}` is the graph tf.function traced for "
+                f"`{traced_by}` (a FuncGraph, as `.graph` of its ConcreteFunction gives it): "
+                "its outputs are the function's results, and tf.function added its automatic "
+                "control dependencies", src, 0, index, []))
+        elif traced.kind == "graph":
+            findings += initializer_findings(model, index, src)
+        if func is not None:
+            nested = any(t["graph"] == index and t.get("nested_in") is not None
+                         for t in traces)
+            findings += autograph_findings(model, index, src, func, traced.autograph,
+                                           outer_frames(model, func.name) if nested else 0)
+        if traced.kind not in ("graph", "restored"):  # defs it calls, AutoGraph converted too
+            for called in called_defs(model, src, func):
+                findings += autograph_findings(model, index, src, called,
+                                               called_by=traced.name)
+        findings += control_findings(model, index, src)
+        found, uses = state_findings(model, index, src, traced.name)
+        for item in found:
+            if item.get("variable") not in passed:
+                continue
+            item["text"] += (" (passed in as an argument, so the caller sees the updates)"
+                             if uses.get(item["variable"], {}).get("writes") else
+                             " (passed in as an argument: each call reads its current value)")
+        findings += found
+        for name, entry in uses.items():
+            state.setdefault(name, {"graph": index, **entry})
+    return {
+        "name": traced.name, "kind": traced.kind, "line": def_line,
+        "where": src.where(def_line),
+        "traces": [{"index": t["index"], "signature": t["signature"], "graph": t["graph"],
+                    "cause": t["cause"], "printed": t["prints"], "error": t["error"],
+                    "nested_in": t.get("nested_in"),
+                    "by_tfgraphviz": bool(t.get("by_tfgraphviz")),
+                    "error_kind": t["error_kind"], "error_line": t["error_line"],
+                    "created_variables": t["created_variables"]} for t in traces],
+        "findings": findings, "state": state,
+    }
+
+
+def _trace_lines(traces: list[dict[str, Any]]) -> list[str]:
+    """One line a trace; a run of traces alike (signature, outcome, recursion) shares one."""
+    runs: list[list[dict[str, Any]]] = []
+    for trace in traces:
+        def key(t: dict[str, Any]) -> tuple[str, bool, bool, bool]:
+            return (t["signature"], bool(t.get("error")), t.get("nested_in") is None,
+                    bool(t.get("by_tfgraphviz")))
+
+        prev = runs[-1][-1] if runs else None
+        if prev is not None and key(trace) == key(prev):
+            runs[-1].append(trace)
+        else:
+            runs.append([trace])
+    runs = [part for run in runs for part in ([run] if len(run) > 2 else [[t] for t in run])]
+    lines = []
+    for run in runs:
+        first = run[0]
+        state = "failed" if first.get("error") else "ok"
+        who = (f"trace {first['index'] + 1}" if len(run) == 1 else
+               f"traces {number_ranges([t['index'] + 1 for t in run])}")
+        inside = ""
+        if first.get("nested_in") is not None:
+            chained = all(t["nested_in"] == t["index"] - 1 for t in run)
+            inside = (f", inside trace {first['nested_in'] + 1} (recursion)" if len(run) == 1
+                      else ", each inside the one before (recursion)" if chained
+                      else ", inside earlier traces (recursion)")
+        ours = ", made by tfgraphviz (no arguments)" if first.get("by_tfgraphviz") else ""
+        lines.append(f"  {who} {first['signature'] or '()'}: {state}{inside}{ours}")
+    return lines
+
+
+def to_text(explanation: dict[str, Any]) -> list[str]:
+    """Terminal lines: a heading per function, then one finding a line with its file:line."""
+    lines = []
+    for fn in explanation.get("functions", []):
+        traces = fn.get("traces", [])
+        count = f"traced {len(traces)} time{'s' if len(traces) != 1 else ''}"
+        if fn.get("kind") == "restored":
+            count = (f"loaded from a SavedModel: {len(traces)} ConcreteFunction"
+                     f"{'s' if len(traces) != 1 else ''}")
+        lines.append(f"{fn['name']}: {count if fn.get('kind') != 'graph' else 'a tf.Graph'}")
+        lines += _trace_lines(traces)
+        # with several drawings, a finding about one of them says which trace made it
+        made_by = {t["graph"]: t["index"] for t in traces if t.get("graph") is not None}
+        seen: set[tuple[str, str]] = set()
+        for item in fn.get("findings", []):
+            text = item["text"]
+            trace = f"trace {made_by.get(item.get('graph'), -1) + 1}"
+            if len(made_by) > 1 and item.get("graph") in made_by and trace not in text:
+                text = f"({trace}) {text}"
+            key = (item["where"], text)
+            if key in seen:
+                continue
+            seen.add(key)
+            lines.append(f"  {item['where'] or fn['name']}: {text}")
+    return lines

@@ -1,0 +1,1 @@
+"""Export: node-link JSON, GraphML and TensorBoard event files."""

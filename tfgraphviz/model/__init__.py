@@ -1,0 +1,1 @@
+"""The model: a traced graph as a networkx MultiDiGraph."""

@@ -1,0 +1,1 @@
+"""The pipeline: options, the output folder, the manifest, and render()."""

@@ -1,0 +1,447 @@
+"""The render pipeline: file -> ConcreteFunctions -> networkx models -> files and a manifest."""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from tfgraphviz._util.fs import real_subfolder, write_text
+from tfgraphviz._util.naming import file_stem
+from tfgraphviz.draw.drawing import LAYOUT_FORMATS, ViewOptions, draw, parse_depth
+from tfgraphviz.errors import (
+    CallSpecError,
+    InputError,
+    TfGraphvizError,
+)
+from tfgraphviz.pipeline import outdir
+
+FORMATS = ("dot", "svg", "png", "pdf", "json", "graphml", "tensorboard")
+DEFAULT_FORMATS = ("dot", "svg", "json", "tensorboard")
+DEFAULT_DPI = 120.0
+MANIFEST = outdir.MANIFEST
+REPORT = "report.html"
+_TF_LOG_LINE = re.compile(r"^[IWEF]\d{4} \d\d:\d\d:\d\d\.\d+ +\d+ \S+:\d+\] .*$\n?", re.M)
+
+
+@dataclass
+class Problem:
+    """Something that went wrong for one function; rendering went on."""
+
+    function: str
+    message: str
+    exit_code: int = 1
+
+
+@dataclass
+class RenderResult:
+    manifest: dict[str, Any]
+    problems: list[Problem] = field(default_factory=list)
+    output_dir: Path = Path()
+    notes: list[tuple[str, str]] = field(default_factory=list)  # candidates not drawn: why
+
+    @property
+    def exit_code(self) -> int:
+        return max((p.exit_code for p in self.problems), default=0)
+
+
+@dataclass
+class Plan:
+    """Checked arguments, every path absolute: nothing depends on the current folder later."""
+
+    source: Path
+    output_dir: Path
+    functions: list[str]
+    formats: tuple[str, ...]
+    calls: list[Any]  # trace.CallSpec
+    layout_timeout: float
+    dpi: float
+    view: ViewOptions = field(default_factory=ViewOptions)
+    skip: list[str] = field(default_factory=list)  # --skip globs
+
+
+def parse_formats(text: str | Sequence[str]) -> tuple[str, ...]:
+    items = text.split(",") if isinstance(text, str) else list(text)
+    formats = tuple(dict.fromkeys(f.strip().lower() for f in items if f.strip()))
+    unknown = [f for f in formats if f not in FORMATS]
+    if unknown or not formats:
+        raise InputError(f"--format {','.join(unknown) or '(empty)'}: unknown; "
+                         f"choose from {','.join(FORMATS)}")
+    return formats
+
+
+def positive(value: float, option: str, example: str) -> float:
+    """A finite number > 0, else an InputError naming the option (nan, inf, 0, -1)."""
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        number = math.nan
+    if not math.isfinite(number) or number <= 0:
+        raise InputError(f"{option} {value}: give a positive number, e.g. {option} {example}")
+    return number
+
+
+def plan(path: str | Path, output_dir: str | Path, *, functions: Sequence[str] = (),
+         formats: str | Sequence[str] = DEFAULT_FORMATS, calls: Sequence[str] = (),
+         layout_timeout: float = 60.0, dpi: float = DEFAULT_DPI, depth: int | str = "auto",
+         expand: Sequence[str] = (), fold: bool = True, noise: bool | None = None,
+         skip: Sequence[str] = ()) -> Plan:
+    """Check every argument without importing TensorFlow or creating anything."""
+    from tfgraphviz.capture.loader import check_source
+    from tfgraphviz.capture.trace import parse_call
+
+    output = outdir.absolute(output_dir)  # before the user's code can chdir
+    source = check_source(Path(path))  # resolved now, before the user's code runs
+    chosen = parse_formats(formats)
+    specs = [parse_call(c) for c in calls]
+    timeout = positive(layout_timeout, "--layout-timeout", "300")
+    resolution = positive(dpi, "--dpi", "144")
+    options = ViewOptions(parse_depth(depth), tuple(expand), bool(fold), noise)
+    _check_skip(functions, skip)
+    outdir.check_writable(output)
+    return Plan(source, output, list(functions), chosen, specs, timeout, resolution, options,
+                list(skip))
+
+
+def _check_skip(functions: Sequence[str], skip: Sequence[str]) -> None:
+    """--skip patterns are globs; a -f NAME that one of them leaves out is a contradiction."""
+    from tfgraphviz.capture.discover import skip_matches
+
+    for pattern in skip:
+        if not pattern.strip():
+            raise InputError("--skip (empty): give a name or glob, e.g. --skip 'train_step@*'")
+        for name in functions:
+            if skip_matches(name, pattern):
+                raise InputError(f"-f {name} and --skip {pattern}: the function is both asked "
+                                 "for and left out; drop one of them")
+
+
+def _clean_output(text: str) -> str:
+    return _TF_LOG_LINE.sub("", text)
+
+
+def _export(graph: Any, stem: str, plan: Plan, problems: list[Problem], name: str,
+            progress: Callable[[str], None]) -> tuple[dict[str, str], dict[str, Any]]:
+    """Write every requested file for one model; return {format: relative path} and the view
+    that was drawn."""
+    from tfgraphviz.export.nodelink import write_graphml, write_json
+    from tfgraphviz.export.tensorboard import write_tensorboard
+
+    folder = plan.output_dir
+    files: dict[str, str] = {}
+    for fmt in plan.formats:
+        if fmt == "tensorboard":
+            logdir = real_subfolder(real_subfolder(folder, "tensorboard"), stem)
+            write_tensorboard(graph, logdir)
+            files[fmt] = f"tensorboard/{stem}"
+        elif fmt == "json":
+            write_json(graph, folder / f"{stem}.json")
+            files[fmt] = f"{stem}.json"
+        elif fmt == "graphml":
+            write_graphml(graph, folder / f"{stem}.graphml")
+            files[fmt] = f"{stem}.graphml"
+    drawn: dict[str, Any] = {}
+    if any(f == "dot" or f in LAYOUT_FORMATS for f in plan.formats):
+        result = draw(graph, stem, folder, plan.formats, plan.view, plan.layout_timeout,
+                      plan.dpi, progress)
+        files.update(result.files)
+        drawn = result.view
+        if result.pages is not None:
+            drawn = {**drawn, "pages": sorted(result.pages)}
+        problems += [Problem(name, message, code) for message, code in result.problems]
+    return dict(sorted(files.items())), drawn
+
+
+def _edge_counts(graph: Any) -> dict[str, int]:
+    """Edges by kind, and control edges by origin (`auto_control` = automatic)."""
+    counts = {"data": 0, "control": 0, "call": 0, "return": 0, "auto_control": 0,
+              "user_control": 0, "library_control": 0, "unknown_control": 0}
+    for _, _, d in graph.edges(data=True):
+        counts[d["kind"]] = counts.get(d["kind"], 0) + 1
+        if d["kind"] == "control":
+            origin = d.get("origin", "unknown")
+            key = "auto_control" if origin == "automatic" else f"{origin}_control"
+            counts[key] = counts.get(key, 0) + 1
+    return counts
+
+
+def _failed(target: Any, exc: BaseException, source: Path) -> Any:
+    """A traced function holding only the error, for anything user code raised while
+    tracing (SystemExit and GeneratorExit too: they must not end the run silently)."""
+    from tfgraphviz.capture.records import TracedFunction
+    from tfgraphviz.capture.specs import describe_error
+
+    traced = TracedFunction(target.name, target.kind)
+    traced.errors.append(describe_error(exc, source))
+    return traced
+
+
+def _trace_file(plan: Plan, problems: list[Problem], progress: Callable[[str], None],
+                notes: list[tuple[str, str]] | None = None) -> tuple[list[Any], str]:
+    """Import the file and trace the chosen targets; return them and the import's output.
+    `notes` gets (name, why) of each candidate not drawn (see discover.left_out), a
+    shadowed definition's with a --call that was tried and traces it."""
+    from tfgraphviz.capture.discover import select_targets
+    from tfgraphviz.capture.hooks.recorder import captured_output, recording
+    from tfgraphviz.capture.loader import load_module
+    from tfgraphviz.capture.trace import trace_target
+
+    path, call_specs = plan.source, plan.calls
+    entries = []
+    with recording([path]) as rec:
+        with captured_output() as import_output:
+            module = load_module(path)
+        targets = select_targets(module, path, plan.functions or None, skip=plan.skip)
+        if notes is not None:
+            notes += _notes(module, plan, rec)
+        known = {t.name for t in targets} | {t.name.removesuffix(".__call__") for t in targets}
+        for spec in call_specs:
+            if spec.function not in known:
+                targets += select_targets(module, path, [spec.function], option="--call")
+                known.add(spec.function)
+        for target in targets:
+            progress(f"tracing {target.name}")
+            aliases = (target.name, target.name.removesuffix(".__call__"))
+            my_calls = [s for s in call_specs if s.function in aliases]
+            with captured_output():  # TensorFlow's warnings; user prints are in the records
+                try:
+                    entries.append(trace_target(target, my_calls, rec, path, vars(module)))
+                except CallSpecError as exc:
+                    problems.append(Problem(target.name, str(exc), exc.exit_code))
+                except (TfGraphvizError, KeyboardInterrupt):
+                    raise
+                except BaseException as exc:  # noqa: BLE001 - user code: SystemExit too
+                    entries.append(_failed(target, exc, path))
+    return entries, import_output[0]
+
+
+def _notes(module: Any, plan: Plan, rec: Any) -> list[tuple[str, str]]:
+    """discover.left_out, with a verified --call for each shadowed definition left out."""
+    from tfgraphviz.capture import discover
+    from tfgraphviz.capture.hooks.recorder import captured_output
+    from tfgraphviz.capture.trace import verified_hint
+
+    notes = discover.left_out(module, plan.source, plan.functions or None, plan.skip)
+    noted = {t.name: t for t in discover.noted_targets(module, plan.source)}
+    called = {s.function for s in plan.calls}
+    result = []
+    for name, why in notes:
+        target = noted.get(name)
+        if target is not None and name not in called and not why.startswith("skipped: "):
+            rec.phase = f"hint for {name}"
+            with captured_output():
+                why = discover.note_text(target, verified_hint(target, rec, vars(module)))
+        if name not in called:
+            result.append((name, why))
+    return result
+
+
+# what a target's drawing says it is (model.graph["kind"]), by discover.Target.kind
+MODEL_KINDS = {"graph": "tf.Graph", "keras_fit": "Keras fit() training function",
+               "keras_evaluate": "Keras evaluate() test function",
+               "keras_predict": "Keras predict() function",
+               "restored": "restored from a SavedModel"}
+
+
+def _write_function(traced: Any, plan: Plan, problems: list[Problem],
+                    say: Callable[[str], None], progress: Callable[[str], None],
+                    drawings: list[tuple[str, str, Any]]) -> dict[str, Any]:
+    """Write the files of one function's ConcreteFunctions; return its manifest entry and
+    add (title, stem, model) of each drawing to `drawings`."""
+    from tfgraphviz.draw.dot import heading_of
+    from tfgraphviz.model.build import to_networkx
+
+    stem = file_stem(traced.name)
+    problems += [Problem(traced.name, f"{traced.name}: {err}") for err in traced.errors]
+    if traced.needs_call:
+        problems.append(Problem(traced.name, (
+            f"{traced.name}: needs example arguments to be traced; "
+            f"add {traced.needs_call} (TensorSpecs or real values)")))
+    autograph_file = None
+    if traced.autograph:
+        autograph_file = f"{stem}.autograph.py"
+        write_text(plan.output_dir / autograph_file, traced.autograph)
+    concrete = []
+    for i, tg in enumerate(traced.graphs):
+        cf_stem = stem if len(traced.graphs) == 1 else f"{stem}.{i}"
+        graph = to_networkx(tg, traced.name, MODEL_KINDS.get(traced.kind, "tf.function"))
+        if traced.errors:
+            graph.graph["note"] = ("a trace that succeeded before tracing failed: "
+                                   + traced.errors[0])
+        files, drawn = _export(graph, cf_stem, plan, problems, traced.name, progress)
+        concrete.append({
+            "signature": tg.signature, "trace_output": _clean_output(tg.trace_output),
+            "files": files, "nodes": graph.number_of_nodes(), "edges": _edge_counts(graph),
+            "bodies": [b["id"] for b in graph.graph["bodies"]], "view": drawn,
+        })
+        say(f"  {heading_of(graph)} -> {', '.join(files.values())}")
+        drawings.append((heading_of(graph), cf_stem, graph))
+    return {
+        "name": traced.name, "kind": traced.kind, "trace_count": traced.trace_count,
+        "trace_outputs": [_clean_output(t) for t in traced.trace_outputs],
+        "autograph": autograph_file, "errors": traced.errors,
+        "needs_call": traced.needs_call, "concrete_functions": concrete,
+    }
+
+
+def _explain(traced: Any, models: list[Any], plan: Plan, source_text: str,
+             problems: list[Problem]) -> dict[str, Any]:
+    """The explanation of one function (manifest["explain"]); a failure to explain is a
+    problem of that function, not the end of the render."""
+    from tfgraphviz.explain.core import explain_function
+
+    try:
+        return explain_function(traced, models, plan.source, source_text)
+    except Exception as exc:  # noqa: BLE001 - the files are written; say what failed
+        problems.append(Problem(traced.name, f"{traced.name}: could not explain it: "
+                                f"{type(exc).__name__}: {exc}"))
+        return {"name": traced.name, "kind": traced.kind, "traces": [], "findings": [],
+                "state": {}, "error": f"{type(exc).__name__}: {exc}"}
+
+
+def _report(plan: Plan, source_text: str,
+            reported: list[tuple[Any, dict[str, Any], list[tuple[str, str, Any]]]],
+            problems: list[Problem]) -> bool:
+    """Write report.html (every function, its drawings and explanation); True if written."""
+    from tfgraphviz.report import html as report
+
+    functions = [report.ReportFunction(
+        traced.name, traced.autograph, explanation,
+        [report.ReportGraph(title, stem, model, plan.view) for title, stem, model in drawings])
+        for traced, explanation, drawings in reported]
+    try:
+        report.write_report(plan.output_dir / REPORT, source_name=plan.source.name,
+                            source_text=source_text, functions=functions)
+    except (OSError, ValueError) as exc:
+        problems.append(Problem("", f"{REPORT} not written: {exc}"))
+        return False
+    except Exception as exc:  # noqa: BLE001 - a bug in the report must not cost the drawings
+        problems.append(Problem("", f"{REPORT} not written: internal error {type(exc).__name__}:"
+                                f" {exc} (please report it; the other files are written)"))
+        return False
+    return True
+
+
+def _source_path(plan: Plan) -> str:
+    """The input file relative to the output folder (both resolved): it proves which input an
+    earlier render was for, and stays the same when the whole tree is moved or cloned."""
+    return Path(os.path.relpath(plan.source, plan.output_dir.resolve())).as_posix()
+
+
+def _keep_earlier(functions: list[dict[str, Any]], old: dict[str, Any], plan: Plan) -> None:
+    """A function whose trace now fails keeps the drawings of the earlier render of the same
+    file, listed with `from_earlier_render: true`."""
+    if old.get("source_path") != _source_path(plan):
+        return
+    earlier = {f.get("name"): f for f in old.get("functions", []) if isinstance(f, dict)}
+    for fn in functions:
+        before = earlier.get(fn["name"])
+        if fn["concrete_functions"] or not fn["errors"] or not before:
+            continue
+        for cf in before.get("concrete_functions", []):
+            files = cf.get("files", {}) if isinstance(cf, dict) else {}
+            if files and all(isinstance(f, str) and outdir.exists(plan.output_dir, f)
+                             for f in files.values()):
+                fn["concrete_functions"].append({**cf, "from_earlier_render": True})
+
+
+def _only_existing(functions: list[dict[str, Any]], folder: Path) -> None:
+    """The manifest lists only files that are really there when it is written."""
+    for fn in functions:
+        for cf in fn["concrete_functions"]:
+            cf["files"] = {k: v for k, v in cf["files"].items() if outdir.exists(folder, v)}
+
+
+def _release_user_module(source: Path) -> None:
+    """Everything is extracted as plain data now: let the user's module (its tf.functions,
+    their graphs and the stack frames TensorFlow cached on every op) be freed before the
+    files are written, which keeps peak memory down on big graphs."""
+    import gc
+    import sys
+
+    from tfgraphviz.capture.loader import module_name
+
+    sys.modules.pop(module_name(source), None)
+    gc.collect()
+
+
+def execute(plan: Plan, say: Callable[[str], None] = lambda _m: None,
+            progress: Callable[[str], None] = lambda _m: None) -> RenderResult:
+    """Import, trace, then write under the folder's lock; `progress` hears each phase
+    ("importing f.py", "tracing f", "" once the user's code is done)."""
+    from tfgraphviz._util.version import __version__
+    from tfgraphviz.capture.hooks.recorder import captured_output
+    from tfgraphviz.draw.layout import graphviz_version
+
+    progress(f"importing {plan.source.name}")
+    with captured_output():  # TensorFlow's start-up log lines are noise here
+        import tensorflow as tf
+
+    problems: list[Problem] = []
+    try:  # read before the user's code runs: it may rewrite or delete the file
+        source_text = plan.source.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        source_text = ""
+    notes: list[tuple[str, str]] = []
+    entries, import_output = _trace_file(plan, problems, progress, notes)
+    _release_user_module(plan.source)
+    progress("")
+    progress("writing")
+    with outdir.locked(plan.output_dir):
+        old = outdir.read_manifest(plan.output_dir)
+        functions, explained, reported = [], [], []
+        for traced in entries:
+            drawings: list[tuple[str, str, Any]] = []
+            functions.append(_write_function(traced, plan, problems, say, progress, drawings))
+            explanation = _explain(traced, [m for _, _, m in drawings], plan, source_text,
+                                   problems)
+            explained.append(explanation)
+            reported.append((traced, explanation, drawings))
+        _keep_earlier(functions, old, plan)
+        _only_existing(functions, plan.output_dir)
+        manifest = {
+            "tfgraphviz": __version__, "source": plan.source.name,
+            "source_path": _source_path(plan), "tensorflow": tf.__version__,
+            "graphviz": graphviz_version(), "formats": list(plan.formats),
+            "import_output": _clean_output(import_output), "functions": functions,
+            "explain": {"functions": explained},
+            "notes": [{"name": name, "note": why} for name, why in notes],
+        }
+        if _report(plan, source_text, reported, problems):
+            manifest["report"] = REPORT
+            say(f"  report -> {REPORT}")
+        write_text(plan.output_dir / MANIFEST,
+                   json.dumps(manifest, indent=1, sort_keys=True, ensure_ascii=False) + "\n")
+        outdir.remove_stale(plan.output_dir, old, manifest)
+    return RenderResult(manifest, problems, plan.output_dir, notes)
+
+
+def render(path: str | Path, output_dir: str | Path, *, functions: Sequence[str] = (),
+           formats: str | Sequence[str] = DEFAULT_FORMATS, calls: Sequence[str] = (),
+           layout_timeout: float = 60.0, dpi: float = DEFAULT_DPI, depth: int | str = "auto",
+           expand: Sequence[str] = (), fold: bool = True, noise: bool | None = None,
+           skip: Sequence[str] = (), log: Callable[[str], None] | None = None) -> RenderResult:
+    """Render every (or every named) tf.function of a file into `output_dir`."""
+    checked = plan(path, output_dir, functions=functions, formats=formats, calls=calls,
+                   layout_timeout=layout_timeout, dpi=dpi, depth=depth, expand=expand,
+                   fold=fold, noise=noise, skip=skip)
+    return execute(checked, log or (lambda _m: None))
+
+
+def list_candidates(path: str | Path, skip: Sequence[str] = ()) -> list[tuple[str, str]]:
+    """Every candidate of the file, with what it is or why it is skipped (imports the file);
+    `skip`: --skip globs."""
+    from tfgraphviz.capture import discover, loader
+    from tfgraphviz.capture.hooks.recorder import captured_output, recording
+
+    source = loader.check_source(Path(path))
+    with captured_output():
+        import tensorflow  # noqa: F401 - its start-up log lines are noise here
+    with recording(), captured_output():
+        module = loader.load_module(source)
+        return discover.list_candidates(module, source, skip)

@@ -1,0 +1,1 @@
+"""The report: one self-contained report.html to explore every graph."""
