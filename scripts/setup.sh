@@ -102,7 +102,7 @@ fi
 stamp=.venv/.tfgraphviz-setup
 want=$(cat pyproject.toml scripts/constraints.txt | cksum)
 if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ] &&
-   .venv/bin/python -c 'import tfgraphviz, networkx, graphviz, pytest, selenium' 2>/dev/null; then
+   .venv/bin/python -c 'import tfgraphviz, networkx, pytest, selenium, importlinter' 2>/dev/null; then
   echo "setup: .venv is up to date"
 else
   rm -f "$stamp"
@@ -110,7 +110,7 @@ else
        "about 600 MB: a few minutes on a fresh machine)"
   .venv/bin/python -m pip install --progress-bar on -c scripts/constraints.txt -e '.[test]' ||
     fail "pip could not install tfgraphviz into .venv (its error is above)"
-  err=$(.venv/bin/python -c 'import tensorflow, networkx, graphviz, tfgraphviz' 2>&1 >/dev/null) ||
+  err=$(.venv/bin/python -c 'import tensorflow, networkx, tfgraphviz' 2>&1 >/dev/null) ||
     fail "installed, but importing it fails: $(printf '%s' "$err" | tail -n 1)"
   printf '%s\n' "$want" >"$stamp"
 fi

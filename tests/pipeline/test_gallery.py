@@ -93,3 +93,33 @@ def test_outputs_match_a_fresh_render() -> None:
     proc = run_gallery("--check")
     assert proc.returncode == 0, (
         f"outputs/ is stale; run .venv/bin/python scripts/render_gallery.py\n{proc.stderr}")
+
+
+def _retag(folder: Path, version: str) -> None:
+    manifest = folder / "manifest.json"
+    data = json.loads(manifest.read_text(encoding="utf-8"))
+    data["graphviz"] = version
+    manifest.write_text(json.dumps(data, indent=1, sort_keys=True, ensure_ascii=False) + "\n",
+                        encoding="utf-8")
+
+
+def test_check_compares_drawings_only_with_the_graphviz_the_gallery_was_made_with(
+        gallery_copy: Path) -> None:
+    """Another Graphviz lays out the same DOT differently: --check then compares the drawings
+    by name only, and still every DOT/JSON byte; with the same Graphviz, an SVG byte counts.
+    (The copy's manifest differs anyway: its source_path is relative to another folder.)"""
+    folder = gallery_copy / "control_deps"
+    svg = sorted(folder.glob("*.svg"))[0]
+    svg.write_bytes(svg.read_bytes().replace(b"</svg>", b"<!-- other layout --></svg>"))
+    proc = run_gallery("--check", "--out", str(gallery_copy), "--only", "control_deps")
+    assert f"differs: {svg.name}" in proc.stderr, proc.stderr
+    assert "compared by name only" not in proc.stdout
+    _retag(folder, "1.0.0")
+    proc = run_gallery("--check", "--out", str(gallery_copy), "--only", "control_deps")
+    assert "the gallery was made with 1.0.0: drawings compared by name only" in proc.stdout
+    assert "differs: " in proc.stderr and ".svg" not in proc.stderr, proc.stderr
+    assert ".dot" not in proc.stderr, proc.stderr
+    dot = sorted(folder.glob("*.dot"))[0]
+    dot.write_text(dot.read_text(encoding="utf-8") + "// edited\n", encoding="utf-8")
+    proc = run_gallery("--check", "--out", str(gallery_copy), "--only", "control_deps")
+    assert f"differs: {dot.name}" in proc.stderr, proc.stderr
