@@ -11,7 +11,7 @@ if TYPE_CHECKING:
 
     import networkx as nx
 
-    from tfgraphviz.pipeline.render import RenderResult
+    from tfgraphviz.pipeline import RenderResult
 
 __all__ = [
     "__version__", "render", "to_networkx", "to_dot", "to_json", "from_json",
@@ -55,7 +55,7 @@ def render(path: str | Path, output_dir: str | Path, **options: Any) -> RenderRe
     """Render every (or every named) tf.function of a file into `output_dir`, as the
     `tfgraphviz render` command does; options: functions, formats, calls, layout_timeout,
     dpi, log. Returns a RenderResult (manifest, problems, exit_code)."""
-    from tfgraphviz.pipeline.render import render as run
+    from tfgraphviz.pipeline import render as run
 
     return run(path, output_dir, **options)
 
@@ -65,13 +65,13 @@ def __getattr__(name: str) -> Any:
     import importlib
 
     homes = {
-        "to_dot": "tfgraphviz.draw.dot", "write_dot": "tfgraphviz.draw.dot",
-        "write_svg": "tfgraphviz.draw.layout", "write_png": "tfgraphviz.draw.layout",
-        "write_pdf": "tfgraphviz.draw.layout", "to_json": "tfgraphviz.export.nodelink",
-        "from_json": "tfgraphviz.export.nodelink", "write_json": "tfgraphviz.export.nodelink",
-        "read_json": "tfgraphviz.export.nodelink", "write_graphml": "tfgraphviz.export.nodelink",
-        "write_tensorboard": "tfgraphviz.export.tensorboard", "errors": "tfgraphviz.errors",
-        "view": "tfgraphviz.views.build",
+        "to_dot": "tfgraphviz.draw", "write_dot": "tfgraphviz.draw",
+        "write_svg": "tfgraphviz.draw", "write_png": "tfgraphviz.draw",
+        "write_pdf": "tfgraphviz.draw", "to_json": "tfgraphviz.export",
+        "from_json": "tfgraphviz.export", "write_json": "tfgraphviz.export",
+        "read_json": "tfgraphviz.export", "write_graphml": "tfgraphviz.export",
+        "write_tensorboard": "tfgraphviz.export", "errors": "tfgraphviz.errors",
+        "view": "tfgraphviz.views",
     }
     if name not in homes:
         raise AttributeError(f"module 'tfgraphviz' has no attribute {name!r}")

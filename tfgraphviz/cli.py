@@ -72,7 +72,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _render_options(render: argparse.ArgumentParser, explain: bool) -> None:
     """The options `render` and `explain` share."""
-    from tfgraphviz.pipeline.render import DEFAULT_DPI, DEFAULT_FORMATS, FORMATS
+    from tfgraphviz.pipeline import DEFAULT_DPI, DEFAULT_FORMATS, FORMATS
 
     render.add_argument("file", help="the Python file to import, e.g. model.py")
     render.add_argument("-o", "--output", metavar="DIR",
@@ -160,7 +160,7 @@ def _list_examples() -> int:
 
 def _render(args: argparse.Namespace, console: Console) -> int:
     """Check every argument (no TensorFlow yet), then import, trace and write."""
-    from tfgraphviz.pipeline.render import execute, list_candidates, plan, positive
+    from tfgraphviz.pipeline import execute, list_candidates, plan, positive
 
     shown = args.output or os.path.join("tfgraphviz-out", Path(args.file).stem)
     timeout = positive(args.timeout, "--timeout", "60")
@@ -217,7 +217,7 @@ def _print_explanation(explanation: dict, as_json: bool, console: Console) -> No
     or one finding a line."""
     import json
 
-    from tfgraphviz.explain.core import to_text
+    from tfgraphviz.explain import to_text
 
     if as_json:
         console.say(json.dumps(explanation, sort_keys=True, ensure_ascii=True))

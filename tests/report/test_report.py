@@ -13,7 +13,6 @@ from typing import Any
 import networkx as nx
 import pytest
 
-from tfgraphviz.draw.drawing import ViewOptions
 from tfgraphviz.report.html import (
     VIZ_JS,
     ReportFunction,
@@ -23,6 +22,7 @@ from tfgraphviz.report.html import (
     first_function,
 )
 from tfgraphviz.report.payload import graph_payload
+from tfgraphviz.views import ViewOptions
 from tfgraphviz.views.build import scope_id, view, visible_of
 
 from ..conftest import EXAMPLES, run_cli

@@ -12,33 +12,14 @@ from urllib.parse import quote
 import networkx as nx
 
 from tfgraphviz._util.fs import write_bytes, write_text
-from tfgraphviz.errors import GraphvizNotFoundError, InputError, LayoutError
+from tfgraphviz.errors import GraphvizNotFoundError, LayoutError
+from tfgraphviz.views.options import ViewOptions, parse_depth  # noqa: F401 - re-exported
 
 LAYOUT_FORMATS = ("svg", "png", "pdf")
 MAX_PAGES = 60  # drill-down pages per drawing at most (each needs a layout); boxes past it
 # link to report.html, which opens any box
 PAGE_TIMEOUT = 20.0  # seconds of layout per drill-down page at most
 PAGES_BUDGET = 120.0  # seconds for all drill-down pages of one drawing
-
-
-@dataclass(frozen=True)
-class ViewOptions:
-    """How much of a model is drawn (see tfgraphviz.view)."""
-
-    depth: int | str = "auto"
-    expand: tuple[str, ...] = ()
-    fold: bool = True
-    noise: bool | None = None
-
-
-def parse_depth(text: str | int) -> int | str:
-    """`auto`, `all` or a whole number from 1, for --depth."""
-    value = str(text).strip().lower()
-    if value in ("auto", "all"):
-        return value
-    if value.isdigit() and int(value) >= 1:
-        return int(value)
-    raise InputError(f"--depth {text}: give auto, all or a whole number from 1, e.g. --depth 2")
 
 
 @dataclass

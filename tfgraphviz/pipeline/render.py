@@ -13,13 +13,14 @@ from typing import Any
 
 from tfgraphviz._util.fs import real_subfolder, write_text
 from tfgraphviz._util.naming import file_stem
-from tfgraphviz.draw.drawing import LAYOUT_FORMATS, ViewOptions, draw, parse_depth
+from tfgraphviz.draw.drawing import LAYOUT_FORMATS, draw
 from tfgraphviz.errors import (
     CallSpecError,
     InputError,
     TfGraphvizError,
 )
 from tfgraphviz.pipeline import outdir
+from tfgraphviz.views import ViewOptions, parse_depth
 
 FORMATS = ("dot", "svg", "png", "pdf", "json", "graphml", "tensorboard")
 DEFAULT_FORMATS = ("dot", "svg", "json", "tensorboard")

@@ -14,7 +14,7 @@ from typing import Any
 import networkx as nx
 
 from tfgraphviz._util.fs import write_text
-from tfgraphviz.draw.drawing import ViewOptions
+from tfgraphviz.views import ViewOptions
 
 ASSETS = "assets"
 VIZ_JS = "viz-global.js"
