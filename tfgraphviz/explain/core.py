@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import ast
-import re
 from pathlib import Path
 from typing import Any
 
 import networkx as nx
 
+from tfgraphviz.capture.specs import error_line, is_variable_error
 from tfgraphviz.explain.control import control_findings, state_findings
 from tfgraphviz.explain.graph import (
     autograph_findings,
@@ -26,8 +26,6 @@ from tfgraphviz.explain.source import Source, find_def, frames
 # kinds of targets whose code is not a def of the user's file that AutoGraph converted
 NO_DEF = ("graph", "keras", "keras_fit", "keras_evaluate", "keras_predict", "restored")
 MANY_TRACES = 3  # more traces than this made by the user's calls earns a warning
-_AT_LINE = re.compile(r"\n\s*at ([^\n:]+):(\d+)")
-_VARIABLE_ERRORS = ("create variables on non-first call", "tf.Variables created on the first")
 
 
 def _traces(traced: Any) -> list[dict[str, Any]]:
@@ -40,10 +38,8 @@ def _traces(traced: Any) -> list[dict[str, Any]]:
             "prints": [vars(p) for p in t.prints], "error": t.error,
             "error_kind": t.error_kind, "error_line": t.error_line,
             "created_variables": t.created_variables, "tf_retrace": t.tf_retrace,
-            "nested_in": getattr(t, "nested_in", None),
-            "saving_line": getattr(t, "saving_line", 0),
-            "by_tfgraphviz": getattr(t, "by_tfgraphviz", False),
-            "from_signature": getattr(t, "from_signature", False),
+            "nested_in": t.nested_in, "saving_line": t.saving_line,
+            "by_tfgraphviz": t.by_tfgraphviz, "from_signature": t.from_signature,
         } for t in infos]
     outputs = list(traced.trace_outputs) or [""] * len(traced.graphs)
     found = []
@@ -56,16 +52,14 @@ def _traces(traced: Any) -> list[dict[str, Any]]:
                       "created_variables": False, "tf_retrace": False, "nested_in": None,
                       "by_tfgraphviz": False})
     for error in traced.errors:
-        kind = "variable_creation" if any(e in error for e in _VARIABLE_ERRORS) else "other"
-        match = _AT_LINE.search(error)
+        kind = "variable_creation" if is_variable_error(error) else "other"
         failed = next((t for t in found if t["graph"] is None and t["error"] is None), None)
         if failed is None:
             failed = {"index": len(found), "signature": "", "graph": None, "params": [],
                       "output": "", "prints": [], "created_variables": False,
                       "tf_retrace": False, "nested_in": None, "by_tfgraphviz": False}
             found.append(failed)
-        failed.update(error=error, error_kind=kind,
-                      error_line=int(match.group(2)) if match else None)
+        failed.update(error=error, error_kind=kind, error_line=error_line(error))
     return found
 
 
