@@ -12,7 +12,9 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from tfgraphviz.capture.loader import Created, created_functions
+from tfgraphviz.capture.hooks.creations import Created
+from tfgraphviz.capture.hooks.modelcalls import recorded_inputs
+from tfgraphviz.capture.loader import created_functions
 from tfgraphviz.capture.records import Target
 from tfgraphviz.capture.resolve import resolve_name
 from tfgraphviz.capture.tfobjects import (
@@ -380,8 +382,6 @@ def keras_inputs(model: Any) -> Any:
     model), else the inputs it was really called with while the file was imported (by fit(),
     predict(), evaluate() or the file itself: dtypes as the program saw them), else TensorSpecs
     of the shapes it was built with; None when none is known."""
-    from tfgraphviz.capture.loader import recorded_inputs
-
     declared = _declared_inputs(model)
     if declared:
         return declared[0] if len(declared) == 1 else declared

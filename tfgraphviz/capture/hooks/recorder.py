@@ -18,9 +18,9 @@ from tfgraphviz.capture.hooks.autograph import (
     autograph_frames,
     available_hooks,
 )
+from tfgraphviz.capture.hooks.compat import check_tensorflow
 from tfgraphviz.capture.records import AutoDeps, Origin, TraceRecord
 from tfgraphviz.capture.traceinfo import describe_params
-from tfgraphviz.errors import UnsupportedTensorFlowError
 
 
 @dataclass
@@ -216,19 +216,7 @@ def recording(user_files: Iterable[Path] = ()) -> Iterator[Recording]:
     from tensorflow.python.framework import auto_control_deps, ops
     from tensorflow.python.framework import func_graph as func_graph_module
 
-    needed = [(tracing_compilation, "_create_concrete_function"),
-              (func_graph_module, "func_graph_from_py_func"),
-              (auto_control_deps, "AutomaticControlDependencies"),
-              (ops.Graph, "_ControlDependenciesController"),
-              (ops.Graph, "_create_op_internal"), (ops.Operation, "_add_control_input"),
-              (ops.Operation, "_add_control_inputs")]
-    missing = [f"{m.__name__}.{n}" for m, n in needed if not hasattr(m, n)]
-    if missing:
-        import tensorflow as tf
-
-        raise UnsupportedTensorFlowError(
-            f"TensorFlow {tf.__version__} lacks {', '.join(missing)}, which tfgraphviz hooks "
-            "to record traces; install TensorFlow 2.16 or newer (tested with 2.21)")
+    check_tensorflow()
     rec = Recording(user_files={str(Path(p).resolve()) for p in user_files})
     roots = _library_roots()
     in_auto = [0]  # >0 while automatic control dependencies add their edges
