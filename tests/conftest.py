@@ -37,9 +37,9 @@ class Traced:
 @pytest.fixture(scope="session")
 def traced_examples() -> dict[str, Traced]:
     """Every bundled example traced in-process, once per session."""
-    from tfgraphviz.capture.discover import select_targets
     from tfgraphviz.capture.hooks.recorder import captured_output, recording
     from tfgraphviz.capture.loader import load_module
+    from tfgraphviz.capture.select import select_targets
     from tfgraphviz.capture.trace import trace_target
 
     result: dict[str, Traced] = {}

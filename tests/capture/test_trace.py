@@ -249,9 +249,9 @@ def test_python_objects_are_described_by_their_type_even_once_gone(capture_retra
 
 
 def test_traces_record_recursion_and_saving():
-    from tfgraphviz.capture.discover import select_targets
     from tfgraphviz.capture.hooks.recorder import captured_output, recording
     from tfgraphviz.capture.loader import load_module
+    from tfgraphviz.capture.select import select_targets
     from tfgraphviz.capture.trace import trace_target
 
     for stem, name in (("explain_recursion", "countdown"), ("explain_save", "doubler.__call__")):

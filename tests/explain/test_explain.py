@@ -18,9 +18,9 @@ def explain_file(path: Path, *functions: str) -> dict[str, dict[str, Any]]:
     """{function name: its explanation}, traced and explained in-process (cached)."""
     key = (path, functions)
     if key not in _CACHE:
-        from tfgraphviz.capture.discover import select_targets
         from tfgraphviz.capture.hooks.recorder import captured_output, recording
         from tfgraphviz.capture.loader import load_module
+        from tfgraphviz.capture.select import select_targets
         from tfgraphviz.capture.trace import trace_target
         from tfgraphviz.explain.core import explain_function
         from tfgraphviz.model.build import to_networkx

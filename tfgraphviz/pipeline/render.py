@@ -110,7 +110,7 @@ def plan(path: str | Path, output_dir: str | Path, *, functions: Sequence[str] =
 
 def _check_skip(functions: Sequence[str], skip: Sequence[str]) -> None:
     """--skip patterns are globs; a -f NAME that one of them leaves out is a contradiction."""
-    from tfgraphviz.capture.discover import skip_matches
+    from tfgraphviz.capture.listing import skip_matches
 
     for pattern in skip:
         if not pattern.strip():
@@ -184,11 +184,11 @@ def _failed(target: Any, exc: BaseException, source: Path) -> Any:
 def _trace_file(plan: Plan, problems: list[Problem], progress: Callable[[str], None],
                 notes: list[tuple[str, str]] | None = None) -> tuple[list[Any], str]:
     """Import the file and trace the chosen targets; return them and the import's output.
-    `notes` gets (name, why) of each candidate not drawn (see discover.left_out), a
+    `notes` gets (name, why) of each candidate not drawn (see listing.left_out), a
     shadowed definition's with a --call that was tried and traces it."""
-    from tfgraphviz.capture.discover import select_targets
     from tfgraphviz.capture.hooks.recorder import captured_output, recording
     from tfgraphviz.capture.loader import load_module
+    from tfgraphviz.capture.select import select_targets
     from tfgraphviz.capture.trace import trace_target
 
     path, call_specs = plan.source, plan.calls
@@ -222,11 +222,11 @@ def _trace_file(plan: Plan, problems: list[Problem], progress: Callable[[str], N
 
 def _notes(module: Any, plan: Plan, rec: Any) -> list[tuple[str, str]]:
     """discover.left_out, with a verified --call for each shadowed definition left out."""
-    from tfgraphviz.capture import discover
+    from tfgraphviz.capture import discover, listing
     from tfgraphviz.capture.hooks.recorder import captured_output
     from tfgraphviz.capture.trace import verified_hint
 
-    notes = discover.left_out(module, plan.source, plan.functions or None, plan.skip)
+    notes = listing.left_out(module, plan.source, plan.functions or None, plan.skip)
     noted = {t.name: t for t in discover.noted_targets(module, plan.source)}
     called = {s.function for s in plan.calls}
     result = []
@@ -436,7 +436,7 @@ def render(path: str | Path, output_dir: str | Path, *, functions: Sequence[str]
 def list_candidates(path: str | Path, skip: Sequence[str] = ()) -> list[tuple[str, str]]:
     """Every candidate of the file, with what it is or why it is skipped (imports the file);
     `skip`: --skip globs."""
-    from tfgraphviz.capture import discover, loader
+    from tfgraphviz.capture import listing, loader
     from tfgraphviz.capture.hooks.recorder import captured_output, recording
 
     source = loader.check_source(Path(path))
@@ -444,4 +444,4 @@ def list_candidates(path: str | Path, skip: Sequence[str] = ()) -> list[tuple[st
         import tensorflow  # noqa: F401 - its start-up log lines are noise here
     with recording(), captured_output():
         module = loader.load_module(source)
-        return discover.list_candidates(module, source, skip)
+        return listing.list_candidates(module, source, skip)
