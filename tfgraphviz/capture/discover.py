@@ -12,7 +12,7 @@ from typing import Any
 from tfgraphviz.capture.hooks.creations import Created
 from tfgraphviz.capture.hooks.modelcalls import recorded_inputs
 from tfgraphviz.capture.loader import created_functions
-from tfgraphviz.capture.records import Target
+from tfgraphviz.capture.records import Target, TargetKind
 from tfgraphviz.capture.tfobjects import (
     KERAS_STEPS,
     fit_function,
@@ -47,18 +47,18 @@ def _methods(owner_name: str, obj: Any, path: Path) -> list[Target]:
                 continue
             if _defined_in(value.python_function, path):
                 seen.add(attr)
-                found.append(Target(f"{owner_name}.{attr}", "method", getattr(obj, attr)))
+                found.append(Target(f"{owner_name}.{attr}", TargetKind.METHOD, getattr(obj, attr)))
     for attr, value in sorted(instance_dict(obj).items()):
         if attr in seen or attr.startswith("_") or not is_tf_function(value):
             continue
         if _defined_in(value.python_function, path):
-            found.append(Target(f"{owner_name}.{attr}", "method", value))
+            found.append(Target(f"{owner_name}.{attr}", TargetKind.METHOD, value))
     return found
 
 
 def _restored(owner_name: str, obj: Any) -> list[Target]:
     """Functions of an object loaded with tf.saved_model.load."""
-    found = [Target(f"{owner_name}.{attr}", "restored", value)
+    found = [Target(f"{owner_name}.{attr}", TargetKind.RESTORED, value)
              for attr, value in sorted(instance_dict(obj).items())
              if (not attr.startswith("_") or attr == "__call__") and is_restored(value)]
     return found
@@ -94,21 +94,21 @@ def _probe(name: str, obj: Any, module: types.ModuleType, path: Path,
                        "with @tf.function")
         return
     if is_restored(obj):
-        add(Target(name, "restored", obj))
+        add(Target(name, TargetKind.RESTORED, obj))
     elif is_tf_function(obj):
         if _defined_in(obj.python_function, path):
-            add(Target(name, "function", obj))
+            add(Target(name, TargetKind.FUNCTION, obj))
         else:
             skip(name, f"skipped: tf.function {_library_of(obj)}")
     elif is_graph(obj):
-        add(Target(name, "graph", obj))
+        add(Target(name, TargetKind.GRAPH, obj))
     elif is_keras_model(obj):
         if not _has_call(obj):
             skip(name, "skipped: Keras model without a call() method: it has no forward pass "
                        "to draw (its fit() function and tf.function methods are listed on "
                        "their own)")
         elif keras_inputs(obj) is not None:
-            add(Target(name, "keras", obj))
+            add(Target(name, TargetKind.KERAS, obj))
         else:
             skip(name, "skipped: Keras model never called while the file ran, so the shapes "
                        "and dtypes of its inputs are unknown; call it (or fit/predict) once in "
@@ -184,11 +184,11 @@ def discover_all(module: types.ModuleType, path: Path
                                  + (f"; create one at module level and name it with -f "
                                     f"obj.{created.name}" if fresh else ""))
             for copy in copies:
-                add(Target(_unique(f"{method}@{created.line}", created, names), "method", copy,
-                           shadowed=True))
+                add(Target(_unique(f"{method}@{created.line}", created, names),
+                           TargetKind.METHOD, copy, shadowed=True))
             continue
         name = _unique(f"{created.name}@{created.line}", created, names)
-        target = Target(name, "function", created.function, shadowed=True)
+        target = Target(name, TargetKind.FUNCTION, created.function, shadowed=True)
         if not traced_at_import(created.function):
             target.note = (f"tf.function (line {created.line}) that no name holds any more "
                            "and the file never called (shadowed by a later definition): not "
@@ -231,7 +231,7 @@ def _relate(targets: list[Target], created: list[Created]) -> None:
         groups.setdefault(c.name, []).append(c.function)
     for target in targets:
         name = by_function.get(id(target.obj))
-        if name is not None and target.kind == "function":
+        if name is not None and target.kind == TargetKind.FUNCTION:
             target.related = [f for f in groups[name] if f is not target.obj]
 
 

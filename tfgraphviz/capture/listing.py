@@ -11,18 +11,9 @@ from typing import Any
 
 from tfgraphviz.capture.discover import discover_all, needs_arguments
 from tfgraphviz.capture.loader import created_functions
+from tfgraphviz.capture.records import TargetKind
 
 __all__ = ["left_out", "list_candidates", "skip_matches", "skipped_by"]
-
-
-_KIND_TEXT = {
-    "function": "tf.function", "method": "tf.function method", "graph": "tf.Graph",
-    "keras": "Keras model (forward pass)", "plain": "Python function traced as a tf.function",
-    "keras_fit": "the training function Keras' fit() traced (with the model's train_step)",
-    "keras_evaluate": "the function Keras' evaluate() traced (with the model's test_step)",
-    "keras_predict": "the function Keras' predict() traced (with the model's predict_step)",
-    "restored": "function restored from a SavedModel",
-}
 
 
 def skip_matches(name: str, pattern: str) -> bool:
@@ -70,13 +61,13 @@ def _candidates(module: types.ModuleType, path: Path, skip: Sequence[str]
             continue
         if target.note:
             continue  # listed with the notes
-        text = _KIND_TEXT.get(target.kind, target.kind)
+        text = TargetKind(target.kind).text
         line = lines.get(id(target.obj))
         if line:
             text += f" (line {line})"
         if target.shadowed:
             text += "; no name holds it now (shadowed or never bound): drawn as the file traced it"
-        if target.kind in ("function", "method", "plain") or target.kind.startswith("keras_"):
+        if target.kind.user_def or target.kind.keras_step:
             text += _tracing_note(target.obj)
         result.append((target.name, text))
     notes = [(n, skipped_by(n, skip) or text) for n, text in notes]

@@ -6,6 +6,8 @@ from __future__ import annotations
 import sys
 from typing import Any
 
+from tfgraphviz.capture.records import TargetKind
+
 __all__ = ["KERAS_STEPS", "fit_function", "instance_dict", "is_graph", "is_keras_model",
            "is_restored", "is_tf_function", "is_tf_module"]
 
@@ -44,9 +46,9 @@ def is_restored(obj: Any) -> bool:
 
 # Keras' step functions: model attribute -> (target kind, the method that traces it, the
 # model's method it runs)
-KERAS_STEPS = {"train_function": ("keras_fit", "fit", "train_step"),
-               "test_function": ("keras_evaluate", "evaluate", "test_step"),
-               "predict_function": ("keras_predict", "predict", "predict_step")}
+KERAS_STEPS = {"train_function": (TargetKind.KERAS_FIT, "fit", "train_step"),
+               "test_function": (TargetKind.KERAS_EVALUATE, "evaluate", "test_step"),
+               "predict_function": (TargetKind.KERAS_PREDICT, "predict", "predict_step")}
 
 
 def fit_function(model: Any, attr: str = "train_function") -> Any:

@@ -13,7 +13,7 @@ from tfgraphviz.capture.discover import keras_inputs
 from tfgraphviz.capture.extract import extract_concrete, extract_graph
 from tfgraphviz.capture.hooks.autograph import converted_name
 from tfgraphviz.capture.hooks.recorder import Recording, captured_output
-from tfgraphviz.capture.records import Target, TracedFunction, TraceRecord
+from tfgraphviz.capture.records import Target, TargetKind, TracedFunction, TraceRecord
 from tfgraphviz.capture.specs import describe_error, signature_of
 from tfgraphviz.capture.traceinfo import trace_infos
 from tfgraphviz.errors import CallSpecError, exception_text
@@ -119,7 +119,7 @@ def _hint_arguments(target: Target, rec: Recording) -> list[str]:
     with, the signatures of this function's traces and of the other definitions of its name
     (a definition the file shadowed takes what the one that replaced it was given)."""
     found: list[str] = []
-    if target.kind == "keras":
+    if target.kind == TargetKind.KERAS:
         inputs = keras_inputs(target.obj)
         source = None if inputs is None else spec_source(inputs)
         if source is not None:
@@ -147,7 +147,7 @@ def _traces_with(target: Target, text: str, namespace: dict[str, Any]) -> bool:
     try:
         args, kwargs = evaluate_call(parse_call(text), namespace)
         fn = target.obj
-        if target.kind in ("plain", "keras"):
+        if target.kind in (TargetKind.PLAIN, TargetKind.KERAS):
             fn = tf.function(fn)
         elif callable(getattr(fn, "_clone", None)):
             fn = fn._clone(None)
@@ -179,7 +179,7 @@ def call_hint(target: Target, rec: Recording | None = None,
         hint = verified_hint(target, rec, namespace)
         if hint is not None:
             return hint
-    if target.kind == "keras":
+    if target.kind == TargetKind.KERAS:
         return f"--call \"{target.name}(...)\""  # its inputs, as its call() takes them
     params = _required_parameters(target.obj) or []
     return f"--call \"{target.name}({', '.join(f'{p.name}=...' for p in params)})\""
@@ -226,20 +226,20 @@ def trace_target(target: Target, calls: list[CallSpec], rec: Recording, user_fil
 
     traced = TracedFunction(target.name, target.kind)
     rec.phase = target.name
-    if target.kind == "graph":
+    if target.kind == TargetKind.GRAPH:
         traced.graphs.append(extract_graph(target.obj, user_file, rec))
         return traced
-    if target.kind == "restored":
+    if target.kind == TargetKind.RESTORED:
         return _restored(traced, target.obj, rec, user_file, namespace)
-    if target.kind in ("keras_fit", "keras_evaluate", "keras_predict"):
+    if target.kind.keras_step:
         return _fit(traced, target.obj, rec, user_file, namespace)
     fn = target.obj
-    if target.kind in ("plain", "keras"):
+    if target.kind in (TargetKind.PLAIN, TargetKind.KERAS):
         fn = tf.function(target.obj)
-    if target.kind != "keras":
+    if target.kind != TargetKind.KERAS:
         traced.def_line = def_line(fn, user_file)
     ours: set[int] = set()
-    if target.kind == "keras":
+    if target.kind == TargetKind.KERAS:
         inputs = keras_inputs(target.obj)
         if inputs is not None:
             _trace_once(traced, fn, user_file, (inputs,))
@@ -253,7 +253,7 @@ def trace_target(target: Target, calls: list[CallSpec], rec: Recording, user_fil
         args, kwargs = evaluate_call(spec, namespace)
         _trace_once(traced, fn, user_file, args, kwargs)
     try:
-        if target.kind != "keras":  # Keras' own call() is library code, not the user's
+        if target.kind != TargetKind.KERAS:  # Keras' own call() is library code, not the user's
             traced.autograph = tf.autograph.to_code(_user_function(fn))
     except Exception as exc:  # noqa: BLE001 - AutoGraph refuses some callables
         traced.autograph = None

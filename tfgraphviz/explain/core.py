@@ -8,6 +8,7 @@ from typing import Any
 
 import networkx as nx
 
+from tfgraphviz.capture.records import TargetKind
 from tfgraphviz.capture.specs import error_line, is_variable_error
 from tfgraphviz.explain.control import control_findings, state_findings
 from tfgraphviz.explain.graph import (
@@ -23,8 +24,6 @@ from tfgraphviz.explain.pitfall import pitfall_findings
 from tfgraphviz.explain.retrace import hints, number_ranges, recursion_findings
 from tfgraphviz.explain.source import Source, find_def, frames
 
-# kinds of targets whose code is not a def of the user's file that AutoGraph converted
-NO_DEF = ("graph", "keras", "keras_fit", "keras_evaluate", "keras_predict", "restored")
 MANY_TRACES = 3  # more traces than this made by the user's calls earns a warning
 
 
@@ -304,15 +303,15 @@ def explain_function(traced: Any, models: list[nx.MultiDiGraph], source: Path,
                      source_text: str | None = None) -> dict[str, Any]:
     """The explanation of one traced function (models[i] is the model of traced.graphs[i])."""
     src = Source.read(source, source_text)
-    traces = _traces(traced) if traced.kind != "graph" else []
+    traces = _traces(traced) if traced.kind != TargetKind.GRAPH else []
     for i, trace in enumerate(traces):  # a SavedModel's functions were not traced here
-        trace["cause"] = _cause(trace, traces[:i]) if traced.kind != "restored" else None
+        trace["cause"] = _cause(trace, traces[:i]) if traced.kind != TargetKind.RESTORED else None
     func = find_def(src, traced.name, _seen_lines(models, traces),
                     getattr(traced, "def_line", 0)) \
-        if traced.kind not in NO_DEF else None
+        if TargetKind(traced.kind).user_def else None
     def_line = func.lineno if func is not None else 0
     findings = _trace_findings(traced.name, traces, src, def_line) \
-        if traced.kind != "restored" else [finding(
+        if traced.kind != TargetKind.RESTORED else [finding(
             "restored", f"`{traced.name}` was loaded with tf.saved_model.load: its "
             f"{len(models)} graph{'s are' if len(models) != 1 else ' is'} the ConcreteFunctions "
             "the SavedModel holds, traced by the program that saved it, not here", src, 0,
@@ -333,20 +332,21 @@ def explain_function(traced: Any, models: list[nx.MultiDiGraph], source: Path,
         findings += call_findings(model, index, src)
         traced_by = getattr(traced.graphs[index], "traced_by", "") \
             if index < len(traced.graphs) else ""
-        if traced.kind == "graph" and traced_by:
+        if traced.kind == TargetKind.GRAPH and traced_by:
             findings.append(finding(
                 "func_graph", f"`{traced.name}` is the graph tf.function traced for "
                 f"`{traced_by}` (a FuncGraph, as `.graph` of its ConcreteFunction gives it): "
                 "its outputs are the function's results, and tf.function added its automatic "
                 "control dependencies", src, 0, index, []))
-        elif traced.kind == "graph":
+        elif traced.kind == TargetKind.GRAPH:
             findings += initializer_findings(model, index, src)
         if func is not None:
             nested = any(t["graph"] == index and t.get("nested_in") is not None
                          for t in traces)
             findings += autograph_findings(model, index, src, func, traced.autograph,
                                            outer_frames(model, func.name) if nested else 0)
-        if traced.kind not in ("graph", "restored"):  # defs it calls, AutoGraph converted too
+        # defs it calls, AutoGraph converted too
+        if traced.kind not in (TargetKind.GRAPH, TargetKind.RESTORED):
             for called in called_defs(model, src, func):
                 findings += autograph_findings(model, index, src, called,
                                                called_by=traced.name)
@@ -411,10 +411,12 @@ def to_text(explanation: dict[str, Any]) -> list[str]:
     for fn in explanation.get("functions", []):
         traces = fn.get("traces", [])
         count = f"traced {len(traces)} time{'s' if len(traces) != 1 else ''}"
-        if fn.get("kind") == "restored":
+        if fn.get("kind") == TargetKind.RESTORED:
             count = (f"loaded from a SavedModel: {len(traces)} ConcreteFunction"
                      f"{'s' if len(traces) != 1 else ''}")
-        lines.append(f"{fn['name']}: {count if fn.get('kind') != 'graph' else 'a tf.Graph'}")
+        if fn.get("kind") == TargetKind.GRAPH:
+            count = "a tf.Graph"
+        lines.append(f"{fn['name']}: {count}")
         lines += _trace_lines(traces)
         # with several drawings, a finding about one of them says which trace made it
         made_by = {t["graph"]: t["index"] for t in traces if t.get("graph") is not None}

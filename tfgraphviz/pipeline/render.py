@@ -241,13 +241,6 @@ def _notes(module: Any, plan: Plan, rec: Any) -> list[tuple[str, str]]:
     return result
 
 
-# what a target's drawing says it is (model.graph["kind"]), by discover.Target.kind
-MODEL_KINDS = {"graph": "tf.Graph", "keras_fit": "Keras fit() training function",
-               "keras_evaluate": "Keras evaluate() test function",
-               "keras_predict": "Keras predict() function",
-               "restored": "restored from a SavedModel"}
-
-
 def _write_function(traced: Any, plan: Plan, problems: list[Problem],
                     say: Callable[[str], None], progress: Callable[[str], None],
                     drawings: list[tuple[str, str, Any]]) -> dict[str, Any]:
@@ -269,7 +262,7 @@ def _write_function(traced: Any, plan: Plan, problems: list[Problem],
     concrete = []
     for i, tg in enumerate(traced.graphs):
         cf_stem = stem if len(traced.graphs) == 1 else f"{stem}.{i}"
-        graph = to_networkx(tg, traced.name, MODEL_KINDS.get(traced.kind, "tf.function"))
+        graph = to_networkx(tg, traced.name, traced.kind.model_kind)
         if traced.errors:
             graph.graph["note"] = ("a trace that succeeded before tracing failed: "
                                    + traced.errors[0])

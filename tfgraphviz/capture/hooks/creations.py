@@ -14,7 +14,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-__all__ = ["KERAS_KINDS", "Created", "watch_creations"]
+from tfgraphviz.capture.records import TargetKind
+
+__all__ = ["Created", "watch_creations"]
 
 
 @dataclass
@@ -27,7 +29,7 @@ class Created:
     owner: str = ""  # the class whose body created it (a method), else ""
     call_line: int = 0  # the module-level statement that was running
     bound: list[Any] = field(default_factory=list)  # copies bound to instances (methods)
-    keras_step: str = ""  # "keras_fit" etc. for the step function Keras made for a fit()
+    keras_step: TargetKind | None = None  # the step function Keras made for a fit() etc.
 
 
 # TensorFlow files between the user's `tf.function(...)` and Function.__init__
@@ -128,11 +130,7 @@ def _note_keras_step(function: Any, frame: Any, path: Path, created: list[Create
     while probe.f_back is not None and probe.f_back.f_code.co_filename == str(path):
         probe = probe.f_back  # the module-level statement that was running
     created.append(Created(function, f"{owner}.{attr}", line, "", probe.f_lineno,
-                           keras_step=KERAS_KINDS[attr]))
-
-
-KERAS_KINDS = {"train_function": "keras_fit", "test_function": "keras_evaluate",
-               "predict_function": "keras_predict"}
+                           keras_step=TargetKind.of_keras_step(attr)))
 
 
 @contextlib.contextmanager
