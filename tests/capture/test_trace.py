@@ -249,17 +249,13 @@ def test_python_objects_are_described_by_their_type_even_once_gone(capture_retra
 
 
 def test_traces_record_recursion_and_saving():
-    from tfgraphviz.capture.hooks.recorder import captured_output, recording
-    from tfgraphviz.capture.loader import load_module
-    from tfgraphviz.capture.select import select_targets
-    from tfgraphviz.capture.trace import trace_target
+    from tfgraphviz.capture import capture_file
+    from tfgraphviz.capture.hooks.recorder import captured_output
 
     for stem, name in (("explain_recursion", "countdown"), ("explain_save", "doubler.__call__")):
         path = DATA / f"{stem}.py"
-        with recording([path]) as rec, captured_output():
-            module = load_module(path)
-            (target,) = select_targets(module, path, [name])
-            traced = trace_target(target, [], rec, path, vars(module))
+        with captured_output():
+            (traced,) = capture_file(path, [name]).entries
         if name == "countdown":  # in the order traces started: the outermost first
             assert [t.signature for t in traced.traces] == ["(n: 3)", "(n: 2)", "(n: 1)",
                                                             "(n: 0)"]

@@ -18,17 +18,13 @@ def explain_file(path: Path, *functions: str) -> dict[str, dict[str, Any]]:
     """{function name: its explanation}, traced and explained in-process (cached)."""
     key = (path, functions)
     if key not in _CACHE:
-        from tfgraphviz.capture.hooks.recorder import captured_output, recording
-        from tfgraphviz.capture.loader import load_module
-        from tfgraphviz.capture.select import select_targets
-        from tfgraphviz.capture.trace import trace_target
+        from tfgraphviz.capture import capture_file
+        from tfgraphviz.capture.hooks.recorder import captured_output
         from tfgraphviz.explain.core import explain_function
         from tfgraphviz.model.build import to_networkx
 
-        with recording([path]) as rec, captured_output():
-            module = load_module(path)
-            targets = select_targets(module, path, list(functions) or None)
-            traced = [trace_target(t, [], rec, path, vars(module)) for t in targets]
+        with captured_output():
+            traced = capture_file(path, list(functions) or None).entries
         for t in traced:
             _MODELS[(path, t.name)] = [to_networkx(g, t.name) for g in t.graphs]
         _CACHE[key] = {t.name: explain_function(t, _MODELS[(path, t.name)], path)

@@ -15,9 +15,7 @@ from tfgraphviz._util.fs import real_subfolder, write_text
 from tfgraphviz._util.naming import file_stem
 from tfgraphviz.draw.drawing import LAYOUT_FORMATS, ViewOptions, draw, parse_depth
 from tfgraphviz.errors import (
-    CallSpecError,
     InputError,
-    TfGraphvizError,
 )
 from tfgraphviz.pipeline import outdir
 
@@ -170,77 +168,6 @@ def _edge_counts(graph: Any) -> dict[str, int]:
     return counts
 
 
-def _failed(target: Any, exc: BaseException, source: Path) -> Any:
-    """A traced function holding only the error, for anything user code raised while
-    tracing (SystemExit and GeneratorExit too: they must not end the run silently)."""
-    from tfgraphviz.capture.records import TracedFunction
-    from tfgraphviz.capture.specs import describe_error
-
-    traced = TracedFunction(target.name, target.kind)
-    traced.errors.append(describe_error(exc, source))
-    return traced
-
-
-def _trace_file(plan: Plan, problems: list[Problem], progress: Callable[[str], None],
-                notes: list[tuple[str, str]] | None = None) -> tuple[list[Any], str]:
-    """Import the file and trace the chosen targets; return them and the import's output.
-    `notes` gets (name, why) of each candidate not drawn (see listing.left_out), a
-    shadowed definition's with a --call that was tried and traces it."""
-    from tfgraphviz.capture.hooks.recorder import captured_output, recording
-    from tfgraphviz.capture.loader import load_module
-    from tfgraphviz.capture.select import select_targets
-    from tfgraphviz.capture.trace import trace_target
-
-    path, call_specs = plan.source, plan.calls
-    entries = []
-    with recording([path]) as rec:
-        with captured_output() as import_output:
-            module = load_module(path)
-        targets = select_targets(module, path, plan.functions or None, skip=plan.skip)
-        if notes is not None:
-            notes += _notes(module, plan, rec)
-        known = {t.name for t in targets} | {t.name.removesuffix(".__call__") for t in targets}
-        for spec in call_specs:
-            if spec.function not in known:
-                targets += select_targets(module, path, [spec.function], option="--call")
-                known.add(spec.function)
-        for target in targets:
-            progress(f"tracing {target.name}")
-            aliases = (target.name, target.name.removesuffix(".__call__"))
-            my_calls = [s for s in call_specs if s.function in aliases]
-            with captured_output():  # TensorFlow's warnings; user prints are in the records
-                try:
-                    entries.append(trace_target(target, my_calls, rec, path, vars(module)))
-                except CallSpecError as exc:
-                    problems.append(Problem(target.name, str(exc), exc.exit_code))
-                except (TfGraphvizError, KeyboardInterrupt):
-                    raise
-                except BaseException as exc:  # noqa: BLE001 - user code: SystemExit too
-                    entries.append(_failed(target, exc, path))
-    return entries, import_output[0]
-
-
-def _notes(module: Any, plan: Plan, rec: Any) -> list[tuple[str, str]]:
-    """discover.left_out, with a verified --call for each shadowed definition left out."""
-    from tfgraphviz.capture import discover, listing
-    from tfgraphviz.capture.hooks.recorder import captured_output
-    from tfgraphviz.capture.trace import verified_hint
-
-    notes = listing.left_out(module, plan.source, plan.functions or None, plan.skip)
-    noted = {t.name: t for t in discover.noted_targets(module, plan.source)}
-    called = {s.function for s in plan.calls}
-    result = []
-    for name, why in notes:
-        target = noted.get(name)
-        if target is not None and name not in called and not why.startswith("skipped: "):
-            rec.phase = f"hint for {name}"
-            with captured_output():
-                why = discover.note_text(target, verified_hint(target, rec, vars(module)))
-        if name not in called:
-            result.append((name, why))
-    return result
-
-
 def _write_function(traced: Any, plan: Plan, problems: list[Problem],
                     say: Callable[[str], None], progress: Callable[[str], None],
                     drawings: list[tuple[str, str, Any]]) -> dict[str, Any]:
@@ -368,6 +295,7 @@ def execute(plan: Plan, say: Callable[[str], None] = lambda _m: None,
     """Import, trace, then write under the folder's lock; `progress` hears each phase
     ("importing f.py", "tracing f", "" once the user's code is done)."""
     from tfgraphviz._util.version import __version__
+    from tfgraphviz.capture import capture_file
     from tfgraphviz.capture.hooks.recorder import captured_output
     from tfgraphviz.draw.layout import graphviz_version
 
@@ -380,8 +308,10 @@ def execute(plan: Plan, say: Callable[[str], None] = lambda _m: None,
         source_text = plan.source.read_text(encoding="utf-8", errors="replace")
     except OSError:
         source_text = ""
-    notes: list[tuple[str, str]] = []
-    entries, import_output = _trace_file(plan, problems, progress, notes)
+    captured = capture_file(plan.source, plan.functions or None, plan.calls, skip=plan.skip,
+                            notes=True, progress=progress)
+    problems += [Problem(name, str(exc), exc.exit_code) for name, exc in captured.call_errors]
+    entries, import_output, notes = captured.entries, captured.import_output, captured.notes
     _release_user_module(plan.source)
     progress("")
     progress("writing")
@@ -429,12 +359,7 @@ def render(path: str | Path, output_dir: str | Path, *, functions: Sequence[str]
 def list_candidates(path: str | Path, skip: Sequence[str] = ()) -> list[tuple[str, str]]:
     """Every candidate of the file, with what it is or why it is skipped (imports the file);
     `skip`: --skip globs."""
-    from tfgraphviz.capture import listing, loader
-    from tfgraphviz.capture.hooks.recorder import captured_output, recording
+    from tfgraphviz import capture
+    from tfgraphviz.capture.loader import check_source
 
-    source = loader.check_source(Path(path))
-    with captured_output():
-        import tensorflow  # noqa: F401 - its start-up log lines are noise here
-    with recording(), captured_output():
-        module = loader.load_module(source)
-        return listing.list_candidates(module, source, skip)
+    return capture.list_candidates(check_source(Path(path)), skip)

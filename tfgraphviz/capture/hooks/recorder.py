@@ -38,6 +38,7 @@ class Recording:
     autograph_ops: dict[int, dict[str, AutoGraphFrames]] = field(default_factory=dict)
     control_names: ControlNames = field(default_factory=ControlNames)
     active: list[TraceRecord] = field(default_factory=list)  # traces running, innermost last
+    extract_seconds: float = 0.0  # time spent in extract_concrete / extract_graph
     _keep: list[Any] = field(default_factory=list)  # keeps graphs alive so ids stay unique
 
     def auto_deps_for(self, graph: Any) -> AutoDeps:
