@@ -167,11 +167,9 @@ def test_import_error_keeps_the_first_line_of_a_long_message(tmp_path):
 @pytest.fixture(scope="module")
 def capture_retraces(tmp_path_factory):
     """tests/data/capture_retraces.py traced as `render` does, by name."""
-    from tfgraphviz.pipeline.render import _trace_file, plan
+    from tfgraphviz.capture import capture_file
 
-    out = tmp_path_factory.mktemp("retraces")
-    entries, _ = _trace_file(plan(DATA / "capture_retraces.py", out), [], lambda _m: None)
-    return {t.name: t for t in entries}
+    return {t.name: t for t in capture_file(DATA / "capture_retraces.py").entries}
 
 
 def test_every_trace_is_recorded_with_its_parameters(capture_retraces):

@@ -9,7 +9,7 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from tfgraphviz._util.fs import real_subfolder, write_text
 from tfgraphviz._util.naming import file_stem
@@ -18,6 +18,9 @@ from tfgraphviz.errors import (
     InputError,
 )
 from tfgraphviz.pipeline import outdir
+
+if TYPE_CHECKING:
+    from tfgraphviz.capture.records import TracedFunction
 
 FORMATS = ("dot", "svg", "png", "pdf", "json", "graphml", "tensorboard")
 DEFAULT_FORMATS = ("dot", "svg", "json", "tensorboard")
@@ -168,6 +171,21 @@ def _edge_counts(graph: Any) -> dict[str, int]:
     return counts
 
 
+def _trace_file(plan: Plan, problems: list[Problem], progress: Callable[[str], None],
+                notes: list[tuple[str, str]] | None = None) -> tuple[list[TracedFunction], str]:
+    """capture.capture_file for a plan: the traced functions and the import's output; a
+    --call that cannot be used is a problem of its function; `notes` gets (name, why) of each
+    candidate not drawn (see capture.listing.left_out)."""
+    from tfgraphviz.capture import capture_file
+
+    captured = capture_file(plan.source, plan.functions or None, plan.calls, skip=plan.skip,
+                            notes=notes is not None, progress=progress)
+    problems += [Problem(name, str(exc), exc.exit_code) for name, exc in captured.call_errors]
+    if notes is not None:
+        notes += captured.notes
+    return captured.entries, captured.import_output
+
+
 def _write_function(traced: Any, plan: Plan, problems: list[Problem],
                     say: Callable[[str], None], progress: Callable[[str], None],
                     drawings: list[tuple[str, str, Any]]) -> dict[str, Any]:
@@ -295,7 +313,6 @@ def execute(plan: Plan, say: Callable[[str], None] = lambda _m: None,
     """Import, trace, then write under the folder's lock; `progress` hears each phase
     ("importing f.py", "tracing f", "" once the user's code is done)."""
     from tfgraphviz._util.version import __version__
-    from tfgraphviz.capture import capture_file
     from tfgraphviz.capture.hooks.recorder import captured_output
     from tfgraphviz.draw.layout import graphviz_version
 
@@ -308,10 +325,8 @@ def execute(plan: Plan, say: Callable[[str], None] = lambda _m: None,
         source_text = plan.source.read_text(encoding="utf-8", errors="replace")
     except OSError:
         source_text = ""
-    captured = capture_file(plan.source, plan.functions or None, plan.calls, skip=plan.skip,
-                            notes=True, progress=progress)
-    problems += [Problem(name, str(exc), exc.exit_code) for name, exc in captured.call_errors]
-    entries, import_output, notes = captured.entries, captured.import_output, captured.notes
+    notes: list[tuple[str, str]] = []
+    entries, import_output = _trace_file(plan, problems, progress, notes)
     _release_user_module(plan.source)
     progress("")
     progress("writing")
