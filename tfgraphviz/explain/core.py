@@ -8,7 +8,7 @@ from typing import Any
 
 import networkx as nx
 
-from tfgraphviz.capture.records import TargetKind
+from tfgraphviz.capture.records import TargetKind, TracedFunction
 from tfgraphviz.capture.specs import error_line, is_variable_error
 from tfgraphviz.explain.control import control_findings, state_findings
 from tfgraphviz.explain.graph import (
@@ -27,9 +27,9 @@ from tfgraphviz.explain.source import Source, find_def, frames
 MANY_TRACES = 3  # more traces than this made by the user's calls earns a warning
 
 
-def _traces(traced: Any) -> list[dict[str, Any]]:
+def _traces(traced: TracedFunction) -> list[dict[str, Any]]:
     """Every trace as a plain dict: TraceInfo when recorded, else what older fields say."""
-    infos = list(getattr(traced, "traces", None) or [])
+    infos = traced.traces
     if infos:
         return [{
             "index": t.index, "signature": t.signature, "graph": t.graph_index,
@@ -299,7 +299,7 @@ def _seen_lines(models: list[nx.MultiDiGraph], traces: list[dict[str, Any]]) -> 
     return lines
 
 
-def explain_function(traced: Any, models: list[nx.MultiDiGraph], source: Path,
+def explain_function(traced: TracedFunction, models: list[nx.MultiDiGraph], source: Path,
                      source_text: str | None = None) -> dict[str, Any]:
     """The explanation of one traced function (models[i] is the model of traced.graphs[i])."""
     src = Source.read(source, source_text)
@@ -307,7 +307,7 @@ def explain_function(traced: Any, models: list[nx.MultiDiGraph], source: Path,
     for i, trace in enumerate(traces):  # a SavedModel's functions were not traced here
         trace["cause"] = _cause(trace, traces[:i]) if traced.kind != TargetKind.RESTORED else None
     func = find_def(src, traced.name, _seen_lines(models, traces),
-                    getattr(traced, "def_line", 0)) \
+                    traced.def_line) \
         if TargetKind(traced.kind).user_def else None
     def_line = func.lineno if func is not None else 0
     findings = _trace_findings(traced.name, traces, src, def_line) \
@@ -330,7 +330,7 @@ def explain_function(traced: Any, models: list[nx.MultiDiGraph], source: Path,
     for index, model in enumerate(models):
         findings += print_op_findings(model, index, src)
         findings += call_findings(model, index, src)
-        traced_by = getattr(traced.graphs[index], "traced_by", "") \
+        traced_by = traced.graphs[index].traced_by \
             if index < len(traced.graphs) else ""
         if traced.kind == TargetKind.GRAPH and traced_by:
             findings.append(finding(

@@ -21,6 +21,7 @@ from tfgraphviz.pipeline import outdir
 
 if TYPE_CHECKING:
     from tfgraphviz.capture.records import TracedFunction
+    from tfgraphviz.capture.trace import CallSpec
 
 FORMATS = ("dot", "svg", "png", "pdf", "json", "graphml", "tensorboard")
 DEFAULT_FORMATS = ("dot", "svg", "json", "tensorboard")
@@ -59,7 +60,7 @@ class Plan:
     output_dir: Path
     functions: list[str]
     formats: tuple[str, ...]
-    calls: list[Any]  # trace.CallSpec
+    calls: list[CallSpec]
     layout_timeout: float
     dpi: float
     view: ViewOptions = field(default_factory=ViewOptions)
@@ -186,7 +187,7 @@ def _trace_file(plan: Plan, problems: list[Problem], progress: Callable[[str], N
     return captured.entries, captured.import_output
 
 
-def _write_function(traced: Any, plan: Plan, problems: list[Problem],
+def _write_function(traced: TracedFunction, plan: Plan, problems: list[Problem],
                     say: Callable[[str], None], progress: Callable[[str], None],
                     drawings: list[tuple[str, str, Any]]) -> dict[str, Any]:
     """Write the files of one function's ConcreteFunctions; return its manifest entry and
@@ -227,7 +228,7 @@ def _write_function(traced: Any, plan: Plan, problems: list[Problem],
     }
 
 
-def _explain(traced: Any, models: list[Any], plan: Plan, source_text: str,
+def _explain(traced: TracedFunction, models: list[Any], plan: Plan, source_text: str,
              problems: list[Problem]) -> dict[str, Any]:
     """The explanation of one function (manifest["explain"]); a failure to explain is a
     problem of that function, not the end of the render."""
@@ -243,7 +244,7 @@ def _explain(traced: Any, models: list[Any], plan: Plan, source_text: str,
 
 
 def _report(plan: Plan, source_text: str,
-            reported: list[tuple[Any, dict[str, Any], list[tuple[str, str, Any]]]],
+            reported: list[tuple[TracedFunction, dict[str, Any], list[tuple[str, str, Any]]]],
             problems: list[Problem]) -> bool:
     """Write report.html (every function, its drawings and explanation); True if written."""
     from tfgraphviz.report import html as report
