@@ -22,6 +22,7 @@ from tfgraphviz.capture.tfobjects import (
     is_restored,
     is_tf_function,
     is_tf_module,
+    required_parameters,
 )
 
 
@@ -276,12 +277,7 @@ def needs_arguments(fn: Any) -> str:
     """A note for --list when tracing needs arguments the file may not have given."""
     if getattr(fn, "input_signature", None) is not None:
         return ""
-    try:
-        params = inspect.signature(getattr(fn, "python_function", fn)).parameters.values()
-    except (TypeError, ValueError):
-        return ""
-    required = [p.name for p in params if p.default is inspect.Parameter.empty
-                and p.name != "self" and p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)]
+    required = [p.name for p in required_parameters(fn) or []]
     if not required:
         return ""
     return f"; needs --call (arguments: {', '.join(required)})"

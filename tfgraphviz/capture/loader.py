@@ -81,8 +81,8 @@ def check_source(path: Path) -> Path:
 
 
 # Modules tfgraphviz imports later: imported before the user's folder goes on sys.path, so a
-# user file named tensorboard.py, networkx.py or graphviz.py is never taken for them.
-_PRELOAD = ("numpy", "tensorflow", "networkx", "graphviz", "google.protobuf.json_format",
+# user file named tensorboard.py or networkx.py is never taken for them.
+_PRELOAD = ("numpy", "tensorflow", "networkx", "google.protobuf.json_format",
             "tensorboard.compat.proto.attr_value_pb2", "tensorboard.compat.proto.graph_pb2",
             "tensorboard.compat.proto.event_pb2", "tensorboard.compat.proto.tensor_shape_pb2",
             "tensorboard.summary.writer.record_writer")
@@ -92,7 +92,7 @@ def _preload() -> None:
     for name in _PRELOAD:
         try:
             importlib.import_module(name)
-        except ImportError:  # optional ones (graphviz); a missing required one fails later
+        except ImportError:  # a missing one fails later, where it is used
             pass
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import ast
-import inspect
 import re
 import time
 from collections.abc import Callable
@@ -23,6 +22,7 @@ from tfgraphviz.capture.records import (
     TraceRecord,
 )
 from tfgraphviz.capture.specs import describe_error, signature_of
+from tfgraphviz.capture.tfobjects import required_parameters, user_function
 from tfgraphviz.capture.traceinfo import trace_infos
 from tfgraphviz.errors import CallSpecError, exception_text
 
@@ -74,16 +74,6 @@ def evaluate_call(spec: CallSpec, namespace: dict[str, Any]) -> tuple[tuple[Any,
             f"--call {spec.text!r}: evaluating the arguments failed: {exception_text(exc)}"
         ) from None
     return args, kwargs
-
-
-def _required_parameters(fn: Any) -> list[inspect.Parameter] | None:
-    """Parameters without defaults (self, *args and **kwargs aside); None if unknown."""
-    try:
-        params = inspect.signature(getattr(fn, "python_function", fn)).parameters.values()
-    except (TypeError, ValueError):
-        return None
-    return [p for p in params if p.default is inspect.Parameter.empty and p.name != "self"
-            and p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)]
 
 
 def spec_source(value: Any) -> str | None:
@@ -189,22 +179,15 @@ def call_hint(target: Target, rec: Recording | None = None,
             return hint
     if target.kind == TargetKind.KERAS:
         return f"--call \"{target.name}(...)\""  # its inputs, as its call() takes them
-    params = _required_parameters(target.obj) or []
+    params = required_parameters(target.obj) or []
     return f"--call \"{target.name}({', '.join(f'{p.name}=...' for p in params)})\""
-
-
-def _user_function(fn: Any) -> Any:
-    """The function the user wrote: unwraps TensorFlow's bound-method wrapper."""
-    python_function = fn.python_function
-    original = getattr(python_function, "__original_wrapped__", python_function)
-    return getattr(original, "__func__", original)
 
 
 def def_line(fn: Any, user_file: Path) -> int:
     """The first line (decorators included) of the def of the Python function `fn` traces,
     when that def is in the user's file; 0 otherwise."""
     try:
-        code = getattr(_user_function(fn), "__code__", None)
+        code = getattr(user_function(fn), "__code__", None)
         if code is None or Path(code.co_filename).resolve() != user_file.resolve():
             return 0
         return int(code.co_firstlineno)
@@ -262,7 +245,7 @@ def trace_target(target: Target, calls: list[CallSpec], rec: Recording, user_fil
             _trace_once(traced, fn, user_file, (inputs,))
     elif target.shadowed and rec.traces_of(fn, target.name):
         pass  # no name holds it now: what the file traced is what it did; globals may differ
-    elif fn.input_signature is not None or _required_parameters(fn) == []:
+    elif fn.input_signature is not None or required_parameters(fn) == []:
         before = len(rec.traces)
         _trace_once(traced, fn, user_file)
         ours = {id(r) for r in rec.traces[before:]}  # the traces no call of the file made
@@ -271,7 +254,7 @@ def trace_target(target: Target, calls: list[CallSpec], rec: Recording, user_fil
         _trace_once(traced, fn, user_file, args, kwargs)
     try:
         if target.kind != TargetKind.KERAS:  # Keras' own call() is library code, not the user's
-            traced.autograph = tf.autograph.to_code(_user_function(fn))
+            traced.autograph = tf.autograph.to_code(user_function(fn))
     except Exception as exc:  # noqa: BLE001 - AutoGraph refuses some callables
         traced.autograph = None
         traced.errors.append(f"AutoGraph could not convert it: {type(exc).__name__}: {exc}")
