@@ -74,32 +74,20 @@ print("BARE_TF_NODES", sum(len(d.node) for d in defs))
 # Trace a case file as `tfgraphviz render` does and time the model build alone: extraction
 # (ConcreteFunction -> plain data) plus the networkx model, summed over its graphs.
 BUILD = r"""
-import sys, tempfile, time
-import tfgraphviz.capture.trace as trace
+import sys, time
+from pathlib import Path
+from tfgraphviz.capture import capture_file
+from tfgraphviz.capture.loader import check_source
 from tfgraphviz.model.build import to_networkx
-from tfgraphviz.pipeline.render import _trace_file, plan
-spent = [0.0]
-
-def timed(original):
-    def run(*args, **kwargs):
-        start = time.perf_counter()
-        try:
-            return original(*args, **kwargs)
-        finally:
-            spent[0] += time.perf_counter() - start
-    return run
-
-trace.extract_concrete = timed(trace.extract_concrete)
-trace.extract_graph = timed(trace.extract_graph)
-checked = plan(sys.argv[1], tempfile.mkdtemp(), functions=sys.argv[2:])
-entries, _ = _trace_file(checked, [], lambda _m: None)
+captured = capture_file(check_source(Path(sys.argv[1])), sys.argv[2:] or None)
+spent = captured.extract_seconds
 nodes = 0
-for entry in entries:
+for entry in captured.entries:
     for graph in entry.graphs:
         start = time.perf_counter()
         nodes += to_networkx(graph).number_of_nodes()
-        spent[0] += time.perf_counter() - start
-print("BUILD", nodes, spent[0])
+        spent += time.perf_counter() - start
+print("BUILD", nodes, spent)
 """
 
 CHAIN = '''"""A chain of {n} tf.math ops built by a Python loop (benchmark case)."""

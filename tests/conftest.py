@@ -37,21 +37,19 @@ class Traced:
 @pytest.fixture(scope="session")
 def traced_examples() -> dict[str, Traced]:
     """Every bundled example traced in-process, once per session."""
-    from tfgraphviz.capture.discover import select_targets
-    from tfgraphviz.capture.hooks.recorder import captured_output, recording
-    from tfgraphviz.capture.loader import load_module
-    from tfgraphviz.capture.trace import trace_target
+    from tfgraphviz.capture import capture_file
+    from tfgraphviz.capture.hooks.recorder import captured_output
+    from tfgraphviz.capture.loader import module_name
 
     result: dict[str, Traced] = {}
     extra = {"article_eager": ["f"]}
     for path in sorted(EXAMPLES.glob("*.py")):
         if path.stem in ("__init__",):
             continue
-        with recording([path]) as rec, captured_output():
-            module = load_module(path)
-            targets = select_targets(module, path, extra.get(path.stem))
-            functions = {t.name: trace_target(t, [], rec, path, vars(module)) for t in targets}
-        result[path.stem] = Traced(module, functions)
+        with captured_output():
+            captured = capture_file(path, extra.get(path.stem))
+        module = sys.modules[module_name(path)]
+        result[path.stem] = Traced(module, {t.name: t for t in captured.entries})
     return result
 
 

@@ -23,32 +23,14 @@ __all__ = [
 def to_networkx(fn: Any, *args: Any, **kwargs: Any) -> nx.MultiDiGraph:
     """The model of a tf.function (traced with these arguments or specs), a ConcreteFunction,
     a plain Python function (traced as if decorated), a tf.Graph, or a TracedGraph."""
-    from pathlib import Path
-
-    import tensorflow as tf
-
-    from tfgraphviz.capture.extract import extract_concrete, extract_graph
-    from tfgraphviz.capture.hooks.recorder import recording
+    from tfgraphviz.capture import trace_callable
     from tfgraphviz.capture.records import TracedGraph
     from tfgraphviz.model.build import to_networkx as build
 
     if isinstance(fn, TracedGraph):
         return build(fn, *args, **kwargs)
-    if isinstance(fn, tf.Graph):
-        return build(extract_graph(fn, Path("<none>")), "graph", "tf.Graph")
-    with recording() as rec:
-        if isinstance(fn, tf.types.experimental.ConcreteFunction):
-            concrete = fn  # traced earlier: who added its control edges was not recorded
-        else:
-            if not hasattr(fn, "get_concrete_function"):
-                fn = tf.function(fn)
-            elif callable(getattr(fn, "_clone", None)):
-                # a copy traces anew under the recording: a trace the tf.function cached
-                # (an earlier call, of this function too) would lose who added what
-                fn = fn._clone(None)
-            concrete = fn.get_concrete_function(*args, **kwargs)
-    name = getattr(getattr(concrete, "graph", None), "name", "function")
-    return build(extract_concrete(concrete, rec, Path("<none>"), {}), str(name))
+    traced = trace_callable(fn, *args, **kwargs)
+    return build(traced.graphs[0], traced.name, traced.kind.model_kind)
 
 
 def render(path: str | Path, output_dir: str | Path, **options: Any) -> RenderResult:

@@ -29,12 +29,6 @@ class CallSpecError(InputError):
     """A --call expression cannot be parsed or evaluated."""
 
 
-class TracingError(TfGraphvizError):
-    """TensorFlow failed to trace one function; other functions still render."""
-
-    exit_code = 1
-
-
 class GraphvizNotFoundError(TfGraphvizError):
     """Graphviz's `dot` is not installed or not on PATH."""
 

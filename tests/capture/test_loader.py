@@ -6,8 +6,9 @@ import json
 
 import pytest
 
-from tfgraphviz.capture.discover import find_targets, select_targets
+from tfgraphviz.capture.discover import find_targets
 from tfgraphviz.capture.loader import load_module
+from tfgraphviz.capture.select import select_targets
 from tfgraphviz.errors import FunctionNotFoundError, NoFunctionsError, SourceFileError
 
 from ..conftest import DATA, EXAMPLES, run_cli
@@ -122,7 +123,7 @@ def test_every_created_tf_function_is_found_with_stable_names():
 
 
 def test_list_candidates_says_what_each_is_and_why_skipped():
-    from tfgraphviz.capture.discover import list_candidates
+    from tfgraphviz.capture.listing import list_candidates
 
     path = DATA / "discover_subclassed.py"
     listed = dict(list_candidates(load_module(path), path))
@@ -141,7 +142,7 @@ def test_list_candidates_says_what_each_is_and_why_skipped():
 
 
 def test_restored_methods_of_vanished_instances_are_listed_as_skipped():
-    from tfgraphviz.capture.discover import list_candidates
+    from tfgraphviz.capture.listing import list_candidates
 
     path = DATA / "discover_restored.py"
     listed = dict(list_candidates(load_module(path), path))
@@ -155,7 +156,7 @@ def test_restored_methods_of_vanished_instances_are_listed_as_skipped():
 
 
 def test_hostile_module_objects_are_skipped_not_fatal():
-    from tfgraphviz.capture.discover import list_candidates
+    from tfgraphviz.capture.listing import list_candidates
 
     path = DATA / "discover_localproxy.py"
     module = load_module(path)

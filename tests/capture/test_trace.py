@@ -167,11 +167,9 @@ def test_import_error_keeps_the_first_line_of_a_long_message(tmp_path):
 @pytest.fixture(scope="module")
 def capture_retraces(tmp_path_factory):
     """tests/data/capture_retraces.py traced as `render` does, by name."""
-    from tfgraphviz.pipeline.render import _trace_file, plan
+    from tfgraphviz.capture import capture_file
 
-    out = tmp_path_factory.mktemp("retraces")
-    entries, _ = _trace_file(plan(DATA / "capture_retraces.py", out), [], lambda _m: None)
-    return {t.name: t for t in entries}
+    return {t.name: t for t in capture_file(DATA / "capture_retraces.py").entries}
 
 
 def test_every_trace_is_recorded_with_its_parameters(capture_retraces):
@@ -249,17 +247,13 @@ def test_python_objects_are_described_by_their_type_even_once_gone(capture_retra
 
 
 def test_traces_record_recursion_and_saving():
-    from tfgraphviz.capture.discover import select_targets
-    from tfgraphviz.capture.hooks.recorder import captured_output, recording
-    from tfgraphviz.capture.loader import load_module
-    from tfgraphviz.capture.trace import trace_target
+    from tfgraphviz.capture import capture_file
+    from tfgraphviz.capture.hooks.recorder import captured_output
 
     for stem, name in (("explain_recursion", "countdown"), ("explain_save", "doubler.__call__")):
         path = DATA / f"{stem}.py"
-        with recording([path]) as rec, captured_output():
-            module = load_module(path)
-            (target,) = select_targets(module, path, [name])
-            traced = trace_target(target, [], rec, path, vars(module))
+        with captured_output():
+            (traced,) = capture_file(path, [name]).entries
         if name == "countdown":  # in the order traces started: the outermost first
             assert [t.signature for t in traced.traces] == ["(n: 3)", "(n: 2)", "(n: 1)",
                                                             "(n: 0)"]

@@ -18,17 +18,13 @@ def explain_file(path: Path, *functions: str) -> dict[str, dict[str, Any]]:
     """{function name: its explanation}, traced and explained in-process (cached)."""
     key = (path, functions)
     if key not in _CACHE:
-        from tfgraphviz.capture.discover import select_targets
-        from tfgraphviz.capture.hooks.recorder import captured_output, recording
-        from tfgraphviz.capture.loader import load_module
-        from tfgraphviz.capture.trace import trace_target
+        from tfgraphviz.capture import capture_file
+        from tfgraphviz.capture.hooks.recorder import captured_output
         from tfgraphviz.explain.core import explain_function
         from tfgraphviz.model.build import to_networkx
 
-        with recording([path]) as rec, captured_output():
-            module = load_module(path)
-            targets = select_targets(module, path, list(functions) or None)
-            traced = [trace_target(t, [], rec, path, vars(module)) for t in targets]
+        with captured_output():
+            traced = capture_file(path, list(functions) or None).entries
         for t in traced:
             _MODELS[(path, t.name)] = [to_networkx(g, t.name) for g in t.graphs]
         _CACHE[key] = {t.name: explain_function(t, _MODELS[(path, t.name)], path)
@@ -533,3 +529,24 @@ def test_jit_compile_is_in_the_title_the_json_and_the_explanation():
     said = one(fns["fast"], "jit_compile", "`fast` has jit_compile=True", "XLA compiles")
     assert said["line"] == 7 and said["graphs"] == [0]
     assert not found(fns["plain"], "jit_compile")
+
+
+@pytest.mark.parametrize("message", [
+    "ValueError: Creating variables on a non-first call to a function decorated with "
+    "tf.function.",  # TF 2.21
+    "ValueError: tf.function only supports singleton tf.Variables created on the first call. "
+    "Make sure the tf.Variable is only created once or created outside tf.function.",
+])
+def test_fallback_traces_classify_tf_variable_errors_as_the_trace_records_do(tmp_path, message):
+    """A function with no TraceInfo (a failed or restored one) is explained from its error
+    texts: the same TensorFlow message is a variable-creation error there too, at its line."""
+    from tfgraphviz.capture.records import TracedFunction
+    from tfgraphviz.explain.core import explain_function
+
+    source = tmp_path / "f.py"
+    source.write_text("import tensorflow as tf\n\n\n@tf.function\ndef f(x):\n"
+                      "    v = tf.Variable(1.0)\n    return x + v\n")
+    traced = TracedFunction("f", "function")
+    traced.errors.append(message + "\n  at f.py:6: v = tf.Variable(1.0)")
+    (trace,) = explain_function(traced, [], source)["traces"]
+    assert (trace["error_kind"], trace["error_line"]) == ("variable_creation", 6)

@@ -3,18 +3,16 @@ tf.Graphs, Keras models and fit() functions, restored SavedModel functions."""
 
 from __future__ import annotations
 
-import difflib
-import fnmatch
 import inspect
 import sys
 import types
-from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from tfgraphviz.capture.loader import Created, created_functions
-from tfgraphviz.capture.records import Target
-from tfgraphviz.capture.resolve import resolve_name
+from tfgraphviz.capture.hooks.creations import Created
+from tfgraphviz.capture.hooks.modelcalls import recorded_inputs
+from tfgraphviz.capture.loader import created_functions
+from tfgraphviz.capture.records import Target, TargetKind
 from tfgraphviz.capture.tfobjects import (
     KERAS_STEPS,
     fit_function,
@@ -24,8 +22,8 @@ from tfgraphviz.capture.tfobjects import (
     is_restored,
     is_tf_function,
     is_tf_module,
+    required_parameters,
 )
-from tfgraphviz.errors import FunctionNotFoundError, NoFunctionsError
 
 
 def _defined_in(fn: Any, path: Path) -> bool:
@@ -50,18 +48,18 @@ def _methods(owner_name: str, obj: Any, path: Path) -> list[Target]:
                 continue
             if _defined_in(value.python_function, path):
                 seen.add(attr)
-                found.append(Target(f"{owner_name}.{attr}", "method", getattr(obj, attr)))
+                found.append(Target(f"{owner_name}.{attr}", TargetKind.METHOD, getattr(obj, attr)))
     for attr, value in sorted(instance_dict(obj).items()):
         if attr in seen or attr.startswith("_") or not is_tf_function(value):
             continue
         if _defined_in(value.python_function, path):
-            found.append(Target(f"{owner_name}.{attr}", "method", value))
+            found.append(Target(f"{owner_name}.{attr}", TargetKind.METHOD, value))
     return found
 
 
 def _restored(owner_name: str, obj: Any) -> list[Target]:
     """Functions of an object loaded with tf.saved_model.load."""
-    found = [Target(f"{owner_name}.{attr}", "restored", value)
+    found = [Target(f"{owner_name}.{attr}", TargetKind.RESTORED, value)
              for attr, value in sorted(instance_dict(obj).items())
              if (not attr.startswith("_") or attr == "__call__") and is_restored(value)]
     return found
@@ -97,21 +95,21 @@ def _probe(name: str, obj: Any, module: types.ModuleType, path: Path,
                        "with @tf.function")
         return
     if is_restored(obj):
-        add(Target(name, "restored", obj))
+        add(Target(name, TargetKind.RESTORED, obj))
     elif is_tf_function(obj):
         if _defined_in(obj.python_function, path):
-            add(Target(name, "function", obj))
+            add(Target(name, TargetKind.FUNCTION, obj))
         else:
             skip(name, f"skipped: tf.function {_library_of(obj)}")
     elif is_graph(obj):
-        add(Target(name, "graph", obj))
+        add(Target(name, TargetKind.GRAPH, obj))
     elif is_keras_model(obj):
         if not _has_call(obj):
             skip(name, "skipped: Keras model without a call() method: it has no forward pass "
                        "to draw (its fit() function and tf.function methods are listed on "
                        "their own)")
         elif keras_inputs(obj) is not None:
-            add(Target(name, "keras", obj))
+            add(Target(name, TargetKind.KERAS, obj))
         else:
             skip(name, "skipped: Keras model never called while the file ran, so the shapes "
                        "and dtypes of its inputs are unknown; call it (or fit/predict) once in "
@@ -133,7 +131,7 @@ def _probe(name: str, obj: Any, module: types.ModuleType, path: Path,
             add(restored)
 
 
-def _discover(module: types.ModuleType, path: Path
+def discover_all(module: types.ModuleType, path: Path
               ) -> tuple[list[Target], list[tuple[str, str]], list[tuple[str, str]]]:
     """Targets in the file's order (those with a note are drawn only when named), the
     candidates drawn only when named and why, then the candidates skipped and why."""
@@ -171,7 +169,7 @@ def _discover(module: types.ModuleType, path: Path
         if created.owner:
             method = f"{created.owner}.{created.name}"
             copies = [b for b in created.bound if not any(t.obj is b for t in targets)
-                      and (_instance_alive(b) or _traced(b))]  # drawn from its traces
+                      and (_instance_alive(b) or traced_at_import(b))]  # drawn from its traces
             if not copies:
                 current = vars(module).get(created.owner)
                 fresh = (isinstance(current, type)
@@ -180,19 +178,19 @@ def _discover(module: types.ModuleType, path: Path
                     note(method, f"tf.function method (line {created.line}); not drawn unless "
                                  f"named: no instance of {created.owner} is left to draw it "
                                  f"with; -f {method} makes one with {created.owner}()"
-                                 + _needs_arguments(created.function))
+                                 + needs_arguments(created.function))
                 else:
                     skip(method, f"skipped: method of {created.owner} (line {created.line}) "
                                  "and no instance of it is left to draw it with"
                                  + (f"; create one at module level and name it with -f "
                                     f"obj.{created.name}" if fresh else ""))
             for copy in copies:
-                add(Target(_unique(f"{method}@{created.line}", created, names), "method", copy,
-                           shadowed=True))
+                add(Target(_unique(f"{method}@{created.line}", created, names),
+                           TargetKind.METHOD, copy, shadowed=True))
             continue
         name = _unique(f"{created.name}@{created.line}", created, names)
-        target = Target(name, "function", created.function, shadowed=True)
-        if not _traced(created.function):
+        target = Target(name, TargetKind.FUNCTION, created.function, shadowed=True)
+        if not traced_at_import(created.function):
             target.note = (f"tf.function (line {created.line}) that no name holds any more "
                            "and the file never called (shadowed by a later definition): not "
                            "drawn, the program never ran it")
@@ -212,7 +210,7 @@ def note_text(target: Target, hint: str | None = None) -> str:
 
 def noted_targets(module: types.ModuleType, path: Path) -> list[Target]:
     """The targets drawn only when named (a definition the file shadowed without calling)."""
-    return [t for t in _discover(module, path)[0] if t.note]
+    return [t for t in discover_all(module, path)[0] if t.note]
 
 
 def _constructible(cls: type) -> bool:
@@ -234,7 +232,7 @@ def _relate(targets: list[Target], created: list[Created]) -> None:
         groups.setdefault(c.name, []).append(c.function)
     for target in targets:
         name = by_function.get(id(target.obj))
-        if name is not None and target.kind == "function":
+        if name is not None and target.kind == TargetKind.FUNCTION:
             target.related = [f for f in groups[name] if f is not target.obj]
 
 
@@ -265,104 +263,21 @@ def find_targets(module: types.ModuleType, path: Path) -> list[Target]:
     """Everything drawable that the user's file defines: what module-level names hold, in
     the file's order, then the tf.functions it created that no name holds any more (shadowed
     by a later definition of the same name, or never bound), named `f@LINE` in file order."""
-    return [t for t in _discover(module, path)[0] if not t.note]
+    return [t for t in discover_all(module, path)[0] if not t.note]
 
 
-_KIND_TEXT = {
-    "function": "tf.function", "method": "tf.function method", "graph": "tf.Graph",
-    "keras": "Keras model (forward pass)", "plain": "Python function traced as a tf.function",
-    "keras_fit": "the training function Keras' fit() traced (with the model's train_step)",
-    "keras_evaluate": "the function Keras' evaluate() traced (with the model's test_step)",
-    "keras_predict": "the function Keras' predict() traced (with the model's predict_step)",
-    "restored": "function restored from a SavedModel",
-}
-
-
-def skip_matches(name: str, pattern: str) -> bool:
-    """Whether --skip PATTERN (a glob) leaves out the candidate `name`: the name itself, the
-    name without its `@LINE` (so `train_step` covers `train_step@344`), or without
-    `.__call__`."""
-    return any(fnmatch.fnmatchcase(n, pattern) for n in
-               {name, name.partition("@")[0], name.removesuffix(".__call__")})
-
-
-def _left_out(name: str, skip: Sequence[str]) -> str | None:
-    pattern = next((p for p in skip if skip_matches(name, p)), None)
-    return None if pattern is None else f"skipped: left out by --skip {pattern}"
-
-
-def list_candidates(module: types.ModuleType, path: Path, skip: Sequence[str] = ()
-                    ) -> list[tuple[str, str]]:
-    """Everything `render` would draw, then what it draws only when named, then everything it
-    skipped, for `--list`.
-
-    Returns (name, description) pairs: first one per target, in the order render draws them,
-    where name is what `-f` accepts (`f`, `f@12` for a shadowed definition, `obj.method`,
-    `model.train_function`) and description says what it is, e.g. "tf.function (line 12)";
-    then one per candidate drawn only when named with -f (a definition the file shadowed
-    without calling it, a method of a class without an instance), saying why; then one per
-    skipped candidate, whose description starts with "skipped: " and says why (e.g. "skipped:
-    tf.function defined in keras (library)", "skipped: left out by --skip f*"). Never imports
-    or traces again: the module is the one load_module returned."""
-    drawn, not_drawn = _candidates(module, path, skip)
-    return drawn + not_drawn
-
-
-def _candidates(module: types.ModuleType, path: Path, skip: Sequence[str]
-                ) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
-    """list_candidates' entries: those render draws, then the others."""
-    targets, notes, skipped = _discover(module, path)
-    lines = {id(f): c.line for c in created_functions(module) for f in [c.function, *c.bound]}
-    result = []
-    left: list[tuple[str, str]] = []
-    for target in targets:
-        why = _left_out(target.name, skip)
-        if why is not None:
-            left.append((target.name, why))
-            continue
-        if target.note:
-            continue  # listed with the notes
-        text = _KIND_TEXT.get(target.kind, target.kind)
-        line = lines.get(id(target.obj))
-        if line:
-            text += f" (line {line})"
-        if target.shadowed:
-            text += "; no name holds it now (shadowed or never bound): drawn as the file traced it"
-        if target.kind in ("function", "method", "plain") or target.kind.startswith("keras_"):
-            text += _tracing_note(target.obj)
-        result.append((target.name, text))
-    notes = [(n, _left_out(n, skip) or text) for n, text in notes]
-    return result, notes + left + skipped
-
-
-def _traced(fn: Any) -> bool:
+def traced_at_import(fn: Any) -> bool:
     try:
         return int(fn.experimental_get_tracing_count()) > 0
     except Exception:  # noqa: BLE001 - another TensorFlow layout
         return False
 
 
-def _tracing_note(fn: Any) -> str:
-    """`; traced 2 times at import` or `; needs --call (arguments: x)` for --list."""
-    try:
-        count = int(fn.experimental_get_tracing_count())
-    except Exception:  # noqa: BLE001 - a plain callable, or a TensorFlow without the method
-        count = 0
-    if count:
-        return f"; traced {count} time{'s' if count > 1 else ''} at import"
-    return _needs_arguments(fn)
-
-
-def _needs_arguments(fn: Any) -> str:
+def needs_arguments(fn: Any) -> str:
     """A note for --list when tracing needs arguments the file may not have given."""
     if getattr(fn, "input_signature", None) is not None:
         return ""
-    try:
-        params = inspect.signature(getattr(fn, "python_function", fn)).parameters.values()
-    except (TypeError, ValueError):
-        return ""
-    required = [p.name for p in params if p.default is inspect.Parameter.empty
-                and p.name != "self" and p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)]
+    required = [p.name for p in required_parameters(fn) or []]
     if not required:
         return ""
     return f"; needs --call (arguments: {', '.join(required)})"
@@ -380,8 +295,6 @@ def keras_inputs(model: Any) -> Any:
     model), else the inputs it was really called with while the file was imported (by fit(),
     predict(), evaluate() or the file itself: dtypes as the program saw them), else TensorSpecs
     of the shapes it was built with; None when none is known."""
-    from tfgraphviz.capture.loader import recorded_inputs
-
     declared = _declared_inputs(model)
     if declared:
         return declared[0] if len(declared) == 1 else declared
@@ -429,49 +342,3 @@ def keras_input_specs(model: Any) -> list[Any] | None:
         dims = [None, *shape[1:]] if shape else []
         specs.append(tf.TensorSpec(dims, dtype))
     return specs or None
-
-
-def left_out(module: types.ModuleType, path: Path, names: Sequence[str] | None,
-             skip: Sequence[str] = ()) -> list[tuple[str, str]]:
-    """(name, why) of every candidate a render of these names (None: all) does not draw: those
-    drawn only when named, those --skip leaves out, those skipped; for the manifest's notes."""
-    return [] if names else _candidates(module, path, skip)[1]
-
-
-def select_targets(module: types.ModuleType, path: Path, names: list[str] | None,
-                   option: str = "--function", skip: Sequence[str] = ()) -> list[Target]:
-    """The targets named by the user (any callable, even a plain one), or all of them but
-    those drawn only when named (a definition the file shadowed without calling it) and
-    those `skip` (globs, as --skip) leaves out.
-
-    `option` is the command-line option the names came from ("--function" or "--call"),
-    used in error messages."""
-    every, notes, skipped = _discover(module, path)
-    found = [t for t in every if not t.note]
-    candidates = [t.name for t in every] + [n for n, _ in notes + skipped]
-    for pattern in skip:
-        if not any(skip_matches(n, pattern) for n in candidates):
-            close = difflib.get_close_matches(pattern, candidates, n=3)
-            raise FunctionNotFoundError(
-                f"--skip {pattern}: matches no candidate"
-                + (f"; did you mean {' or '.join(close)}?" if close else
-                   f"; candidates: {', '.join(candidates[:12]) or '(none)'}"))
-    if not names:
-        kept = [t for t in found if _left_out(t.name, skip) is None]
-        if not kept:
-            raise NoFunctionsError(
-                f"{path.name}: --skip left out every function" if found else
-                f"{path.name} defines no tf.function, tf.Graph or built Keras model"
-                + (" that the file called (see --list)" if every else "")
-                + "; decorate a function with @tf.function, or name a plain function with "
-                  "-f NAME to trace it as one")
-        return kept
-    by_name = {t.name: t for t in every}
-    chosen: list[Target] = []
-    for name in names:
-        target = (by_name.get(name) or by_name.get(f"{name}.__call__")
-                  or resolve_name(module, name, option, sorted(by_name)))
-        if target.name != name and target.name != f"{name}.__call__":
-            target = Target(name, target.kind, target.obj)
-        chosen.append(target)
-    return chosen

@@ -18,6 +18,7 @@ from tfgraphviz.capture.records import (
     frame_line,
 )
 from tfgraphviz.capture.specs import shape_text, signature_of
+from tfgraphviz.capture.tfobjects import user_function
 
 if TYPE_CHECKING:
     from tfgraphviz.capture.hooks.recorder import Recording
@@ -311,9 +312,7 @@ def _converted_of(concrete: Any, rec: Recording) -> str:
     ("" if it was not traced while recording)."""
     for record in rec.traces:
         if record.concrete is concrete and record.function is not None:
-            python = getattr(record.function, "python_function", None)
-            original = getattr(python, "__original_wrapped__", python)
-            name = getattr(getattr(original, "__func__", original), "__name__", "")
+            name = getattr(user_function(record.function), "__name__", "")
             return f"tf__{name}" if isinstance(name, str) and name.isidentifier() else ""
     return ""
 

@@ -4,7 +4,70 @@ and op tables. No TensorFlow object is imported here; fields hold them as `Any`.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from enum import StrEnum
 from typing import Any
+
+
+class TargetKind(StrEnum):
+    """What a target is; its value is the `kind` string of the manifest and the JSON."""
+
+    FUNCTION = "function"  # a tf.function the file wrote
+    METHOD = "method"  # a tf.function method of an object of the file
+    GRAPH = "graph"  # a tf.Graph (TF1 style, or a FuncGraph)
+    KERAS = "keras"  # a Keras model's forward pass
+    PLAIN = "plain"  # a plain Python function named with -f, traced as if decorated
+    KERAS_FIT = "keras_fit"  # the step functions Keras' fit(), evaluate(), predict() traced
+    KERAS_EVALUATE = "keras_evaluate"
+    KERAS_PREDICT = "keras_predict"
+    RESTORED = "restored"  # loaded with tf.saved_model.load
+
+    @property
+    def text(self) -> str:
+        """What --list says it is."""
+        return _KIND_TEXT[self]
+
+    @property
+    def model_kind(self) -> str:
+        """What its drawings say they are (model.graph["kind"])."""
+        return _MODEL_KIND.get(self, "tf.function")
+
+    @property
+    def keras_step(self) -> bool:
+        """One of the step functions Keras' fit(), evaluate() or predict() traced."""
+        return self in (TargetKind.KERAS_FIT, TargetKind.KERAS_EVALUATE,
+                        TargetKind.KERAS_PREDICT)
+
+    @property
+    def user_def(self) -> bool:
+        """Its code is a def of the user's file that AutoGraph converted."""
+        return self in (TargetKind.FUNCTION, TargetKind.METHOD, TargetKind.PLAIN)
+
+    @classmethod
+    def of_keras_step(cls, attr: str) -> TargetKind:
+        """The kind of a Keras model's `train_function`, `test_function`, `predict_function`."""
+        return _KERAS_STEP[attr]
+
+
+_KIND_TEXT = {
+    TargetKind.FUNCTION: "tf.function", TargetKind.METHOD: "tf.function method",
+    TargetKind.GRAPH: "tf.Graph", TargetKind.KERAS: "Keras model (forward pass)",
+    TargetKind.PLAIN: "Python function traced as a tf.function",
+    TargetKind.KERAS_FIT:
+        "the training function Keras' fit() traced (with the model's train_step)",
+    TargetKind.KERAS_EVALUATE:
+        "the function Keras' evaluate() traced (with the model's test_step)",
+    TargetKind.KERAS_PREDICT:
+        "the function Keras' predict() traced (with the model's predict_step)",
+    TargetKind.RESTORED: "function restored from a SavedModel",
+}
+_MODEL_KIND = {TargetKind.GRAPH: "tf.Graph",
+               TargetKind.KERAS_FIT: "Keras fit() training function",
+               TargetKind.KERAS_EVALUATE: "Keras evaluate() test function",
+               TargetKind.KERAS_PREDICT: "Keras predict() function",
+               TargetKind.RESTORED: "restored from a SavedModel"}
+_KERAS_STEP = {"train_function": TargetKind.KERAS_FIT,
+               "test_function": TargetKind.KERAS_EVALUATE,
+               "predict_function": TargetKind.KERAS_PREDICT}
 
 
 @dataclass
@@ -131,7 +194,7 @@ class TracedFunction:
     """All ConcreteFunctions of one target, and what happened while tracing it."""
 
     name: str
-    kind: str
+    kind: TargetKind
     graphs: list[TracedGraph] = field(default_factory=list)
     trace_count: int = 0
     trace_outputs: list[str] = field(default_factory=list)
@@ -156,7 +219,7 @@ class Target:
     """Something in the user's file that can be drawn."""
 
     name: str  # how the user names it: "f", "F.__call__", "model"
-    kind: str  # "function", "method", "graph", "keras", "plain"
+    kind: TargetKind
     obj: Any  # tf.function, tf.Graph, Keras model, or plain callable
     shadowed: bool = False  # no name holds it now: drawn from the traces the import made
     note: str = ""  # why it is not drawn unless named with -f (e.g. shadowed, never called)

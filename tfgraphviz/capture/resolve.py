@@ -6,7 +6,7 @@ import difflib
 import types
 from typing import Any
 
-from tfgraphviz.capture.records import Target
+from tfgraphviz.capture.records import Target, TargetKind
 from tfgraphviz.capture.tfobjects import (
     KERAS_STEPS,
     fit_function,
@@ -60,16 +60,16 @@ def resolve_name(module: types.ModuleType, name: str, option: str, known: list[s
     return Target(name, kind, obj)
 
 
-def _kind_of(obj: Any, depth: int) -> str | None:
+def _kind_of(obj: Any, depth: int) -> TargetKind | None:
     if is_restored(obj):
-        return "restored"
+        return TargetKind.RESTORED
     if is_tf_function(obj):
-        return "function" if depth == 1 else "method"
+        return TargetKind.FUNCTION if depth == 1 else TargetKind.METHOD
     if is_graph(obj):
-        return "graph"
+        return TargetKind.GRAPH
     if is_keras_model(obj):
-        return "keras"
-    return "plain" if callable(obj) else None
+        return TargetKind.KERAS
+    return TargetKind.PLAIN if callable(obj) else None
 
 
 def _no_attribute(owner: Any, parts: list[str], i: int, option: str) -> str:

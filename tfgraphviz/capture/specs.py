@@ -9,6 +9,25 @@ from typing import Any
 
 from tfgraphviz.errors import exception_text
 
+AT = "\n  at "  # what describe_error puts between the message and `file.py:LINE: code`
+_AT_LINE = re.compile(r"\n  at [^\n]*?:(\d+)(?::|$)")
+# TensorFlow's words for a tf.Variable made on a call after the first: TF 2.21 raises the
+# first two (polymorphic_function.py), older TensorFlow the third
+VARIABLE_ERRORS = ("only supports singleton tf.Variables created on the first call",
+                   "Creating variables on a non-first call",
+                   "create variables on non-first call")
+
+
+def is_variable_error(error: str) -> bool:
+    """Whether an error (its text) says a trace after the first made a tf.Variable."""
+    return any(marker in error for marker in VARIABLE_ERRORS)
+
+
+def error_line(error: str) -> int | None:
+    """The line of the user's file that a describe_error text points at (`\\n  at f.py:LINE`)."""
+    match = _AT_LINE.search(error)
+    return int(match.group(1)) if match else None
+
 
 def shape_text(shape: Any) -> str:
     try:
@@ -86,4 +105,4 @@ def describe_error(exc: BaseException, user_file: Path) -> str:
         for frame in traceback.extract_tb(exc.__traceback__):
             if Path(frame.filename).resolve() == user_file.resolve():
                 where = f"{user_file.name}:{frame.lineno}: {(frame.line or '').strip()}"
-    return message + (f"\n  at {where}" if where else "")
+    return message + (f"{AT}{where}" if where else "")

@@ -3,11 +3,15 @@ restored function, tf.Module, and the step functions Keras' fit() made."""
 
 from __future__ import annotations
 
+import inspect
 import sys
 from typing import Any
 
+from tfgraphviz.capture.records import TargetKind
+
 __all__ = ["KERAS_STEPS", "fit_function", "instance_dict", "is_graph", "is_keras_model",
-           "is_restored", "is_tf_function", "is_tf_module"]
+           "is_restored", "is_tf_function", "is_tf_module", "required_parameters",
+           "user_function"]
 
 
 def is_tf_function(obj: Any) -> bool:
@@ -44,9 +48,9 @@ def is_restored(obj: Any) -> bool:
 
 # Keras' step functions: model attribute -> (target kind, the method that traces it, the
 # model's method it runs)
-KERAS_STEPS = {"train_function": ("keras_fit", "fit", "train_step"),
-               "test_function": ("keras_evaluate", "evaluate", "test_step"),
-               "predict_function": ("keras_predict", "predict", "predict_step")}
+KERAS_STEPS = {"train_function": (TargetKind.KERAS_FIT, "fit", "train_step"),
+               "test_function": (TargetKind.KERAS_EVALUATE, "evaluate", "test_step"),
+               "predict_function": (TargetKind.KERAS_PREDICT, "predict", "predict_step")}
 
 
 def fit_function(model: Any, attr: str = "train_function") -> Any:
@@ -77,3 +81,23 @@ def is_tf_module(obj: Any) -> bool:
     import tensorflow as tf
 
     return isinstance(obj, tf.Module)
+
+
+def user_function(fn: Any) -> Any:
+    """The Python function the user wrote that a tf.function (or a plain callable) runs:
+    unwrapped from TensorFlow's bound-method wrapper (`__original_wrapped__`) and from the
+    bound method itself (`__func__`)."""
+    python_function = getattr(fn, "python_function", fn)
+    original = getattr(python_function, "__original_wrapped__", python_function)
+    return getattr(original, "__func__", original)
+
+
+def required_parameters(fn: Any) -> list[inspect.Parameter] | None:
+    """Parameters of a tf.function's (or a callable's) Python function without defaults
+    (self, *args and **kwargs aside); None if its signature is unknown."""
+    try:
+        params = inspect.signature(getattr(fn, "python_function", fn)).parameters.values()
+    except (TypeError, ValueError):
+        return None
+    return [p for p in params if p.default is inspect.Parameter.empty and p.name != "self"
+            and p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)]

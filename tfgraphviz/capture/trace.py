@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import ast
-import inspect
 import re
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -13,8 +14,15 @@ from tfgraphviz.capture.discover import keras_inputs
 from tfgraphviz.capture.extract import extract_concrete, extract_graph
 from tfgraphviz.capture.hooks.autograph import converted_name
 from tfgraphviz.capture.hooks.recorder import Recording, captured_output
-from tfgraphviz.capture.records import Target, TracedFunction, TraceRecord
+from tfgraphviz.capture.records import (
+    Target,
+    TargetKind,
+    TracedFunction,
+    TracedGraph,
+    TraceRecord,
+)
 from tfgraphviz.capture.specs import describe_error, signature_of
+from tfgraphviz.capture.tfobjects import required_parameters, user_function
 from tfgraphviz.capture.traceinfo import trace_infos
 from tfgraphviz.errors import CallSpecError, exception_text
 
@@ -68,16 +76,6 @@ def evaluate_call(spec: CallSpec, namespace: dict[str, Any]) -> tuple[tuple[Any,
     return args, kwargs
 
 
-def _required_parameters(fn: Any) -> list[inspect.Parameter] | None:
-    """Parameters without defaults (self, *args and **kwargs aside); None if unknown."""
-    try:
-        params = inspect.signature(getattr(fn, "python_function", fn)).parameters.values()
-    except (TypeError, ValueError):
-        return None
-    return [p for p in params if p.default is inspect.Parameter.empty and p.name != "self"
-            and p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)]
-
-
 def spec_source(value: Any) -> str | None:
     """Python source that evaluates to `value` (a TensorSpec of known rank, a structure of
     them, a plain Python value) in a --call; None when there is none."""
@@ -119,7 +117,7 @@ def _hint_arguments(target: Target, rec: Recording) -> list[str]:
     with, the signatures of this function's traces and of the other definitions of its name
     (a definition the file shadowed takes what the one that replaced it was given)."""
     found: list[str] = []
-    if target.kind == "keras":
+    if target.kind == TargetKind.KERAS:
         inputs = keras_inputs(target.obj)
         source = None if inputs is None else spec_source(inputs)
         if source is not None:
@@ -147,7 +145,7 @@ def _traces_with(target: Target, text: str, namespace: dict[str, Any]) -> bool:
     try:
         args, kwargs = evaluate_call(parse_call(text), namespace)
         fn = target.obj
-        if target.kind in ("plain", "keras"):
+        if target.kind in (TargetKind.PLAIN, TargetKind.KERAS):
             fn = tf.function(fn)
         elif callable(getattr(fn, "_clone", None)):
             fn = fn._clone(None)
@@ -179,29 +177,31 @@ def call_hint(target: Target, rec: Recording | None = None,
         hint = verified_hint(target, rec, namespace)
         if hint is not None:
             return hint
-    if target.kind == "keras":
+    if target.kind == TargetKind.KERAS:
         return f"--call \"{target.name}(...)\""  # its inputs, as its call() takes them
-    params = _required_parameters(target.obj) or []
+    params = required_parameters(target.obj) or []
     return f"--call \"{target.name}({', '.join(f'{p.name}=...' for p in params)})\""
-
-
-def _user_function(fn: Any) -> Any:
-    """The function the user wrote: unwraps TensorFlow's bound-method wrapper."""
-    python_function = fn.python_function
-    original = getattr(python_function, "__original_wrapped__", python_function)
-    return getattr(original, "__func__", original)
 
 
 def def_line(fn: Any, user_file: Path) -> int:
     """The first line (decorators included) of the def of the Python function `fn` traces,
     when that def is in the user's file; 0 otherwise."""
     try:
-        code = getattr(_user_function(fn), "__code__", None)
+        code = getattr(user_function(fn), "__code__", None)
         if code is None or Path(code.co_filename).resolve() != user_file.resolve():
             return 0
         return int(code.co_firstlineno)
     except Exception:  # noqa: BLE001 - user objects may raise on any probe
         return 0
+
+
+def _timed(rec: Recording, extract: Callable[..., TracedGraph], *args: Any) -> TracedGraph:
+    """extract(*args), its time added to rec.extract_seconds (the benchmark reads it)."""
+    start = time.perf_counter()
+    try:
+        return extract(*args)
+    finally:
+        rec.extract_seconds += time.perf_counter() - start
 
 
 def _trace_once(traced: TracedFunction, fn: Any, user_file: Path,
@@ -226,26 +226,26 @@ def trace_target(target: Target, calls: list[CallSpec], rec: Recording, user_fil
 
     traced = TracedFunction(target.name, target.kind)
     rec.phase = target.name
-    if target.kind == "graph":
-        traced.graphs.append(extract_graph(target.obj, user_file, rec))
+    if target.kind == TargetKind.GRAPH:
+        traced.graphs.append(_timed(rec, extract_graph, target.obj, user_file, rec))
         return traced
-    if target.kind == "restored":
+    if target.kind == TargetKind.RESTORED:
         return _restored(traced, target.obj, rec, user_file, namespace)
-    if target.kind in ("keras_fit", "keras_evaluate", "keras_predict"):
+    if target.kind.keras_step:
         return _fit(traced, target.obj, rec, user_file, namespace)
     fn = target.obj
-    if target.kind in ("plain", "keras"):
+    if target.kind in (TargetKind.PLAIN, TargetKind.KERAS):
         fn = tf.function(target.obj)
-    if target.kind != "keras":
+    if target.kind != TargetKind.KERAS:
         traced.def_line = def_line(fn, user_file)
     ours: set[int] = set()
-    if target.kind == "keras":
+    if target.kind == TargetKind.KERAS:
         inputs = keras_inputs(target.obj)
         if inputs is not None:
             _trace_once(traced, fn, user_file, (inputs,))
     elif target.shadowed and rec.traces_of(fn, target.name):
         pass  # no name holds it now: what the file traced is what it did; globals may differ
-    elif fn.input_signature is not None or _required_parameters(fn) == []:
+    elif fn.input_signature is not None or required_parameters(fn) == []:
         before = len(rec.traces)
         _trace_once(traced, fn, user_file)
         ours = {id(r) for r in rec.traces[before:]}  # the traces no call of the file made
@@ -253,8 +253,8 @@ def trace_target(target: Target, calls: list[CallSpec], rec: Recording, user_fil
         args, kwargs = evaluate_call(spec, namespace)
         _trace_once(traced, fn, user_file, args, kwargs)
     try:
-        if target.kind != "keras":  # Keras' own call() is library code, not the user's
-            traced.autograph = tf.autograph.to_code(_user_function(fn))
+        if target.kind != TargetKind.KERAS:  # Keras' own call() is library code, not the user's
+            traced.autograph = tf.autograph.to_code(user_function(fn))
     except Exception as exc:  # noqa: BLE001 - AutoGraph refuses some callables
         traced.autograph = None
         traced.errors.append(f"AutoGraph could not convert it: {type(exc).__name__}: {exc}")
@@ -303,8 +303,8 @@ def _collect(traced: TracedFunction, records: list[TraceRecord], rec: Recording,
     for record in records:
         if record.concrete is not None and latest.get(signature_of(record.concrete)) is record:
             try:
-                traced.graphs.append(extract_concrete(record.concrete, rec, user_file,
-                                                      namespace, record.output, converted))
+                traced.graphs.append(_timed(rec, extract_concrete, record.concrete, rec,
+                                            user_file, namespace, record.output, converted))
                 drawn[id(record)] = len(traced.graphs) - 1
             except Exception as exc:  # noqa: BLE001 - e.g. its variables were deleted since
                 traced.errors.append(f"the trace {signature_of(record.concrete)} cannot be "
@@ -320,7 +320,7 @@ def _restored(traced: TracedFunction, fn: Any, rec: Recording, user_file: Path,
     if concretes is None:
         concretes = [fn]  # a ConcreteFunction itself, e.g. from loaded.signatures
     for concrete in concretes:
-        traced.graphs.append(extract_concrete(concrete, rec, user_file, namespace))
+        traced.graphs.append(_timed(rec, extract_concrete, concrete, rec, user_file, namespace))
     if not traced.graphs:
         traced.errors.append("the SavedModel holds no traced signature of this function")
     return traced

@@ -9,15 +9,20 @@ from pathlib import Path
 from typing import Any
 
 from tfgraphviz.capture.records import ParamInfo, PrintSite, TraceInfo, TraceRecord
-from tfgraphviz.capture.specs import describe_error, describe_spec, display_shape, signature_of
+from tfgraphviz.capture.specs import (
+    AT,
+    describe_error,
+    describe_spec,
+    display_shape,
+    error_line,
+    is_variable_error,
+    signature_of,
+)
 
 # TraceType classes (tensorflow/core/function/trace_type) -> ParamInfo.kind
 _KINDS = {"TensorSpec": "tensor", "VariableSpec": "variable", "Literal": "python",
           "Tuple": "structure", "List": "structure", "Dict": "structure",
           "NamedTuple": "structure", "Attrs": "structure", "Weakref": "object"}
-# TensorFlow's words for a tf.Variable made on a call after the first
-_VARIABLE_ERRORS = ("only supports singleton tf.Variables created on the first call",
-                    "Creating variables on a non-first call")
 NON_FIRST_CALL = ("ValueError: Creating variables on a non-first call to a function decorated "
                   "with tf.function.")
 MAX_VALUE = 200  # characters of a Python value's repr kept
@@ -94,18 +99,13 @@ def signature_text(record: TraceRecord, params: list[ParamInfo]) -> str:
     return "(" + ", ".join(parts) + ")"
 
 
-def _error_line(error: str) -> int | None:
-    match = re.search(r"\n  at [^\n]*?:(\d+)(?::|$)", error)
-    return int(match.group(1)) if match else None
-
-
 def _non_first_call_error(line: int, user_file: Path) -> str:
     """The error TensorFlow raises after a non-first trace made a tf.Variable (outside the
     trace, so no record holds it), pointing at the line that made it."""
     if not line:
         return NON_FIRST_CALL
     code = linecache.getline(str(user_file), line).strip()
-    return NON_FIRST_CALL + f"\n  at {user_file.name}:{line}" + (f": {code}" if code else "")
+    return NON_FIRST_CALL + f"{AT}{user_file.name}:{line}" + (f": {code}" if code else "")
 
 
 def trace_infos(records: list[TraceRecord], graph_index: dict[int, int],
@@ -125,9 +125,9 @@ def trace_infos(records: list[TraceRecord], graph_index: dict[int, int],
         info.saving_line = record.saving_line
         if record.error is not None:
             info.error = describe_error(record.error, user_file)
-            info.error_line = _error_line(info.error)
-            info.error_kind = "variable_creation" if any(
-                e in str(record.error) for e in _VARIABLE_ERRORS) else "other"
+            info.error_line = error_line(info.error)
+            info.error_kind = "variable_creation" if is_variable_error(str(record.error)) \
+                else "other"
         elif info.created_variables and record.scope == "variable_creation" and not record.first:
             line = next((n for n in record.variable_lines if n), 0)
             info.error = _non_first_call_error(line, user_file)

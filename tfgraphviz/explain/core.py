@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import ast
-import re
 from pathlib import Path
 from typing import Any
 
 import networkx as nx
 
+from tfgraphviz.capture.records import TargetKind, TracedFunction
+from tfgraphviz.capture.specs import error_line, is_variable_error
 from tfgraphviz.explain.control import control_findings, state_findings
 from tfgraphviz.explain.graph import (
     autograph_findings,
@@ -23,16 +24,12 @@ from tfgraphviz.explain.pitfall import pitfall_findings
 from tfgraphviz.explain.retrace import hints, number_ranges, recursion_findings
 from tfgraphviz.explain.source import Source, find_def, frames
 
-# kinds of targets whose code is not a def of the user's file that AutoGraph converted
-NO_DEF = ("graph", "keras", "keras_fit", "keras_evaluate", "keras_predict", "restored")
 MANY_TRACES = 3  # more traces than this made by the user's calls earns a warning
-_AT_LINE = re.compile(r"\n\s*at ([^\n:]+):(\d+)")
-_VARIABLE_ERRORS = ("create variables on non-first call", "tf.Variables created on the first")
 
 
-def _traces(traced: Any) -> list[dict[str, Any]]:
+def _traces(traced: TracedFunction) -> list[dict[str, Any]]:
     """Every trace as a plain dict: TraceInfo when recorded, else what older fields say."""
-    infos = list(getattr(traced, "traces", None) or [])
+    infos = traced.traces
     if infos:
         return [{
             "index": t.index, "signature": t.signature, "graph": t.graph_index,
@@ -40,10 +37,8 @@ def _traces(traced: Any) -> list[dict[str, Any]]:
             "prints": [vars(p) for p in t.prints], "error": t.error,
             "error_kind": t.error_kind, "error_line": t.error_line,
             "created_variables": t.created_variables, "tf_retrace": t.tf_retrace,
-            "nested_in": getattr(t, "nested_in", None),
-            "saving_line": getattr(t, "saving_line", 0),
-            "by_tfgraphviz": getattr(t, "by_tfgraphviz", False),
-            "from_signature": getattr(t, "from_signature", False),
+            "nested_in": t.nested_in, "saving_line": t.saving_line,
+            "by_tfgraphviz": t.by_tfgraphviz, "from_signature": t.from_signature,
         } for t in infos]
     outputs = list(traced.trace_outputs) or [""] * len(traced.graphs)
     found = []
@@ -56,16 +51,14 @@ def _traces(traced: Any) -> list[dict[str, Any]]:
                       "created_variables": False, "tf_retrace": False, "nested_in": None,
                       "by_tfgraphviz": False})
     for error in traced.errors:
-        kind = "variable_creation" if any(e in error for e in _VARIABLE_ERRORS) else "other"
-        match = _AT_LINE.search(error)
+        kind = "variable_creation" if is_variable_error(error) else "other"
         failed = next((t for t in found if t["graph"] is None and t["error"] is None), None)
         if failed is None:
             failed = {"index": len(found), "signature": "", "graph": None, "params": [],
                       "output": "", "prints": [], "created_variables": False,
                       "tf_retrace": False, "nested_in": None, "by_tfgraphviz": False}
             found.append(failed)
-        failed.update(error=error, error_kind=kind,
-                      error_line=int(match.group(2)) if match else None)
+        failed.update(error=error, error_kind=kind, error_line=error_line(error))
     return found
 
 
@@ -306,19 +299,19 @@ def _seen_lines(models: list[nx.MultiDiGraph], traces: list[dict[str, Any]]) -> 
     return lines
 
 
-def explain_function(traced: Any, models: list[nx.MultiDiGraph], source: Path,
+def explain_function(traced: TracedFunction, models: list[nx.MultiDiGraph], source: Path,
                      source_text: str | None = None) -> dict[str, Any]:
     """The explanation of one traced function (models[i] is the model of traced.graphs[i])."""
     src = Source.read(source, source_text)
-    traces = _traces(traced) if traced.kind != "graph" else []
+    traces = _traces(traced) if traced.kind != TargetKind.GRAPH else []
     for i, trace in enumerate(traces):  # a SavedModel's functions were not traced here
-        trace["cause"] = _cause(trace, traces[:i]) if traced.kind != "restored" else None
+        trace["cause"] = _cause(trace, traces[:i]) if traced.kind != TargetKind.RESTORED else None
     func = find_def(src, traced.name, _seen_lines(models, traces),
-                    getattr(traced, "def_line", 0)) \
-        if traced.kind not in NO_DEF else None
+                    traced.def_line) \
+        if TargetKind(traced.kind).user_def else None
     def_line = func.lineno if func is not None else 0
     findings = _trace_findings(traced.name, traces, src, def_line) \
-        if traced.kind != "restored" else [finding(
+        if traced.kind != TargetKind.RESTORED else [finding(
             "restored", f"`{traced.name}` was loaded with tf.saved_model.load: its "
             f"{len(models)} graph{'s are' if len(models) != 1 else ' is'} the ConcreteFunctions "
             "the SavedModel holds, traced by the program that saved it, not here", src, 0,
@@ -337,22 +330,23 @@ def explain_function(traced: Any, models: list[nx.MultiDiGraph], source: Path,
     for index, model in enumerate(models):
         findings += print_op_findings(model, index, src)
         findings += call_findings(model, index, src)
-        traced_by = getattr(traced.graphs[index], "traced_by", "") \
+        traced_by = traced.graphs[index].traced_by \
             if index < len(traced.graphs) else ""
-        if traced.kind == "graph" and traced_by:
+        if traced.kind == TargetKind.GRAPH and traced_by:
             findings.append(finding(
                 "func_graph", f"`{traced.name}` is the graph tf.function traced for "
                 f"`{traced_by}` (a FuncGraph, as `.graph` of its ConcreteFunction gives it): "
                 "its outputs are the function's results, and tf.function added its automatic "
                 "control dependencies", src, 0, index, []))
-        elif traced.kind == "graph":
+        elif traced.kind == TargetKind.GRAPH:
             findings += initializer_findings(model, index, src)
         if func is not None:
             nested = any(t["graph"] == index and t.get("nested_in") is not None
                          for t in traces)
             findings += autograph_findings(model, index, src, func, traced.autograph,
                                            outer_frames(model, func.name) if nested else 0)
-        if traced.kind not in ("graph", "restored"):  # defs it calls, AutoGraph converted too
+        # defs it calls, AutoGraph converted too
+        if traced.kind not in (TargetKind.GRAPH, TargetKind.RESTORED):
             for called in called_defs(model, src, func):
                 findings += autograph_findings(model, index, src, called,
                                                called_by=traced.name)
@@ -417,10 +411,12 @@ def to_text(explanation: dict[str, Any]) -> list[str]:
     for fn in explanation.get("functions", []):
         traces = fn.get("traces", [])
         count = f"traced {len(traces)} time{'s' if len(traces) != 1 else ''}"
-        if fn.get("kind") == "restored":
+        if fn.get("kind") == TargetKind.RESTORED:
             count = (f"loaded from a SavedModel: {len(traces)} ConcreteFunction"
                      f"{'s' if len(traces) != 1 else ''}")
-        lines.append(f"{fn['name']}: {count if fn.get('kind') != 'graph' else 'a tf.Graph'}")
+        if fn.get("kind") == TargetKind.GRAPH:
+            count = "a tf.Graph"
+        lines.append(f"{fn['name']}: {count}")
         lines += _trace_lines(traces)
         # with several drawings, a finding about one of them says which trace made it
         made_by = {t["graph"]: t["index"] for t in traces if t.get("graph") is not None}

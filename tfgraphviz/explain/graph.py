@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 from collections import Counter, defaultdict
+from dataclasses import dataclass, field
 from typing import Any
 
 import networkx as nx
@@ -107,119 +108,151 @@ def autograph_findings(model: nx.MultiDiGraph, index: int, src: Source,
     (`outer`: frames of `func` on every op's stack from traces around this one, dropped).
     For a def the traced function `called_by` calls, only what AutoGraph converted is said:
     its Python loops and ifs may have run once per call, which the ops do not tell."""
-    converted = (autograph or "").splitlines()
-    own: dict[str, list[int]] = {}
-    at_line: dict[int, list[str]] = defaultdict(list)
+    scan = _Scan(model, index, src, (autograph or "").splitlines(), called_by,
+                 f" (in `{src.qualname(func)}`, called from `{called_by}`)" if called_by
+                 else "")
     first, last = func.lineno, func.end_lineno or func.lineno
-    where = f" (in `{src.qualname(func)}`, called from `{called_by}`)" if called_by else ""
     for node, data in model.nodes(data=True):
         if data["kind"] in ("arg", "ret"):
             continue
         lines = [n for n in own_frames(data, func.name) if first <= n <= last][outer:]
         if lines:
-            own[node] = lines
-            at_line[lines[-1]].append(node)
-    ops = model.nodes
-
-    def made(line: int, kinds: tuple[str, ...]) -> list[str]:
-        return [n for n in at_line.get(line, []) if ops[n]["op"] in kinds]
-
-    def inside(body: list[ast.stmt]) -> list[str]:
-        lo, hi = span(body)
-        return [n for n, lines in own.items() if lo <= lines[-1] <= hi]
-
+            scan.own[node] = lines
+            scan.at_line[lines[-1]].append(node)
     out: list[dict[str, Any]] = []
-    tensor_loops: dict[int, list[str]] = {}
     for stmt in statements(func):
-        line, head = stmt.lineno, src.header(stmt)
-        said = f"`{head}`{where}"
         if isinstance(stmt, ast.For | ast.While):
-            loops = made(line, WHILE_OPS)
-            others = [n for n in at_line.get(line, []) if ops[n].get("calls")
-                      and ops[n]["op"] not in IF_OPS + WHILE_OPS]
-            if loops:
-                tensor_loops[line] = loops
-                names = _loop_variables(model, loops[0])
-                carried = f", carrying {', '.join(names)}" if names else ""
-                count = f"{len(loops)} While ops" if len(loops) > 1 else "a While op"
-                at, ag_line = _converted(model, loops, converted)
-                out.append(finding(
-                    "autograph", f"{said} loops on a tensor: AutoGraph made it {count}{at} "
-                    f"with cond and body functions{carried}, looping at every call",
-                    src, line, index, loops, statement="for" if isinstance(stmt, ast.For)
-                    else "while", autograph_line=ag_line))
-                continue
-            if others:  # e.g. a for over a tf.data.Dataset: ReduceDataset with a body
-                kinds = " and ".join(sorted({ops[n]["op"] for n in others}))
-                out.append(finding(
-                    "autograph", f"{said} loops over a dataset or iterator: AutoGraph made "
-                    f"it a {kinds} op whose body function runs for each element at every call",
-                    src, line, index, others, statement="for"))
-                continue
-            body_ops = inside(stmt.body)
-            if not body_ops or called_by:
-                continue
-            computed = [n for n in body_ops if ops[n]["kind"] not in _NOT_COMPUTED] \
-                or body_ops
-            sequence = [(own[n][-1], ops[n]["op"]) for n in computed]
-            copies = _range_count(stmt) or _iterations(sequence)
-            counts = Counter(sequence)
-            copy_line, op = next((k for k in reversed(sequence) if counts[k] == copies),
-                                 counts.most_common(1)[0][0])
-            shape = (f"its body was unrolled into {copies} copies of its ops ({copies} "
-                     f"iterations: {counts[(copy_line, op)]} × {op} at line {copy_line})"
-                     if copies > 1 else
-                     "its body's ops appear once, with no loop in the graph")
-            out.append(finding(
-                "unrolled", f"`{head}` does not loop on a tensor, so it ran in Python while "
-                f"tracing: {shape}", src, line, index, body_ops, copies=copies,
-                iterations=copies))
+            found = scan.loop(stmt)
         elif isinstance(stmt, ast.If):
-            branches = made(line, IF_OPS)
-            if branches:
-                at, ag_line = _converted(model, branches, converted)
-                out.append(finding(
-                    "autograph", f"{said} tests a tensor: AutoGraph made it "
-                    f"{'an If op' if len(branches) == 1 else f'{len(branches)} If ops'}{at} "
-                    "whose then/else branches are both traced and chosen at every call",
-                    src, line, index, branches, statement="if", autograph_line=ag_line))
-                continue
-            if called_by:
-                continue
-            taken, other = inside(stmt.body), inside(stmt.orelse)
-            if taken:
-                what = (f"only the ops of its body (line {span(stmt.body)[0]}) are in the "
-                        "graph")
-            elif other:
-                what = f"only the ops of its else branch (line {span(stmt.orelse)[0]}) are in " \
-                       "the graph"
-            else:
-                what = "neither branch added ops to this graph"
-            out.append(finding(
-                "folded_if", f"`{head}` does not test a tensor, so Python decided it while "
-                f"tracing and there is no If op: {what}", src, line, index, taken or other))
+            found = scan.branch(stmt)
         elif isinstance(stmt, ast.Assert):
-            asserts = made(line, ("Assert",))
-            if called_by and not asserts:
-                continue
-            text = (f"{said} became an Assert op, checked at every call" if asserts else
-                    f"`{head}` made no Assert op: its condition is not a tensor, so Python "
-                    "checked it while tracing, never at calls")
-            out.append(finding("autograph" if asserts else "python_assert", text, src, line,
-                               index, asserts, statement="assert"))
+            found = scan.assertion(stmt)
         elif isinstance(stmt, ast.Break | ast.Continue | ast.Return):
-            loop = loop_of(src, stmt)
-            if loop is None or loop.lineno not in tensor_loops:
-                continue
-            word = {ast.Break: "break", ast.Continue: "continue"}.get(type(stmt), "return")
-            effect = {"break": "a loop variable that ends the While through its cond",
-                      "continue": "a flag that skips the rest of the While's body",
-                      "return": "loop variables (a flag and the value) that end the While, "
-                                "the value returned after it"}[word]
-            out.append(finding(
-                "autograph", f"{said} inside the tensor loop at line {loop.lineno} became "
-                f"{effect}", src, line, index, tensor_loops[loop.lineno], statement=word))
+            found = scan.jump(stmt)
+        else:
+            found = None
+        if found is not None:
+            out.append(found)
     return out
+
+
+@dataclass
+class _Scan:
+    """autograph_findings' state: the ops `func`'s own lines made, by op and by line."""
+
+    model: nx.MultiDiGraph
+    index: int
+    src: Source
+    converted: list[str]  # tf.autograph.to_code lines
+    called_by: str
+    where: str  # " (in `f`, called from `g`)" for a def the traced function calls
+    own: dict[str, list[int]] = field(default_factory=dict)  # op -> its lines in func
+    at_line: dict[int, list[str]] = field(default_factory=lambda: defaultdict(list))
+    tensor_loops: dict[int, list[str]] = field(default_factory=dict)  # line -> While ops
+
+    def made(self, line: int, kinds: tuple[str, ...]) -> list[str]:
+        return [n for n in self.at_line.get(line, []) if self.model.nodes[n]["op"] in kinds]
+
+    def inside(self, body: list[ast.stmt]) -> list[str]:
+        lo, hi = span(body)
+        return [n for n, lines in self.own.items() if lo <= lines[-1] <= hi]
+
+    def said(self, stmt: ast.stmt) -> str:
+        return f"`{self.src.header(stmt)}`{self.where}"
+
+    def loop(self, stmt: ast.For | ast.While) -> dict[str, Any] | None:
+        ops, line, src, index = self.model.nodes, stmt.lineno, self.src, self.index
+        said = self.said(stmt)
+        loops = self.made(line, WHILE_OPS)
+        others = [n for n in self.at_line.get(line, []) if ops[n].get("calls")
+                  and ops[n]["op"] not in IF_OPS + WHILE_OPS]
+        if loops:
+            self.tensor_loops[line] = loops
+            names = _loop_variables(self.model, loops[0])
+            carried = f", carrying {', '.join(names)}" if names else ""
+            count = f"{len(loops)} While ops" if len(loops) > 1 else "a While op"
+            at, ag_line = _converted(self.model, loops, self.converted)
+            return finding(
+                "autograph", f"{said} loops on a tensor: AutoGraph made it {count}{at} "
+                f"with cond and body functions{carried}, looping at every call",
+                src, line, index, loops, statement="for" if isinstance(stmt, ast.For)
+                else "while", autograph_line=ag_line)
+        if others:  # e.g. a for over a tf.data.Dataset: ReduceDataset with a body
+            kinds = " and ".join(sorted({ops[n]["op"] for n in others}))
+            return finding(
+                "autograph", f"{said} loops over a dataset or iterator: AutoGraph made "
+                f"it a {kinds} op whose body function runs for each element at every call",
+                src, line, index, others, statement="for")
+        body_ops = self.inside(stmt.body)
+        if not body_ops or self.called_by:
+            return None
+        return self.unrolled(stmt, body_ops)
+
+    def unrolled(self, stmt: ast.For | ast.While, body_ops: list[str]) -> dict[str, Any]:
+        ops, own = self.model.nodes, self.own
+        computed = [n for n in body_ops if ops[n]["kind"] not in _NOT_COMPUTED] or body_ops
+        sequence = [(own[n][-1], ops[n]["op"]) for n in computed]
+        copies = _range_count(stmt) or _iterations(sequence)
+        counts = Counter(sequence)
+        copy_line, op = next((k for k in reversed(sequence) if counts[k] == copies),
+                             counts.most_common(1)[0][0])
+        shape = (f"its body was unrolled into {copies} copies of its ops ({copies} "
+                 f"iterations: {counts[(copy_line, op)]} × {op} at line {copy_line})"
+                 if copies > 1 else
+                 "its body's ops appear once, with no loop in the graph")
+        return finding(
+            "unrolled", f"`{self.src.header(stmt)}` does not loop on a tensor, so it ran in "
+            f"Python while tracing: {shape}", self.src, stmt.lineno, self.index, body_ops,
+            copies=copies, iterations=copies)
+
+    def branch(self, stmt: ast.If) -> dict[str, Any] | None:
+        line, src, index = stmt.lineno, self.src, self.index
+        branches = self.made(line, IF_OPS)
+        if branches:
+            at, ag_line = _converted(self.model, branches, self.converted)
+            return finding(
+                "autograph", f"{self.said(stmt)} tests a tensor: AutoGraph made it "
+                f"{'an If op' if len(branches) == 1 else f'{len(branches)} If ops'}{at} "
+                "whose then/else branches are both traced and chosen at every call",
+                src, line, index, branches, statement="if", autograph_line=ag_line)
+        if self.called_by:
+            return None
+        taken, other = self.inside(stmt.body), self.inside(stmt.orelse)
+        if taken:
+            what = (f"only the ops of its body (line {span(stmt.body)[0]}) are in the "
+                    "graph")
+        elif other:
+            what = f"only the ops of its else branch (line {span(stmt.orelse)[0]}) are in " \
+                   "the graph"
+        else:
+            what = "neither branch added ops to this graph"
+        return finding(
+            "folded_if", f"`{src.header(stmt)}` does not test a tensor, so Python decided it "
+            f"while tracing and there is no If op: {what}", src, line, index, taken or other)
+
+    def assertion(self, stmt: ast.Assert) -> dict[str, Any] | None:
+        asserts = self.made(stmt.lineno, ("Assert",))
+        if self.called_by and not asserts:
+            return None
+        text = (f"{self.said(stmt)} became an Assert op, checked at every call" if asserts
+                else f"`{self.src.header(stmt)}` made no Assert op: its condition is not a "
+                "tensor, so Python checked it while tracing, never at calls")
+        return finding("autograph" if asserts else "python_assert", text, self.src,
+                       stmt.lineno, self.index, asserts, statement="assert")
+
+    def jump(self, stmt: ast.Break | ast.Continue | ast.Return) -> dict[str, Any] | None:
+        loop = loop_of(self.src, stmt)
+        if loop is None or loop.lineno not in self.tensor_loops:
+            return None
+        word = {ast.Break: "break", ast.Continue: "continue"}.get(type(stmt), "return")
+        effect = {"break": "a loop variable that ends the While through its cond",
+                  "continue": "a flag that skips the rest of the While's body",
+                  "return": "loop variables (a flag and the value) that end the While, "
+                            "the value returned after it"}[word]
+        return finding(
+            "autograph", f"{self.said(stmt)} inside the tensor loop at line {loop.lineno} "
+            f"became {effect}", self.src, stmt.lineno, self.index,
+            self.tensor_loops[loop.lineno], statement=word)
 
 
 _NOT_COMPUTED = ("const", "placeholder", "variable")  # captures are made where first used

@@ -16,10 +16,10 @@ def dtype_name(enum: int) -> str:
     name = _DTYPE_NAMES.get(enum)
     if name is not None:
         return name
-    from tensorflow.python.framework import dtypes
+    import tensorflow as tf
 
     try:
-        name = str(dtypes.as_dtype(enum).name)
+        name = str(tf.dtypes.as_dtype(enum).name)
     except (TypeError, ValueError):
         name = f"dtype{enum}"
     _DTYPE_NAMES[enum] = name
@@ -47,11 +47,11 @@ def _bytes(raw: bytes) -> str:
 def tensor_text(tensor: Any) -> str:
     """`float32[2,2] [[10. 10.] [11. 1.]]`, values clipped."""
     import numpy as np
-    from tensorflow.python.framework import tensor_util
+    import tensorflow as tf
 
     head = dtype_name(tensor.dtype) + shape_text(tensor.tensor_shape)
     try:
-        value = tensor_util.MakeNdarray(tensor)
+        value = tf.make_ndarray(tensor)
     except Exception:  # noqa: BLE001 - exotic dtypes
         return head
     if value.dtype.kind in "OSU":

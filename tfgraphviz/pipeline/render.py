@@ -9,18 +9,20 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from tfgraphviz._util.fs import real_subfolder, write_text
 from tfgraphviz._util.naming import file_stem
 from tfgraphviz.draw.drawing import LAYOUT_FORMATS, draw
 from tfgraphviz.errors import (
-    CallSpecError,
     InputError,
-    TfGraphvizError,
 )
 from tfgraphviz.pipeline import outdir
 from tfgraphviz.views import ViewOptions, parse_depth
+
+if TYPE_CHECKING:
+    from tfgraphviz.capture.records import TracedFunction
+    from tfgraphviz.capture.trace import CallSpec
 
 FORMATS = ("dot", "svg", "png", "pdf", "json", "graphml", "tensorboard")
 DEFAULT_FORMATS = ("dot", "svg", "json", "tensorboard")
@@ -59,7 +61,7 @@ class Plan:
     output_dir: Path
     functions: list[str]
     formats: tuple[str, ...]
-    calls: list[Any]  # trace.CallSpec
+    calls: list[CallSpec]
     layout_timeout: float
     dpi: float
     view: ViewOptions = field(default_factory=ViewOptions)
@@ -111,7 +113,7 @@ def plan(path: str | Path, output_dir: str | Path, *, functions: Sequence[str] =
 
 def _check_skip(functions: Sequence[str], skip: Sequence[str]) -> None:
     """--skip patterns are globs; a -f NAME that one of them leaves out is a contradiction."""
-    from tfgraphviz.capture.discover import skip_matches
+    from tfgraphviz.capture.listing import skip_matches
 
     for pattern in skip:
         if not pattern.strip():
@@ -171,85 +173,22 @@ def _edge_counts(graph: Any) -> dict[str, int]:
     return counts
 
 
-def _failed(target: Any, exc: BaseException, source: Path) -> Any:
-    """A traced function holding only the error, for anything user code raised while
-    tracing (SystemExit and GeneratorExit too: they must not end the run silently)."""
-    from tfgraphviz.capture.records import TracedFunction
-    from tfgraphviz.capture.specs import describe_error
-
-    traced = TracedFunction(target.name, target.kind)
-    traced.errors.append(describe_error(exc, source))
-    return traced
-
-
 def _trace_file(plan: Plan, problems: list[Problem], progress: Callable[[str], None],
-                notes: list[tuple[str, str]] | None = None) -> tuple[list[Any], str]:
-    """Import the file and trace the chosen targets; return them and the import's output.
-    `notes` gets (name, why) of each candidate not drawn (see discover.left_out), a
-    shadowed definition's with a --call that was tried and traces it."""
-    from tfgraphviz.capture.discover import select_targets
-    from tfgraphviz.capture.hooks.recorder import captured_output, recording
-    from tfgraphviz.capture.loader import load_module
-    from tfgraphviz.capture.trace import trace_target
+                notes: list[tuple[str, str]] | None = None) -> tuple[list[TracedFunction], str]:
+    """capture.capture_file for a plan: the traced functions and the import's output; a
+    --call that cannot be used is a problem of its function; `notes` gets (name, why) of each
+    candidate not drawn (see capture.listing.left_out)."""
+    from tfgraphviz.capture import capture_file
 
-    path, call_specs = plan.source, plan.calls
-    entries = []
-    with recording([path]) as rec:
-        with captured_output() as import_output:
-            module = load_module(path)
-        targets = select_targets(module, path, plan.functions or None, skip=plan.skip)
-        if notes is not None:
-            notes += _notes(module, plan, rec)
-        known = {t.name for t in targets} | {t.name.removesuffix(".__call__") for t in targets}
-        for spec in call_specs:
-            if spec.function not in known:
-                targets += select_targets(module, path, [spec.function], option="--call")
-                known.add(spec.function)
-        for target in targets:
-            progress(f"tracing {target.name}")
-            aliases = (target.name, target.name.removesuffix(".__call__"))
-            my_calls = [s for s in call_specs if s.function in aliases]
-            with captured_output():  # TensorFlow's warnings; user prints are in the records
-                try:
-                    entries.append(trace_target(target, my_calls, rec, path, vars(module)))
-                except CallSpecError as exc:
-                    problems.append(Problem(target.name, str(exc), exc.exit_code))
-                except (TfGraphvizError, KeyboardInterrupt):
-                    raise
-                except BaseException as exc:  # noqa: BLE001 - user code: SystemExit too
-                    entries.append(_failed(target, exc, path))
-    return entries, import_output[0]
+    captured = capture_file(plan.source, plan.functions or None, plan.calls, skip=plan.skip,
+                            notes=notes is not None, progress=progress)
+    problems += [Problem(name, str(exc), exc.exit_code) for name, exc in captured.call_errors]
+    if notes is not None:
+        notes += captured.notes
+    return captured.entries, captured.import_output
 
 
-def _notes(module: Any, plan: Plan, rec: Any) -> list[tuple[str, str]]:
-    """discover.left_out, with a verified --call for each shadowed definition left out."""
-    from tfgraphviz.capture import discover
-    from tfgraphviz.capture.hooks.recorder import captured_output
-    from tfgraphviz.capture.trace import verified_hint
-
-    notes = discover.left_out(module, plan.source, plan.functions or None, plan.skip)
-    noted = {t.name: t for t in discover.noted_targets(module, plan.source)}
-    called = {s.function for s in plan.calls}
-    result = []
-    for name, why in notes:
-        target = noted.get(name)
-        if target is not None and name not in called and not why.startswith("skipped: "):
-            rec.phase = f"hint for {name}"
-            with captured_output():
-                why = discover.note_text(target, verified_hint(target, rec, vars(module)))
-        if name not in called:
-            result.append((name, why))
-    return result
-
-
-# what a target's drawing says it is (model.graph["kind"]), by discover.Target.kind
-MODEL_KINDS = {"graph": "tf.Graph", "keras_fit": "Keras fit() training function",
-               "keras_evaluate": "Keras evaluate() test function",
-               "keras_predict": "Keras predict() function",
-               "restored": "restored from a SavedModel"}
-
-
-def _write_function(traced: Any, plan: Plan, problems: list[Problem],
+def _write_function(traced: TracedFunction, plan: Plan, problems: list[Problem],
                     say: Callable[[str], None], progress: Callable[[str], None],
                     drawings: list[tuple[str, str, Any]]) -> dict[str, Any]:
     """Write the files of one function's ConcreteFunctions; return its manifest entry and
@@ -270,7 +209,7 @@ def _write_function(traced: Any, plan: Plan, problems: list[Problem],
     concrete = []
     for i, tg in enumerate(traced.graphs):
         cf_stem = stem if len(traced.graphs) == 1 else f"{stem}.{i}"
-        graph = to_networkx(tg, traced.name, MODEL_KINDS.get(traced.kind, "tf.function"))
+        graph = to_networkx(tg, traced.name, traced.kind.model_kind)
         if traced.errors:
             graph.graph["note"] = ("a trace that succeeded before tracing failed: "
                                    + traced.errors[0])
@@ -290,7 +229,7 @@ def _write_function(traced: Any, plan: Plan, problems: list[Problem],
     }
 
 
-def _explain(traced: Any, models: list[Any], plan: Plan, source_text: str,
+def _explain(traced: TracedFunction, models: list[Any], plan: Plan, source_text: str,
              problems: list[Problem]) -> dict[str, Any]:
     """The explanation of one function (manifest["explain"]); a failure to explain is a
     problem of that function, not the end of the render."""
@@ -306,7 +245,7 @@ def _explain(traced: Any, models: list[Any], plan: Plan, source_text: str,
 
 
 def _report(plan: Plan, source_text: str,
-            reported: list[tuple[Any, dict[str, Any], list[tuple[str, str, Any]]]],
+            reported: list[tuple[TracedFunction, dict[str, Any], list[tuple[str, str, Any]]]],
             problems: list[Problem]) -> bool:
     """Write report.html (every function, its drawings and explanation); True if written."""
     from tfgraphviz.report import html as report
@@ -437,12 +376,7 @@ def render(path: str | Path, output_dir: str | Path, *, functions: Sequence[str]
 def list_candidates(path: str | Path, skip: Sequence[str] = ()) -> list[tuple[str, str]]:
     """Every candidate of the file, with what it is or why it is skipped (imports the file);
     `skip`: --skip globs."""
-    from tfgraphviz.capture import discover, loader
-    from tfgraphviz.capture.hooks.recorder import captured_output, recording
+    from tfgraphviz import capture
+    from tfgraphviz.capture.loader import check_source
 
-    source = loader.check_source(Path(path))
-    with captured_output():
-        import tensorflow  # noqa: F401 - its start-up log lines are noise here
-    with recording(), captured_output():
-        module = loader.load_module(source)
-        return discover.list_candidates(module, source, skip)
+    return capture.list_candidates(check_source(Path(path)), skip)

@@ -18,9 +18,9 @@ from tfgraphviz.capture.hooks.autograph import (
     autograph_frames,
     available_hooks,
 )
+from tfgraphviz.capture.hooks.compat import check_tensorflow
 from tfgraphviz.capture.records import AutoDeps, Origin, TraceRecord
 from tfgraphviz.capture.traceinfo import describe_params
-from tfgraphviz.errors import UnsupportedTensorFlowError
 
 
 @dataclass
@@ -38,6 +38,7 @@ class Recording:
     autograph_ops: dict[int, dict[str, AutoGraphFrames]] = field(default_factory=dict)
     control_names: ControlNames = field(default_factory=ControlNames)
     active: list[TraceRecord] = field(default_factory=list)  # traces running, innermost last
+    extract_seconds: float = 0.0  # time spent in extract_concrete / extract_graph
     _keep: list[Any] = field(default_factory=list)  # keeps graphs alive so ids stay unique
 
     def auto_deps_for(self, graph: Any) -> AutoDeps:
@@ -204,40 +205,85 @@ def _tracing_function() -> Any:
     return None
 
 
-@contextlib.contextmanager
-def recording(user_files: Iterable[Path] = ()) -> Iterator[Recording]:
-    """Install the hooks on TensorFlow's tracer for the duration of the block; control
+Hook = tuple[Any, str, Any]  # (owner, attribute, the hook to put there)
+
+
+def _method(hook: Any) -> Any:
+    """A plain function calling `hook(obj, ...)`: set on a class, it binds to each instance."""
+    def method(obj: Any, *args: Any, **kwargs: Any) -> Any:
+        return hook(obj, *args, **kwargs)
+    return method
+
+
+class Recorder:
+    """The hooks on TensorFlow's tracer, one method each, and the table that installs and
+    removes them. As a context manager it yields the Recording they fill; control
     dependencies entered in `user_files` (and in any file outside installed packages) are
     the user's."""
-    from tensorflow.python.eager.polymorphic_function import (
-        polymorphic_function,
-        tracing_compilation,
-    )
-    from tensorflow.python.framework import auto_control_deps, ops
-    from tensorflow.python.framework import func_graph as func_graph_module
 
-    needed = [(tracing_compilation, "_create_concrete_function"),
-              (func_graph_module, "func_graph_from_py_func"),
-              (auto_control_deps, "AutomaticControlDependencies"),
-              (ops.Graph, "_ControlDependenciesController"),
-              (ops.Graph, "_create_op_internal"), (ops.Operation, "_add_control_input"),
-              (ops.Operation, "_add_control_inputs")]
-    missing = [f"{m.__name__}.{n}" for m, n in needed if not hasattr(m, n)]
-    if missing:
-        import tensorflow as tf
+    def __init__(self, user_files: Iterable[Path] = ()) -> None:
+        self.rec = Recording(user_files={str(Path(p).resolve()) for p in user_files})
+        self.roots = _library_roots()
+        self._in_auto = 0  # >0 while automatic control dependencies add their edges
+        self._orig: dict[str, Any] = {}  # attribute -> what was there before the hook
+        self._installed: list[tuple[Any, str, Any, bool]] = []  # (owner, name, orig, own)
 
-        raise UnsupportedTensorFlowError(
-            f"TensorFlow {tf.__version__} lacks {', '.join(missing)}, which tfgraphviz hooks "
-            "to record traces; install TensorFlow 2.16 or newer (tested with 2.21)")
-    rec = Recording(user_files={str(Path(p).resolve()) for p in user_files})
-    roots = _library_roots()
-    in_auto = [0]  # >0 while automatic control dependencies add their edges
-    orig_create = tracing_compilation._create_concrete_function
-    orig_from_py = func_graph_module.func_graph_from_py_func
-    acd = auto_control_deps.AutomaticControlDependencies
-    orig_exit = acd.__exit__
+    # ---- the table ---------------------------------------------------------------------------
+    def hooks(self) -> list[Hook]:
+        """(owner, attribute, hook) for every hook this TensorFlow supports."""
+        from tensorflow.python.eager.polymorphic_function import (
+            polymorphic_function,
+            tracing_compilation,
+        )
+        from tensorflow.python.framework import auto_control_deps, ops
+        from tensorflow.python.framework import func_graph as func_graph_module
 
-    def create(function_type: Any, type_context: Any, func_graph: Any, options: Any) -> Any:
+        table: list[Hook] = [
+            (tracing_compilation, "_create_concrete_function", self.create_concrete_function),
+            (func_graph_module, "func_graph_from_py_func", self.func_graph_from_py_func),
+            (auto_control_deps.AutomaticControlDependencies, "__exit__",
+             _method(self.auto_deps_exit)),
+            (ops.Graph._ControlDependenciesController, "__enter__",
+             _method(self.control_dependencies_enter)),
+            (ops.Graph, "_create_op_internal", _method(self.create_op)),
+            (ops.Operation, "_add_control_input", _method(self.add_control_input)),
+            (ops.Operation, "_add_control_inputs", _method(self.add_control_inputs)),
+        ]
+        # tf.Variables made by a first trace (without this class: none are seen as made)
+        variable_class = getattr(polymorphic_function, "UnliftedInitializerVariable", None)
+        if variable_class is not None:
+            table.append((variable_class, "__init__", _method(self.variable_init)))
+        return table
+
+    def install(self) -> Recording:
+        """Put every hook in place (after the one compatibility check); returns the Recording."""
+        check_tensorflow()
+        table = [*self.hooks(), *((owner, name, hook) for owner, name, _, hook
+                                  in available_hooks(self.rec.control_names))]
+        for owner, name, hook in table:
+            self._orig[name] = getattr(owner, name)
+            self._installed.append((owner, name, self._orig[name], name in owner.__dict__))
+            setattr(owner, name, hook)
+        return self.rec
+
+    def uninstall(self) -> None:
+        for owner, name, orig, own in reversed(self._installed):
+            if not own:
+                delattr(owner, name)  # inherited from the C++ base class
+            else:
+                setattr(owner, name, orig)
+        self._installed.clear()
+
+    def __enter__(self) -> Recording:
+        return self.install()
+
+    def __exit__(self, *exc_info: Any) -> None:
+        self.uninstall()
+
+    # ---- the hooks ---------------------------------------------------------------------------
+    def _start(self, function_type: Any, options: Any) -> TraceRecord:
+        """The record of a trace about to start."""
+        rec = self.rec
         function = _tracing_function()
         scope = getattr(getattr(options, "scope_type", None), "name", "").lower()
         scope = "" if scope == "no_scope" else scope
@@ -253,12 +299,20 @@ def recording(user_files: Iterable[Path] = ()) -> Iterator[Recording]:
         except Exception:  # noqa: BLE001 - never let looking break the user's trace
             record.saving_line = 0
         rec.traces.append(record)  # in the order traces start: a nested one after its parent
+        return record
+
+    def create_concrete_function(self, function_type: Any, type_context: Any,
+                                 func_graph: Any, options: Any) -> Any:
+        """One trace: its record, what Python printed during it, its graph or its error."""
+        rec = self.rec
+        record = self._start(function_type, options)
         buffer = io.StringIO()
         previous = sys.stdout
         sys.stdout = _Tee(buffer, previous, record.prints, lambda: user_line(rec))
         rec.active.append(record)
         try:
-            concrete = orig_create(function_type, type_context, func_graph, options)
+            concrete = self._orig["_create_concrete_function"](
+                function_type, type_context, func_graph, options)
             record.concrete = concrete
             record.graph = concrete.graph
             rec._keep.extend(concrete.graph.variables)  # drawable even if the file drops them
@@ -276,24 +330,26 @@ def recording(user_files: Iterable[Path] = ()) -> Iterator[Recording]:
             record.output = buffer.getvalue()
             rec._keep.append(record.graph)
 
-    def from_py(name: Any, *args: Any, **kwargs: Any) -> Any:
-        graph = orig_from_py(name, *args, **kwargs)
-        rec.graphs_by_name[str(graph.name)] = graph
-        rec._keep.append(graph)
+    def func_graph_from_py_func(self, name: Any, *args: Any, **kwargs: Any) -> Any:
+        graph = self._orig["func_graph_from_py_func"](name, *args, **kwargs)
+        self.rec.graphs_by_name[str(graph.name)] = graph
+        self.rec._keep.append(graph)
         return graph
 
-    def exit_(self: Any, *exc_info: Any) -> Any:
-        graph = getattr(self, "_graph", None)
+    def auto_deps_exit(self, acd: Any, *exc_info: Any) -> Any:
+        """The control edges and ops automatic control dependencies added to a graph."""
+        orig_exit = self._orig["__exit__"]
+        graph = getattr(acd, "_graph", None)
         if graph is None or exc_info[0] is not None:
-            return orig_exit(self, *exc_info)
+            return orig_exit(acd, *exc_info)
         before = {op.name: {c.name for c in op.control_inputs} for op in graph.get_operations()}
-        in_auto[0] += 1
+        self._in_auto += 1
         try:
-            result = orig_exit(self, *exc_info)
+            result = orig_exit(acd, *exc_info)
         finally:
-            in_auto[0] -= 1
-        deps = rec.auto_deps.setdefault(id(graph), AutoDeps())
-        rec._keep.append(graph)
+            self._in_auto -= 1
+        deps = self.rec.auto_deps.setdefault(id(graph), AutoDeps())
+        self.rec._keep.append(graph)
         for op in graph.get_operations():
             known = before.get(op.name)
             if known is None:
@@ -304,81 +360,61 @@ def recording(user_files: Iterable[Path] = ()) -> Iterator[Recording]:
                     deps.edges.add((op.name, ctrl.name))
         return result
 
-    controller = ops.Graph._ControlDependenciesController
-    orig_enter = controller.__enter__
-    orig_create_op = ops.Graph._create_op_internal
-    orig_add_one = ops.Operation._add_control_input
-    orig_add_many = ops.Operation._add_control_inputs
+    def control_dependencies_enter(self, controller: Any) -> Any:
+        if controller.control_inputs:  # where this `with control_dependencies(...)` was entered
+            controller._tfgraphviz_origin = _caller_origin(self.rec, self.roots)
+        return self._orig["__enter__"](controller)
 
-    def enter(self: Any) -> Any:
-        if self.control_inputs:  # where this `with control_dependencies(...)` was entered
-            self._tfgraphviz_origin = _caller_origin(rec, roots)
-        return orig_enter(self)
-
-    def create_op(self: Any, *args: Any, **kwargs: Any) -> Any:
-        op = orig_create_op(self, *args, **kwargs)
-        frames = autograph_frames(sys._getframe(1))
+    def create_op(self, graph: Any, *args: Any, **kwargs: Any) -> Any:
+        """An op: the AutoGraph lines that made it, the loop variables' names, and who
+        entered the `control_dependencies` blocks that gave it control inputs."""
+        rec = self.rec
+        op = self._orig["_create_op_internal"](graph, *args, **kwargs)
+        frames = autograph_frames(sys._getframe(2))
         if frames:
-            table = rec.autograph_ops.get(id(self))
+            table = rec.autograph_ops.get(id(graph))
             if table is None:
-                table = rec.autograph_ops[id(self)] = {}
-                rec._keep.append(self)
+                table = rec.autograph_ops[id(graph)] = {}
+                rec._keep.append(graph)
             table[op.name] = frames
-        if rec.control_names.pending and rec.control_names.tie(self, op):
-            rec._keep.append(self)
-        stack = self._control_dependencies_stack
+        if rec.control_names.pending and rec.control_names.tie(graph, op):
+            rec._keep.append(graph)
+        stack = graph._control_dependencies_stack
         if stack:
             for ctrl in op.control_inputs:
                 for active in reversed(stack):
                     if any(c is ctrl for c in active.control_inputs):
                         origin = getattr(active, "_tfgraphviz_origin", ("library", ""))
-                        rec.note_control_edges(self, op, [ctrl], origin)
+                        rec.note_control_edges(graph, op, [ctrl], origin)
                         break
         return op
 
-    def add_one(self: Any, ctrl: Any) -> Any:
-        if not in_auto[0]:
-            rec.note_control_edges(self.graph, self, [ctrl], _caller_origin(rec, roots))
-        return orig_add_one(self, ctrl)
+    def add_control_input(self, op: Any, ctrl: Any) -> Any:
+        if not self._in_auto:
+            self.rec.note_control_edges(op.graph, op, [ctrl],
+                                        _caller_origin(self.rec, self.roots))
+        return self._orig["_add_control_input"](op, ctrl)
 
-    def add_many(self: Any, ctrls: Any) -> Any:
-        if not in_auto[0]:
-            rec.note_control_edges(self.graph, self, list(ctrls), _caller_origin(rec, roots))
-        return orig_add_many(self, ctrls)
+    def add_control_inputs(self, op: Any, ctrls: Any) -> Any:
+        if not self._in_auto:
+            self.rec.note_control_edges(op.graph, op, list(ctrls),
+                                        _caller_origin(self.rec, self.roots))
+        return self._orig["_add_control_inputs"](op, ctrls)
 
-    # tf.Variables made by a first trace (without this class: none are seen as made)
-    variable_class = getattr(polymorphic_function, "UnliftedInitializerVariable", object)
-    orig_variable_init = variable_class.__init__
-
-    def variable_init(self: Any, *args: Any, **kwargs: Any) -> Any:
+    def variable_init(self, variable: Any, *args: Any, **kwargs: Any) -> Any:
+        rec = self.rec
         if rec.active:  # a tf.Variable made while tracing: remember the user's line
             try:
                 line = user_line(rec)[0]
             except Exception:  # noqa: BLE001 - a stack TensorFlow cannot read: line unknown
                 line = 0
             rec.active[-1].variable_lines.append(line)
-        return orig_variable_init(self, *args, **kwargs)
+        return self._orig["__init__"](variable, *args, **kwargs)
 
-    installed = [(tracing_compilation, "_create_concrete_function", orig_create, create),
-             (func_graph_module, "func_graph_from_py_func", orig_from_py, from_py),
-             (acd, "__exit__", orig_exit, exit_), (controller, "__enter__", orig_enter, enter),
-             (ops.Graph, "_create_op_internal", orig_create_op, create_op),
-             (ops.Operation, "_add_control_input", orig_add_one, add_one),
-             (ops.Operation, "_add_control_inputs", orig_add_many, add_many),
-             *([(variable_class, "__init__", orig_variable_init, variable_init)]
-               if variable_class is not object else []),
-             *available_hooks(rec.control_names)]
-    own = {(owner, name): name in owner.__dict__ for owner, name, _, _ in installed}
-    for owner, name, _, hook in installed:
-        setattr(owner, name, hook)
-    try:
-        yield rec
-    finally:
-        for owner, name, orig, _ in installed:
-            if not own[(owner, name)]:
-                delattr(owner, name)  # inherited from the C++ base class
-            else:
-                setattr(owner, name, orig)
+
+def recording(user_files: Iterable[Path] = ()) -> Recorder:
+    """`with recording(files) as rec:` installs the hooks for the block (see Recorder)."""
+    return Recorder(user_files)
 
 
 @contextlib.contextmanager
