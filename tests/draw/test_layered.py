@@ -119,8 +119,8 @@ def test_edge_labels_move_to_tooltips_and_edges_get_routes():
 
 
 def test_output_is_byte_identical_across_processes():
-    script = ("import sys, hashlib; from tfgraphviz.draw import layout; from tests.draw.test_layered "
-              "import chain_and_fan; s = chain_and_fan(60, 40); "
+    script = ("import sys, hashlib; from tfgraphviz.draw import layout; "
+              "from tests.draw.test_layered import chain_and_fan; s = chain_and_fan(60, 40); "
               "print(hashlib.sha256(layout.LAYERED.run(s, 'svg', 60, None)[0]).hexdigest())")
     digests = {subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
                               check=True, cwd=ROOT,

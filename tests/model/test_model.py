@@ -6,7 +6,13 @@ import networkx as nx
 import pytest
 
 from tfgraphviz.export.nodelink import to_json
-from tfgraphviz.model.build import SEP, count_edges, to_networkx
+from tfgraphviz.model.build import SEP, to_networkx
+
+
+def count_edges(graph: nx.MultiDiGraph, body: str, kind: str) -> int:
+    """Edges of one kind whose target lies in the given body ("" = main graph)."""
+    return sum(1 for _, v, d in graph.edges(data=True)
+               if d["kind"] == kind and graph.nodes[v]["body"] == body)
 
 
 def _all_graphs(traced_examples):
