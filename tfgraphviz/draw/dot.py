@@ -167,6 +167,27 @@ def _bundle_lines(graph: nx.MultiDiGraph, ids: dict[Any, str],
     return lines
 
 
+def graph_header(graph: nx.MultiDiGraph, title: bool = True, heading: str | None = None
+                 ) -> list[str]:
+    """The first lines of the DOT text: `digraph G {` and the graph, node and edge defaults.
+    `heading` replaces heading_of(graph); without `title` the graph has no label (the report
+    shows the title and note above the graph instead), only the heading as its tooltip."""
+    heading = heading if heading is not None else heading_of(graph)
+    label = ""
+    if title:
+        note = str(graph.graph.get("note", ""))
+        label = f'label=<{title_label(heading, note, str(graph.graph.get("up", "")))}>, '
+    return [
+        "digraph G {",
+        f'  graph [fontname="{FONT}", fontsize="10", rankdir="TB", compound="true", '
+        # remincross=false: the last crossing pass would undo the index order of arguments
+        f'newrank="true", remincross="false", nodesep="0.25", ranksep="0.35", labelloc="t", '
+        f'labeljust="l", {label}tooltip={quoted(heading)}];',
+        f'  node [fontname="{FONT}", fontsize="11", height="0.35", margin="0.1,0.04"];',
+        f'  edge [fontname="{FONT}", fontsize="8", arrowsize="0.6"];',
+    ]
+
+
 def to_dot(graph: nx.MultiDiGraph, title: str | None = None) -> str:
     """DOT source for the model; identical models give identical text."""
     ids = {node: f"n{i}" for i, node in enumerate(graph.nodes)}
@@ -187,19 +208,7 @@ def to_dot(graph: nx.MultiDiGraph, title: str | None = None) -> str:
     bundle_number = {node: number for number, node in enumerate(bundles)}
     collapsed = any(d.get("kind") == "scope" for _, d in graph.nodes(data=True))
 
-    heading = title if title is not None else heading_of(graph)
-    note = str(graph.graph.get("note", ""))
-    lines = [
-        "digraph G {",
-        f'  graph [fontname="{FONT}", fontsize="10", rankdir="TB", compound="true", '
-        # remincross=false: the last crossing pass would undo the index order of arguments
-        f'newrank="true", remincross="false", nodesep="0.25", ranksep="0.35", labelloc="t", '
-        f'labeljust="l", '
-        f'label=<{title_label(heading, note, str(graph.graph.get("up", "")))}>, '
-        f'tooltip={quoted(heading)}];',
-        f'  node [fontname="{FONT}", fontsize="11", height="0.35", margin="0.1,0.04"];',
-        f'  edge [fontname="{FONT}", fontsize="8", arrowsize="0.6"];',
-    ]
+    lines = graph_header(graph, heading=title)
     clusters = iter(range(1 << 30))
     ties: list[tuple[dict[str, Any], str]] = []
     stacked: list[str] = []

@@ -8,8 +8,8 @@ from typing import Any
 import networkx as nx
 
 from tfgraphviz._util.text import quoted, type_text
-from tfgraphviz.draw.dot import cluster_label, heading_of, title_label, to_dot
-from tfgraphviz.draw.legend import LEGEND_TEXT, _legend_entry, legend_keys
+from tfgraphviz.draw.dot import cluster_label, graph_header, heading_of
+from tfgraphviz.draw.legend import LEGEND_TEXT, legend_keys, side_legend
 from tfgraphviz.draw.style import (
     CLUSTER_FILLS,
     attr_list,
@@ -22,28 +22,6 @@ from tfgraphviz.draw.style import (
     node_tooltip,
     tie_style,
 )
-from tfgraphviz.views.fold import absorb_noise
-
-
-def side_legend(keys: list[str]) -> list[str]:
-    """The legend in one column (the page shows it in its narrow side panel, at 100%), its
-    entries drawn by legend.py like the SVG files' legend."""
-    if not keys:
-        return []
-    lines = ["  subgraph cluster_legend {",
-             '    graph [label="", style="invis", tooltip="what the styles mean"];',
-             '    node [fontsize="9"];']
-    firsts = []
-    for i, key in enumerate(keys):
-        entry, ids = _legend_entry(i, key)
-        lines += entry
-        lines.append(f'    {{rank="same"; {"; ".join(ids)};}}')
-        lines.append(f'    {" -> ".join(ids)} [style="invis"];')
-        firsts.append(ids[0])
-    lines += [f'    {a} -> {b} [style="invis"];' for a, b in zip(firsts, firsts[1:], strict=False)]
-    lines.append("  }")
-    return lines
-
 
 EDGE_TEXT_KEYS = ("label", "tooltip", "labeltooltip")
 MAX_START = 2000  # a first view with more nodes starts at the automatic depth (report.js lays
@@ -99,7 +77,7 @@ def graph_payload(model: nx.MultiDiGraph, depth: int | str, expand: tuple[str, .
                      f"nodes, more than the page lays out ({MAX_START:,}): it starts at the "
                      "automatic depth instead. Click a box to open it.")
             (hier, assign, texts, settings), drawn = planned, smaller
-    absorbed = absorb_noise(model)[0] if settings.get("noise") else {}
+    absorbed = assign.absorbed  # {} unless noise is folded
     index = {node: i for i, node in enumerate(model.nodes)}
     styles = Table()
     bodies = model.graph.get("bodies", [])
@@ -193,13 +171,10 @@ def graph_payload(model: nx.MultiDiGraph, depth: int | str, expand: tuple[str, .
             "tie": _style_text(tie_style(body["role"], "CLUSTER")) if caller else "",
             "where": where[body["id"]],
         })
-    header = to_dot(drawn).split("\n", 4)[:4]
-    header[0] = "digraph G {"
     # the title and note are shown by the page above the graph, at a readable size and never
     # cropped, instead of in the laid-out graph
+    header = graph_header(drawn, title=False)
     note = str(drawn.graph.get("note", ""))
-    label = title_label(heading_of(drawn), note, str(drawn.graph.get("up", "")))
-    header[1] = header[1].replace(f"label=<{label}>, ", "")
     keys = set(legend_keys(model)) | set(legend_keys(drawn)) | (
         {"link", "scope"} if containers else set())
     legend = side_legend([k for k in LEGEND_TEXT if k in keys])
