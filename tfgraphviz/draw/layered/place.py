@@ -239,14 +239,10 @@ def _attach(box: Box, graph: DotGraph, edges: list[tuple[int, str, str]]) -> Non
         box.routes[index] = [start, *box.routes.get(index, []), end]
 
 
-def positioned(source: str, straight: bool = False) -> str:
-    """DOT text with every node at a fixed position (our layout), for `neato -n2`; with
-    `straight`, edges are straight lines between nodes (no bend points: cheaper)."""
-    return position(source, straight)[0]
-
-
 def position(source: str, straight: bool = False) -> tuple[str, float, float]:
-    """positioned() and the drawing's width and height in points."""
+    """DOT text with every node at a fixed position (our layout), for `neato -n2`, and the
+    drawing's width and height in points; with `straight`, edges are straight lines between
+    nodes (no bend points: cheaper)."""
     from tfgraphviz.draw.layered.dotsource import parse, with_positions
 
     graph = parse(source)
