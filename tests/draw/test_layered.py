@@ -12,13 +12,17 @@ import pytest
 
 from tfgraphviz.draw import layout
 from tfgraphviz.draw.layered.dotsource import parse
-from tfgraphviz.draw.layered.place import positioned
+from tfgraphviz.draw.layered.place import position
 
 ROOT = Path(__file__).resolve().parents[2]
 HEADER = ('digraph G {\n  graph [fontname="Helvetica", label="t"];\n'
           '  node [fontname="Helvetica", fontsize="11", shape="box"];\n'
           '  edge [fontsize="8", arrowsize="0.6"];\n')
 
+
+def positioned(source: str, straight: bool = False) -> str:
+    """The positioned DOT text alone (what tests look at)."""
+    return position(source, straight)[0]
 
 def chain_and_fan(n: int, fan: int) -> str:
     """x feeds `fan` ops; a chain of `n` ops, each also reading x (like power_as_graph)."""

@@ -6,7 +6,28 @@ import networkx as nx
 import pytest
 
 from tfgraphviz.export.nodelink import to_json
-from tfgraphviz.model.build import SEP, count_edges, to_networkx
+from tfgraphviz.model.build import SEP, to_networkx
+
+
+def count_edges(graph: nx.MultiDiGraph, body: str, kind: str) -> int:
+    """Edges of one kind whose target lies in the given body ("" = main graph)."""
+    return sum(1 for _, v, d in graph.edges(data=True)
+               if d["kind"] == kind and graph.nodes[v]["body"] == body)
+
+
+def summarize(attr_map, rename):
+    """Reference for Summarizer's texts: every attribute, sorted by name, as text."""
+    from tfgraphviz.model.attrs import HIDDEN, attr_text
+
+    return {k: attr_text(attr_map[k], rename) for k in sorted(attr_map) if k not in HIDDEN}
+
+
+def attr_json(attr_map, rename):
+    """Reference for Summarizer's JSON forms: every attribute's AttrValue as JSON."""
+    from tfgraphviz.model.attrs import HIDDEN, value_json
+
+    return {key: value_json(attr_map[key], rename) for key in sorted(attr_map)
+            if key not in HIDDEN}
 
 
 def _all_graphs(traced_examples):
@@ -529,7 +550,7 @@ def test_each_distinct_attribute_summarized_once_gives_the_same_texts_and_protos
     import numpy as np
     import tensorflow as tf
 
-    from tfgraphviz.model.attrs import MAX_TENSOR_BYTES, Summarizer, attr_json, summarize
+    from tfgraphviz.model.attrs import MAX_TENSOR_BYTES, Summarizer
     from tfgraphviz.model.build import _Builder
 
     checked = 0

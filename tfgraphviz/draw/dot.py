@@ -167,135 +167,175 @@ def _bundle_lines(graph: nx.MultiDiGraph, ids: dict[Any, str],
     return lines
 
 
-def to_dot(graph: nx.MultiDiGraph, title: str | None = None) -> str:
-    """DOT source for the model; identical models give identical text."""
-    ids = {node: f"n{i}" for i, node in enumerate(graph.nodes)}
-    bodies = graph.graph.get("bodies", [])
-    children: dict[str, list[dict[str, Any]]] = {}
-    for body in bodies:
-        parent = graph.nodes[body["caller"]]["body"] if body["caller"] in graph else ""
-        children.setdefault(parent, []).append(body)
-    for group in children.values():  # a loop's cond above its body, an if's then above else
-        group.sort(key=lambda b: ROLE_ORDER.get(str(b["role"]), 2))
-    members: dict[str, list[Any]] = {}
-    for node, data in graph.nodes(data=True):
-        members.setdefault(data.get("body", ""), []).append(node)
-    where = {b["id"]: (f"{b['role']} body of {graph.nodes[b['caller']]['name']}"
-                       if b["caller"] in graph else f"{b['role']} body") for b in bodies}
-    skipped, mapping, returned = _mapping(graph)
-    bundles = bundled(graph)
-    bundle_number = {node: number for number, node in enumerate(bundles)}
-    collapsed = any(d.get("kind") == "scope" for _, d in graph.nodes(data=True))
-
-    heading = title if title is not None else heading_of(graph)
-    note = str(graph.graph.get("note", ""))
-    lines = [
+def graph_header(graph: nx.MultiDiGraph, title: bool = True, heading: str | None = None
+                 ) -> list[str]:
+    """The first lines of the DOT text: `digraph G {` and the graph, node and edge defaults.
+    `heading` replaces heading_of(graph); without `title` the graph has no label (the report
+    shows the title and note above the graph instead), only the heading as its tooltip."""
+    heading = heading if heading is not None else heading_of(graph)
+    label = ""
+    if title:
+        note = str(graph.graph.get("note", ""))
+        label = f'label=<{title_label(heading, note, str(graph.graph.get("up", "")))}>, '
+    return [
         "digraph G {",
         f'  graph [fontname="{FONT}", fontsize="10", rankdir="TB", compound="true", '
         # remincross=false: the last crossing pass would undo the index order of arguments
         f'newrank="true", remincross="false", nodesep="0.25", ranksep="0.35", labelloc="t", '
-        f'labeljust="l", '
-        f'label=<{title_label(heading, note, str(graph.graph.get("up", "")))}>, '
-        f'tooltip={quoted(heading)}];',
+        f'labeljust="l", {label}tooltip={quoted(heading)}];',
         f'  node [fontname="{FONT}", fontsize="11", height="0.35", margin="0.1,0.04"];',
         f'  edge [fontname="{FONT}", fontsize="8", arrowsize="0.6"];',
     ]
-    clusters = iter(range(1 << 30))
-    ties: list[tuple[dict[str, Any], str]] = []
-    stacked: list[str] = []
 
-    def subtree(body: str) -> list[Any]:
-        found = list(members.get(body, []))
-        for child in children.get(body, []):
-            found += subtree(child["id"])
+
+def cluster_attrs(depth: int, label: str, tip: str) -> str:
+    """The graph attributes of a body's cluster at `depth` (also the report's clusters)."""
+    return (f'label=<{label}>, style="rounded,filled", color="#adb5bd", '
+            f'fillcolor="{CLUSTER_FILLS[depth % len(CLUSTER_FILLS)]}", fontsize="10", '
+            f"tooltip={quoted(tip)}")
+
+
+class _Writer:
+    """The DOT statements of one graph's nodes, bodies and edges, in to_dot's order."""
+
+    def __init__(self, graph: nx.MultiDiGraph) -> None:
+        self.graph = graph
+        self.ids = {node: f"n{i}" for i, node in enumerate(graph.nodes)}
+        bodies = graph.graph.get("bodies", [])
+        self.children: dict[str, list[dict[str, Any]]] = {}
+        for body in bodies:
+            parent = graph.nodes[body["caller"]]["body"] if body["caller"] in graph else ""
+            self.children.setdefault(parent, []).append(body)
+        for group in self.children.values():  # a loop's cond above its body, then above else
+            group.sort(key=lambda b: ROLE_ORDER.get(str(b["role"]), 2))
+        self.members: dict[str, list[Any]] = {}
+        for node, data in graph.nodes(data=True):
+            self.members.setdefault(data.get("body", ""), []).append(node)
+        self.where = {b["id"]: (f"{b['role']} body of {graph.nodes[b['caller']]['name']}"
+                                if b["caller"] in graph else f"{b['role']} body") for b in bodies}
+        self.skipped, self.mapping, self.returned = _mapping(graph)
+        self.bundles = bundled(graph)
+        self.bundle_number = {node: number for number, node in enumerate(self.bundles)}
+        self.lines: list[str] = []
+        self.clusters = iter(range(1 << 30))
+        self.ties: list[tuple[dict[str, Any], str]] = []
+        self.stacked: list[str] = []
+
+    def subtree(self, body: str) -> list[Any]:
+        found = list(self.members.get(body, []))
+        for child in self.children.get(body, []):
+            found += self.subtree(child["id"])
         return found
 
-    def first_of(body: str) -> Any:
+    def first_of(self, body: str) -> Any:
         """The top of a body: its first argument, else its first node."""
+        graph = self.graph
         args = sorted((int(i) if (i := index_text(graph.nodes[n])).isdigit() else 0, str(n), n)
-                      for n in members.get(body, []) if graph.nodes[n]["kind"] == "arg")
-        return args[0][2] if args else members[body][0]
+                      for n in self.members.get(body, []) if graph.nodes[n]["kind"] == "arg")
+        return args[0][2] if args else self.members[body][0]
 
-    def emit(body: str, indent: str) -> None:
-        boundary: dict[str, list[tuple[int, str]]] = {"arg": [], "ret": []}
-        for node in members.get(body, []):
-            data = graph.nodes[node]
-            tip = node_tooltip(data, where.get(body, ""))
-            if node in returned:
-                tip += "\n" + returned[node]
-            attrs = {**node_style(data), "label": f"<{node_label(data)}>",
-                     "tooltip": quoted(tip)}
-            lines.append(f"{indent}{ids[node]} [{attr_list(attrs)}];")
-            if node in bundles:
-                lines.append(_junction_line(graph, node, bundles[node], bundle_number[node],
-                                            indent))
-            if body and data["kind"] in boundary:
-                index = index_text(data)
-                boundary[data["kind"]].append((int(index) if index.isdigit() else 0,
-                                               ids[node]))
+    def emit(self, body: str, indent: str) -> None:
+        """A body's nodes, its arguments' and results' rows, and its child bodies' clusters."""
+        boundary = self.nodes(body, indent)
         for group in boundary.values():  # arguments (and results) side by side, in index order
             ordered = [n for _, n in sorted(group)]
             rows = [ordered[i:i + BOUNDARY_ROW] for i in range(0, len(ordered), BOUNDARY_ROW)]
             for row in rows:  # many of them: in rows, one under the other
                 if len(row) > 1:
-                    lines.append(f'{indent}{{rank="same"; {"; ".join(row)};}}')
-                    lines.append(f'{indent}{" -> ".join(row)} [style="invis"];')
+                    self.lines.append(f'{indent}{{rank="same"; {"; ".join(row)};}}')
+                    self.lines.append(f'{indent}{" -> ".join(row)} [style="invis"];')
             for upper, lower in zip(rows, rows[1:], strict=False):
-                lines.append(f'{indent}{upper[0]} -> {lower[0]} [style="invis"];')
+                self.lines.append(f'{indent}{upper[0]} -> {lower[0]} [style="invis"];')
         if body and boundary["arg"]:  # arguments on top, even those the body does not use
             ordered = [n for _, n in sorted(boundary["arg"])]
             first = ordered[(len(ordered) - 1) // BOUNDARY_ROW * BOUNDARY_ROW]  # of the last row
-            for node in members[body]:
-                data = graph.nodes[node]
-                if data["kind"] not in ("arg", "ret") and not any(
-                        graph.nodes[u].get("body") == body for u in graph.predecessors(node)):
-                    lines.append(f'{indent}{first} -> {ids[node]} [style="invis"];')
+            for node in self.members[body]:
+                if self.graph.nodes[node]["kind"] not in ("arg", "ret") and not any(
+                        self.graph.nodes[u].get("body") == body
+                        for u in self.graph.predecessors(node)):
+                    self.lines.append(f'{indent}{first} -> {self.ids[node]} [style="invis"];')
+        self.child_clusters(body, indent)
+
+    def nodes(self, body: str, indent: str) -> dict[str, list[tuple[int, str]]]:
+        """A body's node statements (and bundle junctions); its arguments' and results' ids
+        by index."""
+        graph = self.graph
+        boundary: dict[str, list[tuple[int, str]]] = {"arg": [], "ret": []}
+        for node in self.members.get(body, []):
+            data = graph.nodes[node]
+            tip = node_tooltip(data, self.where.get(body, ""))
+            if node in self.returned:
+                tip += "\n" + self.returned[node]
+            attrs = {**node_style(data), "label": f"<{node_label(data)}>",
+                     "tooltip": quoted(tip)}
+            self.lines.append(f"{indent}{self.ids[node]} [{attr_list(attrs)}];")
+            if node in self.bundles:
+                self.lines.append(_junction_line(graph, node, self.bundles[node],
+                                                 self.bundle_number[node], indent))
+            if body and data["kind"] in boundary:
+                index = index_text(data)
+                boundary[data["kind"]].append((int(index) if index.isdigit() else 0,
+                                               self.ids[node]))
+        return boundary
+
+    def child_clusters(self, body: str, indent: str) -> None:
+        """One cluster per body the ops of `body` run, each under the one before it."""
+        graph, members = self.graph, self.members
         above: dict[Any, dict[str, Any]] = {}
-        for child in children.get(body, []):
+        for child in self.children.get(body, []):
             inside = child["caller"] in graph  # not on a drill-down page of the body alone
             caller = graph.nodes[child["caller"]] if inside else child.get("caller_data", {
                 "name": str(child["caller"]), "op": "?"})
-            depth = int(child.get("depth", 1))
-            number = next(clusters)
+            number = next(self.clusters)
             if inside and members.get(child["id"]):
-                ties.append((child, f"cluster_{number}"))
-            lines.append(f"{indent}subgraph cluster_{number} {{")
+                self.ties.append((child, f"cluster_{number}"))
+            self.lines.append(f"{indent}subgraph cluster_{number} {{")
             label, tip = cluster_label(child, caller)
-            lines.append(
-                f'{indent}  graph [label=<{label}>, style="rounded,filled", color="#adb5bd", '
-                f'fillcolor="{CLUSTER_FILLS[depth % len(CLUSTER_FILLS)]}", fontsize="10", '
-                f"tooltip={quoted(tip)}];")
-            emit(child["id"], indent + "  ")
-            lines.append(f"{indent}}}")
+            self.lines.append(
+                f"{indent}  graph [{cluster_attrs(int(child.get('depth', 1)), label, tip)}];")
+            self.emit(child["id"], indent + "  ")
+            self.lines.append(f"{indent}}}")
             previous = above.get(child["caller"])
             if previous is not None and members.get(child["id"]):
-                stacked.extend(_stack(graph, ids, subtree(previous["id"]), first_of(child["id"]),
-                                      skipped))
+                self.stacked.extend(_stack(graph, self.ids, self.subtree(previous["id"]),
+                                           self.first_of(child["id"]), self.skipped))
             if members.get(child["id"]):
                 above[child["caller"]] = child
 
-    emit("", "  ")
-    lines += stacked
-    lines += _grid(graph, ids)
-    lines += legend_lines(legend_keys(graph), _sinks(graph, ids, skipped))
-    drawn_bundled = {e for edges in bundles.values() for e in edges}
-    for u, v, key, data in graph.edges(keys=True, data=True):
-        if (u, v, key) in skipped or (u, v, key) in drawn_bundled:
-            continue
-        style = edge_style(data, graph.nodes[u], graph.nodes[v])
-        if collapsed and "label" in style:  # placed after layout: merged labels are long
-            style["xlabel"] = style.pop("label")
-        lines.append(f"  {ids[u]} -> {ids[v]} [{attr_list(style)}];")
-    lines += _bundle_lines(graph, ids, bundles)
-    for body, cluster in ties:  # one tie per body: the argument mapping in its tooltip
-        style = tie_style(body["role"], cluster)
-        if body["id"] in mapping:
-            style["tooltip"] = quoted("\n".join([
-                f"{describe(graph.nodes[body['caller']])} runs its {body['role']} body:",
-                *mapping[body["id"]]]))
-        lines.append(f"  {ids[body['caller']]} -> {ids[first_of(body['id'])]} "
-                     f"[{attr_list(style)}];")
-    lines.append("}")
+    def edges(self) -> list[str]:
+        """Edge statements: every edge not drawn as a tie or a bundle, then the bundles, then
+        one tie per body with the argument mapping in its tooltip."""
+        graph, ids = self.graph, self.ids
+        lines: list[str] = []
+        collapsed = any(d.get("kind") == "scope" for _, d in graph.nodes(data=True))
+        drawn_bundled = {e for edges in self.bundles.values() for e in edges}
+        for u, v, key, data in graph.edges(keys=True, data=True):
+            if (u, v, key) in self.skipped or (u, v, key) in drawn_bundled:
+                continue
+            style = edge_style(data, graph.nodes[u], graph.nodes[v])
+            if collapsed and "label" in style:  # placed after layout: merged labels are long
+                style["xlabel"] = style.pop("label")
+            lines.append(f"  {ids[u]} -> {ids[v]} [{attr_list(style)}];")
+        lines += _bundle_lines(graph, ids, self.bundles)
+        for body, cluster in self.ties:
+            style = tie_style(body["role"], cluster)
+            if body["id"] in self.mapping:
+                style["tooltip"] = quoted("\n".join([
+                    f"{describe(graph.nodes[body['caller']])} runs its {body['role']} body:",
+                    *self.mapping[body["id"]]]))
+            lines.append(f"  {ids[body['caller']]} -> {ids[self.first_of(body['id'])]} "
+                         f"[{attr_list(style)}];")
+        return lines
+
+
+def to_dot(graph: nx.MultiDiGraph, title: str | None = None) -> str:
+    """DOT source for the model; identical models give identical text."""
+    writer = _Writer(graph)
+    writer.emit("", "  ")
+    lines = [*graph_header(graph, heading=title), *writer.lines, *writer.stacked,
+             *_grid(graph, writer.ids),
+             *legend_lines(legend_keys(graph), _sinks(graph, writer.ids, writer.skipped)),
+             *writer.edges(), "}"]
     return "\n".join(lines) + "\n"
 
 

@@ -19,12 +19,12 @@ from pathlib import Path
 import networkx as nx
 
 from tfgraphviz._util.cleanup import at_abandon
+from tfgraphviz._util.defaults import DEFAULT_DPI, LAYOUT_TIMEOUT
 from tfgraphviz._util.fs import write_bytes
 from tfgraphviz.draw.dot import to_dot
 from tfgraphviz.errors import GraphvizNotFoundError, LayoutError, LayoutTimeoutError
 
-DEFAULT_TIMEOUT = 60.0
-DEFAULT_DPI = 120.0  # PNG: crisp on a laptop screen, Graphviz's own default is 96
+DEFAULT_TIMEOUT = LAYOUT_TIMEOUT
 INSTALL_HINT = ("install Graphviz (Debian/Ubuntu: apt-get install graphviz; macOS: brew install "
                 "graphviz) or ask only for --format dot,json,graphml,tensorboard")
 RUNNING: set[subprocess.Popen[bytes]] = set()  # `dot` children now: killed on SIGTERM

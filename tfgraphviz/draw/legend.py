@@ -109,7 +109,7 @@ def legend_keys(graph: nx.MultiDiGraph) -> list[str]:
     return [key for key in LEGEND_TEXT if key in used]
 
 
-def _legend_entry(i: int, key: str) -> tuple[list[str], list[str]]:
+def legend_entry(i: int, key: str) -> tuple[list[str], list[str]]:
     """DOT lines of one legend entry (its glyph drawn like the graph draws it) and its nodes."""
     text = LEGEND_TEXT[key]
     tip = quoted(text.replace("\n", " "))
@@ -161,7 +161,7 @@ def legend_lines(keys: list[str], above: list[str] | None = None) -> list[str]:
     rows: list[list[str]] = []
     columns = min(LEGEND_COLUMNS, -(-len(keys) // 2)) if len(keys) > 2 else len(keys)
     for i, key in enumerate(keys):
-        entry, ids = _legend_entry(i, key)
+        entry, ids = legend_entry(i, key)
         lines += entry
         if i % columns == 0:
             rows.append(ids)
@@ -175,4 +175,24 @@ def legend_lines(keys: list[str], above: list[str] | None = None) -> list[str]:
     lines.append("  }")
     top = rows[0][0]
     lines += [f'  {node} -> {top} [style="invis", weight="0"];' for node in above or []]
+    return lines
+
+
+def side_legend(keys: list[str]) -> list[str]:
+    """The legend in one column (the report shows it in its narrow side panel, at 100%), its
+    entries drawn like the legend under the SVG files' drawing."""
+    if not keys:
+        return []
+    lines = ["  subgraph cluster_legend {",
+             '    graph [label="", style="invis", tooltip="what the styles mean"];',
+             '    node [fontsize="9"];']
+    firsts = []
+    for i, key in enumerate(keys):
+        entry, ids = legend_entry(i, key)
+        lines += entry
+        lines.append(f'    {{rank="same"; {"; ".join(ids)};}}')
+        lines.append(f'    {" -> ".join(ids)} [style="invis"];')
+        firsts.append(ids[0])
+    lines += [f'    {a} -> {b} [style="invis"];' for a, b in zip(firsts, firsts[1:], strict=False)]
+    lines.append("  }")
     return lines

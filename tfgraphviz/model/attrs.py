@@ -94,11 +94,6 @@ def attr_text(value: Any, rename: Callable[[str], str]) -> str:
     return ""
 
 
-def summarize(attr_map: Any, rename: Callable[[str], str]) -> dict[str, str]:
-    """All attributes of a NodeDef, sorted by name, as text."""
-    return {k: attr_text(attr_map[k], rename) for k in sorted(attr_map) if k not in HIDDEN}
-
-
 MAX_TENSOR_BYTES = 64 * 1024  # larger constant contents are left out of attr_values
 
 
@@ -137,15 +132,10 @@ def value_json(value: Any, rename: Callable[[str], str]) -> Any:
     return _rename_functions(data, rename)
 
 
-def attr_json(attr_map: Any, rename: Callable[[str], str]) -> dict[str, Any]:
-    """Every attribute as the AttrValue proto's JSON form ({"type": "DT_FLOAT"}), lossless but
-    for constants over MAX_TENSOR_BYTES (their dtype and shape are kept)."""
-    return {key: value_json(attr_map[key], rename) for key in sorted(attr_map)
-            if key not in HIDDEN}
-
-
 class Summarizer:
-    """`summarize` and `attr_json` of many NodeDefs, each distinct AttrValue worked out once
+    """The attributes of many NodeDefs as text (attr_text) and as the AttrValue protos' JSON
+    form (value_json; lossless but for constants over MAX_TENSOR_BYTES), sorted by name, each
+    distinct AttrValue worked out once
     (a graph repeats the same dtypes, strides and small constants thousands of times). The
     JSON forms are shared between the nodes that have the same value: treat them as
     read-only."""
@@ -165,7 +155,7 @@ class Summarizer:
         return done
 
     def __call__(self, attr_map: Any) -> tuple[dict[str, str], dict[str, Any]]:
-        """(summarize(attr_map), attr_json(attr_map))."""
+        """({name: text}, {name: JSON form}) of every attribute but the HIDDEN ones."""
         texts: dict[str, str] = {}
         values: dict[str, Any] = {}
         for key in sorted(attr_map):

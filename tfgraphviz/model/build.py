@@ -8,6 +8,15 @@ from typing import Any
 import networkx as nx
 
 from tfgraphviz._util.gc import paused_gc
+from tfgraphviz._util.tfops import (
+    CALL_OPS,
+    IF_OPS,
+    IF_OR_CASE_OPS,
+    ITERATOR_OPS,
+    SUMMARY_OPS,
+    VARIABLE_USERS,
+    WHILE_OPS,
+)
 from tfgraphviz.capture.records import MAIN, AutoDeps, OpInfo, TracedGraph
 from tfgraphviz.model.attrs import Summarizer, dtype_name, shape_text
 
@@ -18,12 +27,10 @@ MAX_DEPTH = 32
 ROLE_NAMES = {"then_branch": "then", "else_branch": "else", "cond": "cond", "body": "body",
               "branches": "branch", "f": "callee"}
 # How many leading inputs of the caller are not passed to the body (If's predicate, ...).
-SKIPPED_INPUTS = {"If": 1, "StatelessIf": 1, "Case": 1, "StatelessCase": 1,
-                  "While": 0, "StatelessWhile": 0,
-                  "PartitionedCall": 0, "StatefulPartitionedCall": 0}
+SKIPPED_INPUTS = {**dict.fromkeys(IF_OR_CASE_OPS, 1), **dict.fromkeys(WHILE_OPS + CALL_OPS, 0)}
 RETURNS_TO_CALLER = {"then", "else", "body", "callee"}
-WHILE_OPS = ("While", "StatelessWhile")
-IF_OPS = ("If", "StatelessIf")
+__all__ = ["SEP", "SUMMARY_OPS", "VARIABLE_USERS", "arg_id", "python_name", "result_id",
+           "stable_function_name", "to_networkx"]  # the op sets: views imports them from here
 
 
 def stable_function_name(name: str) -> str:
@@ -198,7 +205,6 @@ class _Builder:
     @staticmethod
     def node_id(prefix: str, name: str) -> str:
         return f"{prefix}{SEP}{name}" if prefix else name
-
 
     # ---- graphs --------------------------------------------------------------------------
     def build_main(self) -> None:
@@ -419,17 +425,6 @@ def to_networkx(traced: TracedGraph, name: str = "", kind: str = "tf.function"
     return graph
 
 
-ITERATOR_OPS = frozenset({"IteratorGetNext", "IteratorGetNextSync", "IteratorGetNextAsOptional",
-                          "MultiDeviceIteratorGetNextFromShard"})
-
-
-VARIABLE_USERS = frozenset({"ReadVariableOp", "AssignVariableOp", "AssignAddVariableOp",
-                            "AssignSubVariableOp"})
-SUMMARY_OPS = frozenset({"WriteSummary", "WriteScalarSummary", "WriteHistogramSummary",
-                         "WriteImageSummary", "WriteAudioSummary", "WriteRawProtoSummary",
-                         "WriteGraphSummary"})  # tf.summary.* writing to a summary file
-
-
 def _mark_variable_uses(graph: nx.MultiDiGraph) -> None:
     """Reads and writes of a named tf.Variable get `uses_variable`, its Python name."""
     for node, data in graph.nodes(data=True):
@@ -452,9 +447,3 @@ def _mark_iterators(graph: nx.MultiDiGraph) -> None:
                    if d["kind"] == "data"}
         if readers and readers <= ITERATOR_OPS:
             data.update(kind="placeholder", variable="", resource="iterator")
-
-
-def count_edges(graph: nx.MultiDiGraph, body: str, kind: str) -> int:
-    """Edges of one kind whose target lies in the given body ("" = main graph)."""
-    return sum(1 for _, v, d in graph.edges(data=True)
-               if d["kind"] == kind and graph.nodes[v]["body"] == body)

@@ -86,8 +86,10 @@ def first_function(functions: list[ReportFunction]) -> int:
     return drawn[0] if drawn else 0
 
 
-def build_html(*, source_name: str, source_text: str, functions: list[ReportFunction]) -> str:
-    """The whole page; identical inputs give identical text."""
+def _graph_data(source_name: str, source_text: str, functions: list[ReportFunction]
+                ) -> tuple[dict[str, Any], list[str]]:
+    """The page's metadata (source, functions, explanations) and one packed <script> of
+    payload per graph."""
     from tfgraphviz.report.payload import graph_payload
 
     meta: dict[str, Any] = {"source_name": source_name, "source_text": source_text,
@@ -106,6 +108,12 @@ def build_html(*, source_name: str, source_text: str, functions: list[ReportFunc
         meta["functions"].append({"name": function.name, "autograph": function.autograph,
                                   "explanation": function.explanation, "graphs": graphs})
     meta["first"] = first_function(functions)
+    return meta, blobs
+
+
+def build_html(*, source_name: str, source_text: str, functions: list[ReportFunction]) -> str:
+    """The whole page; identical inputs give identical text."""
+    meta, blobs = _graph_data(source_name, source_text, functions)
     licence = asset(VIZ_LICENSE)
     title = html.escape(f"{source_name} · tfgraphviz report")
     return "\n".join([

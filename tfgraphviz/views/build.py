@@ -45,6 +45,7 @@ class Assignment:
                  depth: int | None, opened: set[Path], fold: bool,
                  crowded: set[Path] | frozenset[Path] = frozenset()) -> None:
         self.hier = hier
+        self.absorbed = absorbed  # {noise node: the op it is folded into} (report/payload.py)
         vis: dict[str, Any] = {}
         limit = depth if depth is not None else hier.levels + 1
         for node in keep:

@@ -110,6 +110,19 @@ def _place(level: _Level, budget: list[int]) -> Box:
     width = [sum(sizes[i][0] for i in b) + NODESEP * (len(b) - 1) for b in blocks]
     layer, reversed_ = layers(count, pairs, width)
     height = [max(sizes[i][1] for i in b) for b in blocks]
+    up, down, chains_of = _chains(level, layer, reversed_, width, height, budget)
+    rows = _order(count, layer, up, down)
+    x = x_coordinates(rows, up, down, width, count)
+    return _boxed(level, rows, x, width, height, chains_of)
+
+
+def _chains(level: _Level, layer: list[int], reversed_: set[int], width: list[float],
+            height: list[float], budget: list[int]
+            ) -> tuple[list[list[int]], list[list[int]], dict[int, list[int]]]:
+    """Each vertex's neighbours above and below, and each edge's vertices from top to bottom:
+    an edge spanning layers gets one bend vertex per layer (appended to `layer`, `width` and
+    `height`), the shortest edges first, while the budget lasts."""
+    count = len(level.blocks)
     up: list[list[int]] = [[] for _ in range(count)]
     down: list[list[int]] = [[] for _ in range(count)]
     chains_of: dict[int, list[int]] = {}  # edge index -> vertices from top to bottom
@@ -138,6 +151,13 @@ def _place(level: _Level, budget: list[int]) -> Box:
             down[u].append(v)
             up[v].append(u)
         chains_of[index] = path if k not in reversed_ else path[::-1]
+    return up, down, chains_of
+
+
+def _order(count: int, layer: list[int], up: list[list[int]], down: list[list[int]]
+           ) -> list[list[int]]:
+    """The vertices of each layer, left to right: depth-first discovery order, then SWEEPS
+    barycenter sweeps down and up."""
     total = len(layer)
     rows: list[list[int]] = [[] for _ in range(max(layer, default=0) + 1)]
     seen = [False] * total
@@ -170,7 +190,14 @@ def _place(level: _Level, budget: list[int]) -> Box:
                 rows[r] = [v for _, _, v in keyed]
                 for i, v in enumerate(rows[r]):
                     pos[v] = i
-    x = x_coordinates(rows, up, down, width, count)
+    return rows
+
+
+def _boxed(level: _Level, rows: list[list[int]], x: list[float], width: list[float],
+           height: list[float], chains_of: dict[int, list[int]]) -> Box:
+    """The level's Box: y from the rows' heights, the blocks' items side by side, the bend
+    points of each edge."""
+    total = len(width)
     tops, y = 0.0, [0.0] * total
     row_height = [max((height[v] for v in row), default=0.0) for row in rows]
     for r, row in enumerate(rows):
@@ -179,10 +206,10 @@ def _place(level: _Level, budget: list[int]) -> Box:
         tops += row_height[r] + RANKSEP
     box = Box(max((x[v] + width[v] / 2 for v in range(total)), default=0.0),
               max(tops - RANKSEP, 0.0))
-    for b, items in enumerate(blocks):
+    for b, items in enumerate(level.blocks):
         left = x[b] - width[b] / 2
         for item in items:
-            item_w, item_h = sizes[item]
+            item_w, item_h = level.sizes[item]
             if item in level.boxes:
                 box.clusters[item] = (left, y[b] - item_h / 2, left + item_w, y[b] + item_h / 2)
             else:
@@ -212,14 +239,10 @@ def _attach(box: Box, graph: DotGraph, edges: list[tuple[int, str, str]]) -> Non
         box.routes[index] = [start, *box.routes.get(index, []), end]
 
 
-def positioned(source: str, straight: bool = False) -> str:
-    """DOT text with every node at a fixed position (our layout), for `neato -n2`; with
-    `straight`, edges are straight lines between nodes (no bend points: cheaper)."""
-    return position(source, straight)[0]
-
-
 def position(source: str, straight: bool = False) -> tuple[str, float, float]:
-    """positioned() and the drawing's width and height in points."""
+    """DOT text with every node at a fixed position (our layout), for `neato -n2`, and the
+    drawing's width and height in points; with `straight`, edges are straight lines between
+    nodes (no bend points: cheaper)."""
     from tfgraphviz.draw.layered.dotsource import parse, with_positions
 
     graph = parse(source)
