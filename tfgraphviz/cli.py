@@ -72,6 +72,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _render_options(render: argparse.ArgumentParser, explain: bool) -> None:
     """The options `render` and `explain` share."""
+    from tfgraphviz._util.defaults import LAYOUT_TIMEOUT
     from tfgraphviz.pipeline import DEFAULT_DPI, DEFAULT_FORMATS, FORMATS
 
     render.add_argument("file", help="the Python file to import, e.g. model.py")
@@ -120,7 +121,7 @@ def _render_options(render: argparse.ArgumentParser, explain: bool) -> None:
                         help="import the file and print every candidate function with what "
                              "it is or why it is skipped; write nothing, e.g. tfgraphviz "
                              "render f.py --list")
-    render.add_argument("--layout-timeout", type=float, default=60.0, metavar="SECONDS",
+    render.add_argument("--layout-timeout", type=float, default=LAYOUT_TIMEOUT, metavar="SECONDS",
                         help="stop Graphviz after this many seconds per graph; DOT and JSON "
                              "are still written (default: %(default)g), e.g. --layout-timeout "
                              "300")

@@ -25,7 +25,7 @@ def _private(fd: int) -> TextIO:
         return os.fdopen(os.dup(fd), "w", encoding="utf-8", errors="backslashreplace",
                          buffering=1)
     except OSError:
-        return open(os.devnull, "w", encoding="utf-8")  # noqa: SIM115 - lives with the process
+        return open(os.devnull, "w", encoding="utf-8")  # lives with the process
 
 
 class Console:

@@ -17,7 +17,7 @@ from tfgraphviz.views.build import view_and_visible
 from ..conftest import ROOT
 
 sys.path.insert(0, str(ROOT / "scripts"))
-from legibility import MIN_PX, WIDTH, main, measure_svg  # noqa: E402
+from legibility import MIN_PX, WIDTH, main, measure_svg
 
 README_IMAGES = re.findall(r"!\[[^\]]*\]\(outputs/(\w+)/([\w.]+)\.svg\)",
                            (ROOT / "README.md").read_text(encoding="utf-8"))

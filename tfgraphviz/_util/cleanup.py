@@ -21,5 +21,5 @@ def abandon() -> None:
     for callback in list(_CALLBACKS):
         try:
             callback()
-        except Exception:  # the process is ending: undo what can be undone
+        except Exception:  # noqa: BLE001 -- the process is ending: undo what can be undone
             pass

@@ -126,7 +126,7 @@ def load_module(path: Path) -> types.ModuleType:
     except KeyboardInterrupt:
         sys.modules.pop(name, None)
         raise
-    except BaseException as exc:  # noqa: BLE001 - user code may raise anything, SystemExit too
+    except BaseException as exc:  # user code may raise anything, SystemExit too
         sys.modules.pop(name, None)
         raise SourceFileError(
             f"importing {path.name} failed: {_describe(exc, path)}; "

@@ -66,7 +66,7 @@ def evaluate_call(spec: CallSpec, namespace: dict[str, Any]) -> tuple[tuple[Any,
 
     scope = {"tf": tf, "np": np, **namespace, "_tfgv_args": lambda *a, **k: (a, k)}
     try:
-        args, kwargs = eval(spec.args_source, scope)  # noqa: S307 - the user's own expression
+        args, kwargs = eval(spec.args_source, scope)  # the user's own expression
     except KeyboardInterrupt:
         raise
     except BaseException as exc:  # noqa: BLE001 - sys.exit() in an argument too
@@ -129,7 +129,7 @@ def _hint_arguments(target: Target, rec: Recording) -> list[str]:
                 continue
             try:
                 args, kwargs = record.concrete.structured_input_signature
-            except Exception:  # noqa: BLE001, S112 - another TensorFlow layout
+            except Exception:  # noqa: BLE001 - another TensorFlow layout
                 continue
             source = _arguments_source(args, kwargs)
             if source is not None and source not in found:

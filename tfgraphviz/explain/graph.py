@@ -9,10 +9,9 @@ from typing import Any
 
 import networkx as nx
 
+from tfgraphviz._util.tfops import CALL_OPS, IF_OR_CASE_OPS, WHILE_OPS
 from tfgraphviz.explain.source import Source, frames, loop_of, own_frames, span, statements
 
-WHILE_OPS = ("While", "StatelessWhile")
-IF_OPS = ("If", "StatelessIf", "Case", "StatelessCase")
 MAX_SENTENCES = 8  # sentences of one sort per drawing before the rest is counted
 MAX_OPS = 100  # op ids listed per finding (a summary of a 14k-op graph need not list all)
 
@@ -165,7 +164,7 @@ class _Scan:
         said = self.said(stmt)
         loops = self.made(line, WHILE_OPS)
         others = [n for n in self.at_line.get(line, []) if ops[n].get("calls")
-                  and ops[n]["op"] not in IF_OPS + WHILE_OPS]
+                  and ops[n]["op"] not in IF_OR_CASE_OPS + WHILE_OPS]
         if loops:
             self.tensor_loops[line] = loops
             names = _loop_variables(self.model, loops[0])
@@ -207,7 +206,7 @@ class _Scan:
 
     def branch(self, stmt: ast.If) -> dict[str, Any] | None:
         line, src, index = stmt.lineno, self.src, self.index
-        branches = self.made(line, IF_OPS)
+        branches = self.made(line, IF_OR_CASE_OPS)
         if branches:
             at, ag_line = _converted(self.model, branches, self.converted)
             return finding(
@@ -310,7 +309,7 @@ def call_findings(model: nx.MultiDiGraph, index: int, src: Source) -> list[dict[
     by_line: dict[tuple[int, str, str], list[str]] = defaultdict(list)
     for node, data in model.nodes(data=True):
         callee = functions.get(f"{node}::callee")
-        if callee and data["op"] in ("PartitionedCall", "StatefulPartitionedCall"):
+        if callee and data["op"] in CALL_OPS:
             by_line[(user_line(data), data["op"], callee)].append(node)
     out = []
     for (line, op, callee), nodes in sorted(by_line.items())[:MAX_SENTENCES]:

@@ -14,9 +14,9 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from tfgraphviz._util.defaults import MANIFEST
 from tfgraphviz._util.fs import cannot_write as _cannot
 
-MANIFEST = "manifest.json"
 # the only shapes of file names the pipeline writes (see naming.file_stem): anything else a
 # manifest lists was not written by tfgraphviz and is never deleted
 _OWN_FILE = re.compile(r"[^/.][^/]*\.(dot|svg|png|pdf|json|graphml|autograph\.py)|"

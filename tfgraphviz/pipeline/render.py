@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from tfgraphviz._util.defaults import DEFAULT_DPI, LAYOUT_TIMEOUT, MANIFEST
 from tfgraphviz._util.fs import real_subfolder, write_text
 from tfgraphviz._util.naming import file_stem
 from tfgraphviz.draw.drawing import LAYOUT_FORMATS, draw
@@ -26,8 +27,6 @@ if TYPE_CHECKING:
 
 FORMATS = ("dot", "svg", "png", "pdf", "json", "graphml", "tensorboard")
 DEFAULT_FORMATS = ("dot", "svg", "json", "tensorboard")
-DEFAULT_DPI = 120.0
-MANIFEST = outdir.MANIFEST
 REPORT = "report.html"
 _TF_LOG_LINE = re.compile(r"^[IWEF]\d{4} \d\d:\d\d:\d\d\.\d+ +\d+ \S+:\d+\] .*$\n?", re.M)
 
@@ -91,9 +90,9 @@ def positive(value: float, option: str, example: str) -> float:
 
 def plan(path: str | Path, output_dir: str | Path, *, functions: Sequence[str] = (),
          formats: str | Sequence[str] = DEFAULT_FORMATS, calls: Sequence[str] = (),
-         layout_timeout: float = 60.0, dpi: float = DEFAULT_DPI, depth: int | str = "auto",
-         expand: Sequence[str] = (), fold: bool = True, noise: bool | None = None,
-         skip: Sequence[str] = ()) -> Plan:
+         layout_timeout: float = LAYOUT_TIMEOUT, dpi: float = DEFAULT_DPI,
+         depth: int | str = "auto", expand: Sequence[str] = (), fold: bool = True,
+         noise: bool | None = None, skip: Sequence[str] = ()) -> Plan:
     """Check every argument without importing TensorFlow or creating anything."""
     from tfgraphviz.capture.loader import check_source
     from tfgraphviz.capture.trace import parse_call
@@ -363,9 +362,10 @@ def execute(plan: Plan, say: Callable[[str], None] = lambda _m: None,
 
 def render(path: str | Path, output_dir: str | Path, *, functions: Sequence[str] = (),
            formats: str | Sequence[str] = DEFAULT_FORMATS, calls: Sequence[str] = (),
-           layout_timeout: float = 60.0, dpi: float = DEFAULT_DPI, depth: int | str = "auto",
-           expand: Sequence[str] = (), fold: bool = True, noise: bool | None = None,
-           skip: Sequence[str] = (), log: Callable[[str], None] | None = None) -> RenderResult:
+           layout_timeout: float = LAYOUT_TIMEOUT, dpi: float = DEFAULT_DPI,
+           depth: int | str = "auto", expand: Sequence[str] = (), fold: bool = True,
+           noise: bool | None = None, skip: Sequence[str] = (),
+           log: Callable[[str], None] | None = None) -> RenderResult:
     """Render every (or every named) tf.function of a file into `output_dir`."""
     checked = plan(path, output_dir, functions=functions, formats=formats, calls=calls,
                    layout_timeout=layout_timeout, dpi=dpi, depth=depth, expand=expand,

@@ -11,14 +11,13 @@ from typing import Any
 import networkx as nx
 
 from tfgraphviz._util.text import type_text
+from tfgraphviz._util.tfops import CALL_OPS, CONTROL_FLOW, SUMMARY_OPS
 from tfgraphviz.errors import InputError
-from tfgraphviz.model.build import SUMMARY_OPS
 from tfgraphviz.views.fold import absorb_noise, fold_runs
+from tfgraphviz.views.names import name_apart, name_owners
 from tfgraphviz.views.scopes import (
-    GRADIENT_SCOPES,
     UNIQUIFIER,
     VARIABLES,
-    WRITE_OPS,
     Hierarchy,
     Path,
     Scope,
@@ -34,8 +33,6 @@ LONG_EDGE_WIDTH = 0.5  # room an edge passing through a layer takes there, in no
 LAYER_NODES = 40  # ... or this many for a Keras model's forward pass (one box per layer)
 LAYER_LEVEL = 2  # a Keras model's layers (model/layer): the deepest drawn in its pass
 CROWDED = 40  # "auto" leaves closed a scope with more children than this (ungroupable)
-CONTROL_FLOW = {"While", "StatelessWhile", "If", "StatelessIf", "Case", "StatelessCase"}
-CALL_OPS = {"PartitionedCall", "StatefulPartitionedCall"}
 
 # ---- assignment: which visible node shows each op ---------------------------------------------
 class Assignment:
@@ -356,67 +353,6 @@ def _auto_depth(hier: Hierarchy, keep: list[str], absorbed: dict[str, str], open
     return best[1], best[2]
 
 
-def _name_apart(out: nx.MultiDiGraph, scope_nodes: set[str]) -> None:
-    """Scopes drawn side by side with the same last name (`discriminator_1` of the forward pass
-    and `gradient_tape/discriminator_1`) get `label_path`: the shortest end of their paths
-    that tells them apart."""
-    same: dict[tuple[str, str], list[str]] = {}
-    for key in sorted(scope_nodes):
-        data = out.nodes[key]
-        same.setdefault((data["body"], data["scope_path"].rpartition("/")[2]), []).append(key)
-    for keys in same.values():
-        if len(keys) < 2:
-            continue
-        parts = {key: [s for s in out.nodes[key]["scope_path"].split("/") if not
-                       s.endswith("*")] for key in keys}  # virtual groups (`conv2_*`) aside
-        longest = k = max(len(p) for p in parts.values())
-        for k in range(2, longest + 1):  # noqa: B007 - k is the length that was found
-            ends = ["/".join(p[-k:]) for p in parts.values()]
-            if len(set(ends)) == len(ends):
-                break
-        for key, path in parts.items():
-            out.nodes[key]["label_path"] = "/".join(path[-k:])
-
-
-
-def _name_owners(graph: nx.MultiDiGraph, assign: Assignment, out: nx.MultiDiGraph) -> None:
-    """Collapsed scopes that read the variables of one Keras model or optimizer get `owner`,
-    the file's name for it (`generator` for scope `sequential`), and `gradient` when they lie
-    in a gradient tape's scope."""
-    groups = assign.hier.variable_groups
-    vis = assign.visible
-    keras_names = graph.graph.get("keras_names", {})
-    known = set(keras_names.values())
-    model_names = {UNIQUIFIER.sub("", n) for n in keras_names}
-    readers: dict[Scope, set[str]] = {}
-    for u, v, kind in graph.edges(data="kind"):
-        source, target = vis[u], vis[v]
-        if kind == "data" and isinstance(source, tuple) and source[1] in groups \
-                and isinstance(target, tuple) and target[1] not in groups:
-            owner = graph.nodes[u].get("owner", "")
-            if owner in known:  # a live model or optimizer the file names, not a guess
-                readers.setdefault(target, set()).add(owner)
-    for target in {t for t in vis.values() if isinstance(t, tuple)}:
-        key = scope_id(*target)
-        if key not in out or target[1] in groups or not target[1]:
-            continue
-        data = out.nodes[key]
-        last = target[1][-1]
-        named = keras_names.get(last) or keras_names.get(UNIQUIFIER.sub("", last))
-        found = readers.get(target, set())
-        owner = named if named in found else (next(iter(found)) if len(found) == 1 else "")
-        inner = any(UNIQUIFIER.sub("", s) in model_names for s in target[1][:-1])
-        if owner and UNIQUIFIER.sub("", last) in model_names and not inner:
-            # a model's or optimizer's call (not a model used as a layer inside another)
-            data["owner"] = owner
-            data["updates"] = len({  # the variables of others it writes: an optimizer's step
-                graph.nodes[m]["uses_variable"] for m in assign.members.get(target, [])
-                if graph.nodes[m]["op"] in WRITE_OPS and graph.nodes[m].get("uses_variable")
-                and graph.nodes[m].get("uses_owner") != owner})
-        if any(s.startswith(GRADIENT_SCOPES) for s in target[1][:-1]):
-            data["gradient"] = True
-
-
 def build_view(graph: nx.MultiDiGraph, hier: Hierarchy, assign: Assignment,
                texts: dict[str, list[str]], settings: dict[str, Any]) -> nx.MultiDiGraph:
     """The view graph of a plan (see plan_view)."""
@@ -441,8 +377,8 @@ def build_view(graph: nx.MultiDiGraph, hier: Hierarchy, assign: Assignment,
             run = assign.runs.get(target, [target])
             out.add_node(key, **scope_node(graph, target, assign.members[target], run, hier,
                                             depths))
-    _name_apart(out, scope_nodes)
-    _name_owners(graph, assign, out)
+    name_apart(out, scope_nodes)
+    name_owners(graph, assign, out)
     _edges(graph, ids, scope_nodes, out, assign)
     for key in scope_nodes:  # a group read only inside one body is drawn in that body
         if out.nodes[key].get("variables_of") and not out.in_degree(key):

@@ -10,8 +10,8 @@ from typing import Any
 
 import networkx as nx
 
+from tfgraphviz._util.tfops import VARIABLE_USERS
 from tfgraphviz.capture.records import frame_line
-from tfgraphviz.model.build import VARIABLE_USERS
 
 GROUP_LIMIT = 12  # a scope with more children gets virtual groups by name prefix (conv2_*)
 UNIQUIFIER = re.compile(r"(_\d+)+$")

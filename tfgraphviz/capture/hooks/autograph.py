@@ -10,9 +10,9 @@ from dataclasses import dataclass, field
 from types import FrameType
 from typing import Any
 
+from tfgraphviz._util.tfops import IF_OPS, WHILE_OPS
+
 GENERATED = "__autograph_generated_file"  # AutoGraph writes converted code to such files
-WHILE_OPS = ("While", "StatelessWhile")
-IF_OPS = ("If", "StatelessIf")
 # AutoGraph's own loop variables, in words (the range for's index gets the user's name)
 INTERNAL_NAMES = {"<internal has_next>": "has next", "<internal iterate>": "loop index",
                   "<unused dummy>": ""}

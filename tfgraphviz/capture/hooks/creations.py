@@ -154,7 +154,7 @@ def watch_creations(path: Path) -> Iterator[list[Created]]:
             if statements is None:
                 statements = _statements(path)
             _note_creation(self, path, tf_dir, statements, created)
-        except Exception:  # noqa: BLE001, S110 - never break the user's import
+        except Exception:  # noqa: BLE001 - never break the user's import
             pass
 
     cls.__init__ = init

@@ -81,7 +81,7 @@ def watch_model_calls() -> Iterator[None]:
         if isinstance(self, model_cls) and (args or "inputs" in kwargs):
             try:
                 _note_model_call(self, args[0] if args else kwargs["inputs"])
-            except Exception:  # noqa: BLE001, S110 - never break the user's call
+            except Exception:  # noqa: BLE001 - never break the user's call
                 pass
         return original(self, *args, **kwargs)
 
