@@ -507,3 +507,25 @@ def test_legend_is_under_the_drawing_not_beside_it(traced_examples):
              for t in g.iter(f"{SVG}text")]
     assert top > max(drawn)
     assert float(root.get("width", "0").removesuffix("pt")) < 1500
+
+
+def test_a_grid_of_unconnected_ops_has_the_legend_under_its_last_row_only():
+    """A page of 60 ops no edge joins (an optimizer's `Identity*`) is drawn in rows of 6; the
+    legend hangs under the last row, not under every op: those ties ran through every row
+    below and spread a page of 160 ops 6000 pt wide."""
+    import tensorflow as tf
+
+    import tfgraphviz
+
+    def f(x: Any) -> Any:
+        for i in range(60):
+            tf.sin(x, name=f"unused_{i}")
+        return x
+
+    graph = tfgraphviz.to_networkx(f, tf.TensorSpec([3]))
+    page = graph.subgraph([n for n, d in graph.nodes(data=True) if d["op"] == "Sin"]).copy()
+    page.graph.update(graph.graph)
+    source = to_dot(page)
+    assert len(re.findall(r'weight="0"', source)) == 6  # the last row's
+    root = _svg(source)
+    assert float(root.get("width", "0").removesuffix("pt")) < 1000

@@ -262,3 +262,51 @@ def test_scopes_side_by_side_with_the_same_name_are_told_apart():
     assert "<b>gradient_tape/layer</b>" in node_label(scopes["gradient_tape/layer"])
     lonely = [d for p, d in scopes.items() if p.rpartition("/")[2] != "layer"]
     assert all("label_path" not in d for d in lonely)
+
+
+GRADIENT_SUMS = '''
+import tensorflow as tf
+
+weights = [tf.Variable(tf.ones([4]), name=f"w{i}") for i in range(40)]
+
+
+@tf.function
+def step(x):
+    with tf.GradientTape() as tape:
+        with tf.name_scope("net"):
+            y = x
+            for w in weights:  # each weight used twice: its gradient is a sum (AddN)
+                y = tf.sin(y * w) + w
+        loss = tf.reduce_sum(y)
+    return tape.gradient(loss, weights)
+
+
+step(tf.ones([4]))
+'''
+
+
+def test_many_gradient_sums_in_the_tapes_box_are_grouped_on_its_page(tmp_path):
+    """The sums of a variable's gradients (`AddN`, `AddN_1`, ... outside any scope) go in the
+    tape's box; 40 of them are one `AddN*` box on the tape's page, not 40 boxes side by side
+    (resnet50's tape page was 9130 pt wide), and that box opens to the 40 sums."""
+    from tfgraphviz.capture import capture_file
+    from tfgraphviz.capture.hooks.recorder import captured_output
+    from tfgraphviz.draw import drawing
+    from tfgraphviz.views import view_and_visible
+
+    path = tmp_path / "gradient_sums.py"
+    path.write_text(GRADIENT_SUMS)
+    with captured_output():
+        (traced,) = capture_file(path, ["step"]).entries
+    graph = to_networkx(traced.graphs[0], "step")
+    sums = {n for n, d in graph.nodes(data=True) if d["op"] == "AddN"}
+    assert len(sums) == 40 and all(not graph.nodes[n]["scope"] for n in sums)
+    drawn, shown = view_and_visible(graph)
+    assert {shown[n] for n in sums} == {"scope:::gradient_tape"}  # in the tape's box
+    pages = dict(drawing._plan_pages(graph, drawn, shown, "step", drawing.ViewOptions()))
+    tape = pages["step/scopes/gradient_tape.svg"]
+    assert tape.number_of_nodes() <= 20 and not [n for n in sums if n in tape]
+    (box,) = [d for _, d in tape.nodes(data=True) if d.get("scope_path") == "gradient_tape/AddN*"]
+    assert box["op_count"] == 40 and box["op_types"] == ["AddN ×40"]
+    opened = pages["step/scopes/gradient_tape.AddN%2A.svg"]
+    assert set(opened.nodes) == sums

@@ -332,9 +332,12 @@ def to_dot(graph: nx.MultiDiGraph, title: str | None = None) -> str:
     """DOT source for the model; identical models give identical text."""
     writer = _Writer(graph)
     writer.emit("", "  ")
+    grid = _grid(graph)
+    ids = writer.ids
     lines = [*graph_header(graph, heading=title), *writer.lines, *writer.stacked,
-             *_grid(graph, writer.ids),
-             *legend_lines(legend_keys(graph), _sinks(graph, writer.ids, writer.skipped)),
+             *(f'  {ids[a]} -> {ids[b]} [style="invis"];' for a, b in grid),
+             *legend_lines(legend_keys(graph),
+                           _sinks(graph, ids, writer.skipped, {a for a, _ in grid})),
              *writer.edges(), "}"]
     return "\n".join(lines) + "\n"
 
@@ -352,25 +355,26 @@ def _stack(graph: nx.MultiDiGraph, ids: dict[Any, str], upper: list[Any], top: A
 GRID_COLUMNS = 6  # unconnected nodes of one body are drawn in rows of this many
 
 
-def _grid(graph: nx.MultiDiGraph, ids: dict[Any, str]) -> list[str]:
-    """Invisible edges putting the nodes of a body that no edge touches (a page listing a
-    model's variables) in rows of GRID_COLUMNS instead of one long row."""
+def _grid(graph: nx.MultiDiGraph) -> list[tuple[Any, Any]]:
+    """(node, the node under it): invisible edges putting the nodes of a body that no edge
+    touches (a page listing a model's variables) in rows of GRID_COLUMNS, not one long row."""
     alone: dict[str, list[Any]] = {}
     for node, data in graph.nodes(data=True):
         if not graph.degree(node):
             alone.setdefault(str(data.get("body", "")), []).append(node)
-    lines = []
+    pairs: list[tuple[Any, Any]] = []
     for nodes in alone.values():
         if len(nodes) > GRID_COLUMNS:
-            lines += [f'  {ids[a]} -> {ids[b]} [style="invis"];'
-                      for a, b in zip(nodes, nodes[GRID_COLUMNS:], strict=False)]
-    return lines
+            pairs += zip(nodes, nodes[GRID_COLUMNS:], strict=False)
+    return pairs
 
 
-def _sinks(graph: nx.MultiDiGraph, ids: dict[Any, str],
-           skipped: set[tuple[Any, Any, Any]]) -> list[str]:
-    """DOT ids of the nodes nothing drawn leaves from (the legend goes under them)."""
-    leaving = {u for u, v, k in graph.edges(keys=True) if (u, v, k) not in skipped}
+def _sinks(graph: nx.MultiDiGraph, ids: dict[Any, str], skipped: set[tuple[Any, Any, Any]],
+           above: set[Any]) -> list[str]:
+    """DOT ids of the nodes nothing drawn leaves from (the legend goes under them), but for
+    those of a grid with a row under them (`above`): tied to the legend, 150 nodes of a grid
+    passed their edges through every row below and spread the rows 6000 pt wide."""
+    leaving = {u for u, v, k in graph.edges(keys=True) if (u, v, k) not in skipped} | above
     return [ids[n] for n in graph.nodes if n not in leaving]
 
 

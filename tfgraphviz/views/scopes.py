@@ -183,11 +183,12 @@ class Hierarchy:
             elif len(nets) == 1 and others and set().union(*(owners.get(i, ()) for i in others)
                                                            ) & self._net_owners(nets[0], owners):
                 # the rest of `optimizer.apply_gradients(...)` (its step count) goes in its box
-                out.update((item, (nets[0][1],)) for item in others)
+                out.update(_joined(nets[0][1], others, kids))
             elif len(tapes := [i for i in others if i[0] == "seg"
                                and i[1].startswith(GRADIENT_SCOPES)]) == 1 and not nets:
-                # the rest of `tape.gradient(...)` (the seed `ones`) goes in the tape's box
-                out.update((item, (tapes[0][1],)) for item in others if item != tapes[0])
+                # the rest of `tape.gradient(...)` (the seed `ones`, the sums of a variable's
+                # gradients `AddN_7`) goes in the tape's box
+                out.update(_joined(tapes[0][1], [i for i in others if i != tapes[0]], kids))
             elif len(others) >= 2 and len(by_line) >= 2:
                 out.update((item, (f"line {line}",)) for item in others)
             elif len(others) == 1 and others[0][0] == "seg":
@@ -404,6 +405,16 @@ def _tokens(name: str) -> list[str] | None:
     if ":" in name:
         return None
     return [t for t in UNIQUIFIER.sub("", name).split("_") if t] or [name]
+
+
+def _joined(box: str, items: list[Any], kids: dict[Any, list[str] | None]) -> dict[Any, Path]:
+    """`items` put in the box of their sibling scope `box`; GROUP_LIMIT or more of them in
+    groups by name prefix there (`gradient_tape/AddN*`: the ~100 sums of a model's gradients,
+    drawn side by side in one row before)."""
+    # with the box's own contents (`None`: tokens of no group) beside them, as they are drawn
+    # there: ops all named alike still get their group (`AddN*`)
+    inner = _groups([(item, kids[item]) for item in items] + [(None, None)])
+    return {item: (box,) + inner.get(item, ()) for item in items}
 
 
 def _groups(items: list[tuple[Any, list[str] | None]], k: int = 0) -> dict[Any, Path]:
