@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -34,23 +35,46 @@ class Traced:
     functions: dict  # name -> TracedFunction
 
 
-@pytest.fixture(scope="session")
-def traced_examples() -> dict[str, Traced]:
-    """Every bundled example traced in-process, once per session."""
-    from tfgraphviz.capture import capture_file
-    from tfgraphviz.capture.hooks.recorder import captured_output
-    from tfgraphviz.capture.loader import module_name
+class Examples(Mapping[str, Traced]):
+    """The bundled examples by name, each traced in-process the first time a test asks for it
+    (a test of one small example does not wait for ResNet50), with Keras's layer names counted
+    from zero for each, as in the command's own fresh process."""
 
-    result: dict[str, Traced] = {}
-    extra = {"article_eager": ["f"]}
-    for path in sorted(EXAMPLES.glob("*.py")):
-        if path.stem in ("__init__",):
-            continue
+    EXTRA = {"article_eager": ["f"]}  # not drawn by default: a lesson's failing call
+
+    def __init__(self) -> None:
+        self._paths = {p.stem: p for p in sorted(EXAMPLES.glob("*.py")) if p.stem != "__init__"}
+        self._traced: dict[str, Traced] = {}
+
+    def __getitem__(self, name: str) -> Traced:
+        if name not in self._traced:
+            self._traced[name] = self._trace(self._paths[name])
+        return self._traced[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._paths)
+
+    def __len__(self) -> int:
+        return len(self._paths)
+
+    def _trace(self, path: Path) -> Traced:
+        import tensorflow as tf
+
+        from tfgraphviz.capture import capture_file
+        from tfgraphviz.capture.hooks.recorder import captured_output
+        from tfgraphviz.capture.loader import module_name
+
+        tf.keras.backend.clear_session()
         with captured_output():
-            captured = capture_file(path, extra.get(path.stem))
+            captured = capture_file(path, self.EXTRA.get(path.stem))
         module = sys.modules[module_name(path)]
-        result[path.stem] = Traced(module, {t.name: t for t in captured.entries})
-    return result
+        return Traced(module, {t.name: t for t in captured.entries})
+
+
+@pytest.fixture(scope="session")
+def traced_examples() -> Examples:
+    """Every bundled example traced in-process, once per session, when first used."""
+    return Examples()
 
 
 @dataclass

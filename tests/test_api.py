@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import pytest
 import tensorflow as tf
 
 import tfgraphviz
@@ -79,6 +80,7 @@ def test_every_public_function_can_be_called_twice(tmp_path):
     assert "block" in first["view"]
 
 
+@pytest.mark.slow
 def test_view_is_the_function_in_a_fresh_process_after_the_submodule_is_imported():
     script = (
         "import tensorflow as tf, tfgraphviz, tfgraphviz.views.build\n"

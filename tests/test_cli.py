@@ -13,6 +13,7 @@ import pytest
 from .conftest import DATA, EXAMPLES, assert_clean_error, run_cli
 
 
+@pytest.mark.slow
 def test_render_writes_every_requested_format(tmp_path):
     out = tmp_path / "out"
     result = run_cli("render", str(EXAMPLES / "control_deps.py"), "-o", str(out),
@@ -39,6 +40,7 @@ def test_render_writes_every_requested_format(tmp_path):
     assert "step input: 3" in manifest["import_output"]  # tf.print ran at import, eagerly
 
 
+@pytest.mark.slow
 def test_manifest_keeps_trace_time_print(tmp_path):
     result = run_cli("render", str(EXAMPLES / "article_class_fix.py"), "-o", str(tmp_path))
     assert result.code == 0, result.stderr
@@ -84,6 +86,7 @@ def test_object_method_by_instance_name(tmp_path):
     assert manifest["functions"][0]["concrete_functions"][0]["signature"] == "(x: float32[])"
 
 
+@pytest.mark.slow
 def test_tracing_error_is_reported_and_others_still_render(tmp_path):
     result = run_cli("render", str(DATA / "mixed.py"), "-o", str(tmp_path))
     assert_clean_error(result, 1, "broken: ValueError", "mixed.py:8")
@@ -94,6 +97,7 @@ def test_tracing_error_is_reported_and_others_still_render(tmp_path):
     assert broken["errors"] and "tf.Variable" in broken["errors"][0]
 
 
+@pytest.mark.slow
 def test_missing_arguments_name_the_exact_option(tmp_path):
     result = run_cli("render", str(DATA / "needs_args.py"), "-o", str(tmp_path))
     # never called: no shape or dtype is known, so the hint is a template, not a guess
@@ -125,6 +129,7 @@ def test_plain_function_by_name(tmp_path):
     assert fn["kind"] == "plain" and fn["concrete_functions"][0]["signature"] == "(x: int32[])"
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("args", "code", "needle"), [
     (["render", "missing.py"], 2, "missing.py: no such file"),
     (["render", str(DATA / "syntax_error.py")], 2, "syntax_error.py:4: syntax error"),
@@ -161,6 +166,7 @@ def test_unwritable_output_folder(tmp_path):
     assert blocker.read_text() == "not a folder"
 
 
+@pytest.mark.slow
 def test_missing_dot_still_writes_dot_and_json(tmp_path):
     bindir = tmp_path / "bin"
     bindir.mkdir()
@@ -173,6 +179,7 @@ def test_missing_dot_still_writes_dot_and_json(tmp_path):
     assert not (tmp_path / "o" / "step.svg").exists()
 
 
+@pytest.mark.slow
 def test_layout_timeout_keeps_dot_json_and_the_previous_svg(tmp_path):
     ok = run_cli("render", str(DATA / "big.py"), "-o", str(tmp_path), "--format", "svg,json")
     assert ok.code == 0, ok.stderr
@@ -186,6 +193,7 @@ def test_layout_timeout_keeps_dot_json_and_the_previous_svg(tmp_path):
     assert not list(tmp_path.glob(".*.tmp"))
 
 
+@pytest.mark.slow
 def test_rendering_twice_in_fresh_processes_is_byte_identical(tmp_path):
     for run in ("a", "b"):
         result = run_cli("render", str(EXAMPLES / "loops_and_conds.py"), "-o", str(tmp_path / run))
@@ -194,6 +202,7 @@ def test_rendering_twice_in_fresh_processes_is_byte_identical(tmp_path):
         assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes(), name
 
 
+@pytest.mark.slow
 def test_function_files_do_not_depend_on_the_others(tmp_path):
     everything = run_cli("render", str(EXAMPLES / "loops_and_conds.py"), "-o",
                          str(tmp_path / "all"))
@@ -204,6 +213,7 @@ def test_function_files_do_not_depend_on_the_others(tmp_path):
         assert (tmp_path / "all" / name).read_bytes() == (tmp_path / "one" / name).read_bytes()
 
 
+@pytest.mark.slow
 def test_svg_from_hostile_strings_is_valid_and_inert(tmp_path):
     import xml.etree.ElementTree as ET
 
@@ -224,6 +234,7 @@ def test_svg_from_hostile_strings_is_valid_and_inert(tmp_path):
     assert "<script>" in manifest["functions"][0]["trace_outputs"][0]
 
 
+@pytest.mark.slow
 def test_stale_files_of_removed_functions_are_deleted(tmp_path):
     src = tmp_path / "mod.py"
     src.write_text((DATA / "mixed.py").read_text())
@@ -241,6 +252,7 @@ def test_default_output_folder(tmp_path):
     assert (Path(tmp_path) / "tfgraphviz-out" / "cd" / "step.svg").exists()
 
 
+@pytest.mark.slow
 def test_examples_are_listed_with_installed_paths(tmp_path):
     result = run_cli("examples")
     assert result.code == 0
@@ -252,6 +264,7 @@ def test_examples_are_listed_with_installed_paths(tmp_path):
     assert rendered.code == 0 and (tmp_path / "step.svg").exists()
 
 
+@pytest.mark.slow
 def test_traces_caused_by_another_function_are_not_counted(tmp_path):
     everything = run_cli("render", str(DATA / "nested.py"), "-o", str(tmp_path / "all"))
     alone = run_cli("render", str(DATA / "nested.py"), "-o", str(tmp_path / "one"), "-f", "inner")
@@ -282,6 +295,7 @@ def test_help_lists_the_new_options():
         assert option in result.stdout, option
 
 
+@pytest.mark.slow
 def test_explain_prints_one_finding_a_line_and_render_stores_it(tmp_path):
     result = run_cli("explain", str(EXAMPLES / "article_variable_fails.py"), "-o", str(tmp_path))
     assert result.code == 1, result.stderr  # the second trace fails, as the article says
@@ -306,6 +320,7 @@ def test_explain_prints_one_finding_a_line_and_render_stores_it(tmp_path):
     assert again["explain"] == manifest["explain"]  # the same object, in a fresh process
 
 
+@pytest.mark.slow
 def test_explain_json_is_one_object_on_stdout(tmp_path):
     result = run_cli("explain", str(EXAMPLES / "loops_and_conds.py"), "-o", str(tmp_path),
                      "-f", "power", "--json")

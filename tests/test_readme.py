@@ -28,6 +28,7 @@ def blocks(text: str, lang: str) -> list[str]:
     return re.findall(rf"^```{lang}\n(.*?)^```$", text, flags=re.M | re.S)
 
 
+@pytest.mark.slow
 def test_the_api_snippet_runs_as_written(tmp_path: Path) -> None:
     (snippet,) = blocks(section("Python API"), "python")
     assert "model.py\"," not in snippet, "the snippet must render a file that exists"
@@ -74,6 +75,7 @@ def setup_copy(tmp_path: Path) -> Path:
     return repo
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(shutil.which("dot") is None, reason="needs Graphviz installed")
 def test_setup_stops_with_one_clear_line_when_pip_fails(setup_copy: Path) -> None:
     """pip without any index (a real failure, offline) must stop set-up with exit 1."""

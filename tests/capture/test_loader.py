@@ -176,6 +176,7 @@ def test_bad_names_are_reported_under_the_option_given():
         select_targets(module, path, ["f@16"])
 
 
+@pytest.mark.slow
 def test_fit_of_a_model_whose_name_was_rebound_is_still_found(tmp_path):
     """The first model's fit() step function is named after its call and line; the current
     model's is found through the model as before."""
@@ -196,6 +197,7 @@ def test_fit_of_a_model_whose_name_was_rebound_is_still_found(tmp_path):
     assert not any("dense_2" in k for k in kernels)  # the first model had one Dense layer
 
 
+@pytest.mark.slow
 def test_keras_calls_at_import_are_recorded_as_input_specs():
     import tensorflow as tf
 

@@ -19,6 +19,7 @@ def _functions(out: Path) -> dict[str, dict]:
     return {f["name"]: f for f in _manifest(out)["functions"]}
 
 
+@pytest.mark.slow
 def test_shadowed_tf_functions_are_all_drawn(tmp_path):
     result = run_cli("render", str(DATA / "discover_shadowed.py"), "-o", str(tmp_path),
                      "--format", "json")
@@ -32,6 +33,7 @@ def test_shadowed_tf_functions_are_all_drawn(tmp_path):
     assert result.code == 1 and "internal error" not in result.stderr
 
 
+@pytest.mark.slow
 def test_shadowed_function_selected_by_name(tmp_path):
     result = run_cli("render", str(DATA / "discover_shadowed.py"), "-o", str(tmp_path),
                      "--format", "json", "-f", "f@7", "-f", "square@23")
@@ -41,6 +43,7 @@ def test_shadowed_function_selected_by_name(tmp_path):
     assert functions["f@7"]["concrete_functions"][0]["signature"] == "(x: float32[])"
 
 
+@pytest.mark.slow
 def test_keras_fit_draws_the_training_function_with_train_step(tmp_path):
     result = run_cli("render", str(DATA / "discover_keras_fit.py"), "-o", str(tmp_path),
                      "--format", "json")
@@ -57,6 +60,7 @@ def test_keras_fit_draws_the_training_function_with_train_step(tmp_path):
     assert test["kind"] == "keras_evaluate" and test["concrete_functions"]
 
 
+@pytest.mark.slow
 def test_subclassed_keras_models(tmp_path):
     result = run_cli("render", str(DATA / "discover_subclassed.py"), "-o", str(tmp_path),
                      "--format", "json", "-f", "net", "-f", "unbuilt")
@@ -70,12 +74,14 @@ def test_subclassed_keras_models(tmp_path):
     assert_clean_error(typo, 2, "--function Net.cal", "did you mean Net.call?")
 
 
+@pytest.mark.slow
 def test_fit_never_called_says_so(tmp_path):
     result = run_cli("render", str(DATA / "discover_subclassed.py"), "-o", str(tmp_path),
                      "-f", "net.train_function")
     assert_clean_error(result, 2, "call net.fit(...) in the file")
 
 
+@pytest.mark.slow
 def test_functions_restored_from_a_saved_model(tmp_path):
     result = run_cli("render", str(DATA / "discover_restored.py"), "-o", str(tmp_path),
                      "--format", "json")
@@ -87,6 +93,7 @@ def test_functions_restored_from_a_saved_model(tmp_path):
     assert called["kind"] == "restored" and called["concrete_functions"]
 
 
+@pytest.mark.slow
 def test_local_proxy_at_module_level_is_no_internal_error(tmp_path):
     result = run_cli("render", str(DATA / "discover_localproxy.py"), "-o", str(tmp_path),
                      "--format", "json")
@@ -94,6 +101,7 @@ def test_local_proxy_at_module_level_is_no_internal_error(tmp_path):
     assert "double" in _functions(tmp_path)
 
 
+@pytest.mark.slow
 def test_user_files_named_like_packages_do_not_replace_them(tmp_path):
     model = DATA / "discover_shadow_pkg" / "model.py"
     result = run_cli("render", str(model), "-o", str(tmp_path / "out"),
@@ -103,6 +111,7 @@ def test_user_files_named_like_packages_do_not_replace_them(tmp_path):
     assert any((tmp_path / "out" / "tensorboard" / "step").iterdir())
 
 
+@pytest.mark.slow
 def test_sys_exit_and_generator_exit_while_tracing_are_tracing_errors(tmp_path):
     result = run_cli("render", str(DATA / "discover_exit.py"), "-o", str(tmp_path),
                      "--format", "json", "--call", "exits_on(5)")
@@ -114,6 +123,7 @@ def test_sys_exit_and_generator_exit_while_tracing_are_tracing_errors(tmp_path):
     assert "fine" in _functions(tmp_path)
 
 
+@pytest.mark.slow
 def test_sys_exit_in_call_arguments(tmp_path):
     result = run_cli("render", str(DATA / "discover_exit.py"), "-o", str(tmp_path),
                      "-f", "fine", "--call", "takes(stop(4))")
@@ -121,6 +131,7 @@ def test_sys_exit_in_call_arguments(tmp_path):
     assert "evaluating the arguments failed: the code called sys.exit(4)" in result.stderr
 
 
+@pytest.mark.slow
 def test_relative_path_with_dotdot_gives_the_same_output(tmp_path):
     absolute = DATA / "discover_shadowed.py"
     relative = Path("..") / DATA.name / absolute.name
@@ -135,6 +146,7 @@ def test_relative_path_with_dotdot_gives_the_same_output(tmp_path):
     assert b"discover_shadowed.py:16" in dot  # the source line of the while loop is kept
 
 
+@pytest.mark.slow
 def test_suggested_call_for_a_shadowed_function_is_accepted(tmp_path):
     first = run_cli("render", str(DATA / "trial_pitfalls.py"), "-o", str(tmp_path / "a"),
                     "--format", "json", "-f", "step@8")
@@ -147,6 +159,7 @@ def test_suggested_call_for_a_shadowed_function_is_accepted(tmp_path):
     assert cf["signature"] == "(x: float32[])"
 
 
+@pytest.mark.slow
 def test_variable_pitfall_caught_by_the_file_is_still_reported(tmp_path):
     result = run_cli("render", str(DATA / "trial_pitfalls.py"), "-o", str(tmp_path),
                      "--format", "json", "-f", "make")
@@ -156,6 +169,7 @@ def test_variable_pitfall_caught_by_the_file_is_still_reported(tmp_path):
     assert make["errors"] and make["concrete_functions"]  # the first trace is still drawn
 
 
+@pytest.mark.slow
 def test_import_error_keeps_the_first_line_of_a_long_message(tmp_path):
     result = run_cli("render", str(DATA / "trial_import_error.py"), "-o", str(tmp_path))
     assert_clean_error(result, 2, "Binding inputs to tf.function failed",
@@ -267,6 +281,7 @@ def test_traces_record_recursion_and_saving():
 
 # ---- inputs as the program saw them, notes, --skip ------------------------------------------
 
+@pytest.mark.slow
 def test_keras_models_are_traced_with_the_inputs_fit_and_the_file_gave(tmp_path):
     result = run_cli("render", str(DATA / "discover_keras_ids.py"), "-o", str(tmp_path),
                      "--format", "json")
@@ -294,6 +309,7 @@ def _hint(text: str) -> str:
     return match.group(1)
 
 
+@pytest.mark.slow
 def test_a_shadowed_definition_never_called_is_a_note_with_a_hint_that_works(tmp_path):
     result = run_cli("render", str(DATA / "discover_notes.py"), "-o", str(tmp_path / "a"),
                      "--format", "json", "--skip", "unused")
@@ -313,6 +329,7 @@ def test_a_shadowed_definition_never_called_is_a_note_with_a_hint_that_works(tmp
     assert _manifest(tmp_path / "b")["notes"] == []  # named: nothing was left out
 
 
+@pytest.mark.slow
 def test_list_shows_class_methods_f_accepts_and_what_skip_leaves_out(tmp_path):
     listed = run_cli("render", str(DATA / "discover_notes.py"), "--list",
                      "--skip", "train_step")
@@ -330,6 +347,7 @@ def test_list_shows_class_methods_f_accepts_and_what_skip_leaves_out(tmp_path):
     assert cf["signature"] == "(image: float32[4,4,3])"
 
 
+@pytest.mark.slow
 def test_skip_mistakes_are_clean_errors(tmp_path):
     typo = run_cli("render", str(DATA / "discover_notes.py"), "-o", str(tmp_path / "a"),
                    "--skip", "unsed")

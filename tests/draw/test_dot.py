@@ -449,6 +449,7 @@ def test_tooltips_show_the_source_and_autograph_lines(traced_examples):
     assert "AutoGraph line" not in arg
 
 
+@pytest.mark.slow
 def test_render_shows_loop_variable_names_in_svg_and_json(tmp_path):
     out = tmp_path / "out"
     result = run_cli("render", str(DATA / "capture_loops.py"), "-o", str(out),

@@ -8,9 +8,12 @@ import re
 import xml.etree.ElementTree as ET
 from urllib.parse import unquote
 
+import pytest
+
 from ..conftest import DATA, EXAMPLES, assert_clean_error, run_cli
 
 
+@pytest.mark.slow
 def test_collapsed_view_links_every_scope_to_its_page(tmp_path):
     result = run_cli("render", str(EXAMPLES / "training_step.py"), "-o", str(tmp_path),
                      "-f", "train_step", "--depth", "1")
@@ -30,6 +33,7 @@ def test_collapsed_view_links_every_scope_to_its_page(tmp_path):
     assert cf["files"]["scopes"] == "train_step/scopes"
 
 
+@pytest.mark.slow
 def test_depth_all_draws_every_op_and_is_the_same_in_a_fresh_process(tmp_path):
     for run in ("a", "b"):
         result = run_cli("render", str(EXAMPLES / "training_step.py"), "-o",
@@ -48,6 +52,7 @@ def test_bad_depth_is_refused_before_tensorflow_loads(tmp_path):
     assert not (tmp_path / "o").exists()
 
 
+@pytest.mark.slow
 def test_page_of_a_body_without_its_caller_names_the_caller(tmp_path):
     """At depth 1 a called function's body is a scope of its own: its page holds the body but
     not the op that calls it (this raised KeyError before)."""
@@ -61,6 +66,7 @@ def test_page_of_a_body_without_its_caller_names_the_caller(tmp_path):
     assert all(f">{name}<" in text for name in ("Sin", "Sin_1", "Sin_2"))  # the body
 
 
+@pytest.mark.slow
 def test_pages_a_new_render_no_longer_links_to_are_deleted(tmp_path):
     """Re-rendering at another depth replaces the drill-down pages; a file the user put in the
     pages folder, which no manifest lists, stays."""

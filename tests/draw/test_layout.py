@@ -164,6 +164,7 @@ def test_medium_graphs_get_edge_labels_placed_after_the_layout():
     assert edge_labels_as_xlabels(node) == node
 
 
+@pytest.mark.slow
 def test_a_dot_that_does_not_finish_falls_back_to_the_layered_layout(tmp_path, monkeypatch):
     from tfgraphviz.draw.layout import LAYERED, lay_out, render
 

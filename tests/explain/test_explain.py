@@ -420,6 +420,7 @@ def test_hints_cover_every_argument_that_changed():
         "`input_signature=[..., tf.TensorSpec([None], tf.int32)]`")
 
 
+@pytest.mark.slow
 def test_cli_explain_of_endless_recursion_is_short(tmp_path):
     import json
 

@@ -43,6 +43,7 @@ def _node_counts(graph_def):
     return len(graph_def.node), data, control
 
 
+@pytest.mark.slow
 def test_every_example_traces_something(traced_examples):
     assert len(list(_all_graphs(traced_examples))) >= 12
 
@@ -77,6 +78,7 @@ def _expected_bodies(graph_def):
     return found
 
 
+@pytest.mark.slow
 def test_fidelity_main_graph_and_every_library_function(traced_examples):
     checked_bodies = 0
     for label, tg in _all_graphs(traced_examples):
@@ -213,6 +215,7 @@ def test_source_lines_point_into_user_file(traced_examples):
     assert not any("/" in s for s in sources)  # no absolute paths
 
 
+@pytest.mark.slow
 def test_no_numbered_function_names_leak(traced_examples):
     for label, tg in _all_graphs(traced_examples):
         text = to_json(to_networkx(tg, label))
@@ -221,6 +224,7 @@ def test_no_numbered_function_names_leak(traced_examples):
         assert "__inference" not in text and " at 0x" not in text
 
 
+@pytest.mark.slow
 def test_model_is_json_serializable_and_ids_unique(traced_examples):
     for label, tg in _all_graphs(traced_examples):
         graph = to_networkx(tg, label)
@@ -545,6 +549,7 @@ def test_stacks_walked_once_per_distinct_stack_give_the_full_walks_frames():
                if "dense" in name)
 
 
+@pytest.mark.slow
 def test_each_distinct_attribute_summarized_once_gives_the_same_texts_and_protos(
         traced_examples):
     import numpy as np

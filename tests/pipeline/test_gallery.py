@@ -52,6 +52,7 @@ def test_missing_dot_leaves_the_outputs_untouched(gallery_copy: Path, tmp_path: 
         p.name for p in (ROOT / "outputs").iterdir())
 
 
+@pytest.mark.slow
 def test_a_failed_render_leaves_that_example_untouched(gallery_copy: Path,
                                                        tmp_path: Path) -> None:
     """A `dot` that answers -V but cannot lay anything out (a broken Graphviz install: faked,
@@ -71,6 +72,7 @@ def test_a_failed_render_leaves_that_example_untouched(gallery_copy: Path,
     assert [p.name for p in gallery_copy.parent.iterdir() if p.name.startswith(".")] == []
 
 
+@pytest.mark.slow
 def test_a_good_render_replaces_the_folder_and_says_why_it_exits_1(gallery_copy: Path) -> None:
     folder = gallery_copy / "article_variable_fails"
     (folder / "f.svg").unlink()
@@ -103,6 +105,7 @@ def _retag(folder: Path, version: str) -> None:
                         encoding="utf-8")
 
 
+@pytest.mark.slow
 def test_check_compares_drawings_only_with_the_graphviz_the_gallery_was_made_with(
         gallery_copy: Path) -> None:
     """Another Graphviz lays out the same DOT differently: --check then compares the drawings

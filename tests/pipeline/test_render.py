@@ -68,6 +68,7 @@ def test_bad_options_are_reported_before_tensorflow_loads(tmp_path, option, need
     assert list(tmp_path.iterdir()) == []
 
 
+@pytest.mark.slow
 def test_api_render_twice_in_one_process_and_import_of_the_module(tmp_path):
     """The README's snippet, twice, after `import tfgraphviz.pipeline`; and a tf.Graph's line."""
     code = f"""
@@ -95,6 +96,7 @@ def hostile_run(tmp_path_factory):
     return result, out, time.monotonic() - start
 
 
+@pytest.mark.slow
 def test_hostile_file_ends_promptly_with_every_problem_said(hostile_run):
     result, out, elapsed = hostile_run
     assert elapsed < 60, elapsed  # a non-daemon thread kept it alive forever
@@ -121,6 +123,7 @@ def test_hostile_names_get_their_own_files(hostile_run):
         Path(r).name for r in owner if r.startswith("tensorboard/"))
 
 
+@pytest.mark.slow
 def test_functions_gone_from_a_later_render_do_not_take_the_folder_with_them(hostile_run):
     _, out, _ = hostile_run
     again = run_cli("render", str(DATA / "hostile_names.py"), "-o", str(out), "-f", "f")
@@ -131,6 +134,7 @@ def test_functions_gone_from_a_later_render_do_not_take_the_folder_with_them(hos
     assert sorted(p.name for p in (out / "tensorboard").iterdir()) == ["f.0", "f.1"]
 
 
+@pytest.mark.slow
 def test_links_planted_in_the_output_folder_are_never_written_through(tmp_path):
     outside = tmp_path / "outside"
     outside.mkdir()
@@ -154,6 +158,7 @@ def test_links_planted_in_the_output_folder_are_never_written_through(tmp_path):
     assert sorted(p.name for p in outside.iterdir()) == ["manifest", "svg", "tmp"]
 
 
+@pytest.mark.slow
 def test_a_file_that_chdirs_at_import_writes_where_asked_and_deletes_nothing_there(tmp_path):
     src = tmp_path / "src"
     (src / "out").mkdir(parents=True)
@@ -177,6 +182,7 @@ def test_sys_exit_at_import_is_a_clear_error(tmp_path):
     assert not (tmp_path / "o").exists()
 
 
+@pytest.mark.slow
 def test_timeout_stops_a_file_that_never_finishes_importing(tmp_path):
     out = tmp_path / "out"
     out.mkdir()
@@ -191,6 +197,7 @@ def test_timeout_stops_a_file_that_never_finishes_importing(tmp_path):
     assert (out / "keep.svg").read_text() == "earlier"
 
 
+@pytest.mark.slow
 def test_a_second_input_into_the_same_folder_keeps_the_first_ones_graphs(tmp_path):
     assert run_cli("render", str(DATA / "mixed.py"), "-o", str(tmp_path), "-f", "fine").code == 0
     second = run_cli("render", str(DATA / "needs_args.py"), "-o", str(tmp_path), "-f",
@@ -199,6 +206,7 @@ def test_a_second_input_into_the_same_folder_keeps_the_first_ones_graphs(tmp_pat
     assert (tmp_path / "fine.svg").is_file() and (tmp_path / "constant.svg").is_file()
 
 
+@pytest.mark.slow
 def test_a_function_that_now_fails_keeps_its_last_good_drawing(tmp_path):
     src = tmp_path / "model.py"
     src.write_text("import tensorflow as tf\n\n\n@tf.function\ndef g():\n"
@@ -216,6 +224,7 @@ def test_a_function_that_now_fails_keeps_its_last_good_drawing(tmp_path):
     assert cf["from_earlier_render"] is True and cf["files"]["svg"] == "g.svg"
 
 
+@pytest.mark.slow
 def test_concurrent_renders_leave_a_manifest_of_files_that_exist(tmp_path):
     env = {**os.environ}
     env.pop("PYTHONHASHSEED", None)
@@ -230,6 +239,7 @@ def test_concurrent_renders_leave_a_manifest_of_files_that_exist(tmp_path):
     assert listed and all((tmp_path / f).exists() for f in listed)
 
 
+@pytest.mark.slow
 def test_sigterm_stops_the_run_and_its_dot(tmp_path):
     """A `dot` that takes forever (a stand-in for a huge layout): SIGTERM to tfgraphviz ends
     both at once, with one line."""

@@ -151,6 +151,7 @@ def _page(report: Path) -> tuple[str, dict[str, Any], list[dict[str, Any]]]:
     return text, meta, graphs
 
 
+@pytest.mark.slow
 def test_render_writes_the_same_self_contained_report_every_time(tmp_path):
     example = EXAMPLES / "loops_and_conds.py"
     for folder in ("a", "b"):
@@ -212,6 +213,7 @@ def test_hostile_text_cannot_break_out_of_the_page(blocks):
     assert meta["source_text"] == hostile and meta["functions"][0]["name"] == hostile
 
 
+@pytest.mark.slow
 def test_each_edge_of_the_page_keeps_its_kind_and_origin(tmp_path):
     """The page numbers edge kinds; the numbers must still name the right kind after the
     payload went through the page's (key-sorted) JSON: data edges drawn as data, automatic

@@ -126,6 +126,7 @@ def _problems(driver: Any) -> list[str]:
             if e["level"] in ("SEVERE", "WARNING")]
 
 
+@pytest.mark.slow
 def test_report_opens_offline_without_errors_and_draws_something(driver, loops_report,
                                                                   tmp_path):
     from PIL import Image
@@ -220,6 +221,7 @@ def blocks_report(tmp_path_factory: pytest.TempPathFactory) -> Path:
                    "--depth", "1", "--format", "svg")
 
 
+@pytest.mark.slow
 def test_a_collapsed_view_starts_as_the_svg_file_and_unfolds_in_place(driver, blocks_report):
     _open(driver, blocks_report)
     looks = _same_looks_as(driver, blocks_report.parent / "blocks.svg")
@@ -244,6 +246,7 @@ def test_a_collapsed_view_starts_as_the_svg_file_and_unfolds_in_place(driver, bl
     assert _problems(driver) == []
 
 
+@pytest.mark.slow
 def test_scopes_and_bodies_open_and_close_in_place(driver, loops_depth1):
     _open(driver, loops_depth1)
     assert driver.execute_script(
@@ -339,6 +342,7 @@ def control_report(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return _render(tmp_path_factory.mktemp("control"), "control_deps.py", "--format", "json")
 
 
+@pytest.mark.slow
 def test_an_ordering_finding_marks_its_edge(driver, control_report):
     manifest = json.loads((control_report.parent / "manifest.json").read_text())
     findings = manifest["explain"]["functions"][0]["findings"]
@@ -402,6 +406,7 @@ def _walk_every_drawing(driver: Any, report: Path) -> int:
     return len(choices)
 
 
+@pytest.mark.slow
 def test_hostile_function_names_and_failed_traces(driver, tmp_path):
     report = _render(tmp_path, str(DATA / "hostile_names.py"), "--format", "json", code=1)
     names = [f["name"] for f in json.loads((tmp_path / "manifest.json").read_text())["functions"]]
@@ -412,6 +417,7 @@ def test_hostile_function_names_and_failed_traces(driver, tmp_path):
     assert "exits (no drawing)" in options
 
 
+@pytest.mark.slow
 def test_every_gallery_report_draws_each_graph_cleanly(driver):
     """outputs/*/report.html (the committed gallery): every graph of every report draws, and
     clicking its ops and findings raises no error."""
@@ -502,6 +508,7 @@ def fails_report(tmp_path_factory: pytest.TempPathFactory) -> Path:
                    "--format", "json", code=1)
 
 
+@pytest.mark.slow
 def test_the_first_view_and_fit_keep_labels_readable(driver, control_report, loops_report,
                                                      fails_report):
     for report in (control_report, loops_report, fails_report):
@@ -776,6 +783,7 @@ def test_a_control_flow_graph_is_whole_in_the_first_view(driver, loops_report, c
     assert _problems(driver) == []
 
 
+@pytest.mark.slow
 def test_the_first_function_shown_is_the_first_one_written_by_the_user(driver, tmp_path):
     report = _render(tmp_path, "training_step.py", "--format", "json")
     names = [f["name"] for f in json.loads((tmp_path / "manifest.json").read_text())["functions"]]

@@ -11,6 +11,7 @@ from typing import Any
 from urllib.parse import unquote
 
 import networkx as nx
+import pytest
 
 from tfgraphviz.draw.style import node_label
 from tfgraphviz.model.build import to_networkx
@@ -70,6 +71,7 @@ def test_optimizer_ops_open_to_one_chain_per_variable(traced_examples):
     assert all("kernel" in u or "bias" in u for u in updates)
 
 
+@pytest.mark.slow
 def test_every_box_of_every_page_opens(tmp_path: Path):
     out = tmp_path / "gan"
     result = run_cli("render", str(EXAMPLES / "gan_fit.py"), "-o", str(out), "-q",
@@ -109,6 +111,7 @@ def _render_view(tmp_path: Path, source: Path, function: str) -> dict[str, Any]:
             "dot": (out / cf["files"]["dot"]).read_text()}
 
 
+@pytest.mark.slow
 def test_a_keras_model_of_a_hundred_ops_is_drawn_by_layer(tmp_path: Path):
     found = _render_view(tmp_path, DATA / "keras_layers.py", "generator")
     assert found["nodes"] > 80  # op by op it would be a tall strip of ~100 boxes
@@ -117,6 +120,7 @@ def test_a_keras_model_of_a_hundred_ops_is_drawn_by_layer(tmp_path: Path):
         assert re.search(rf"<b>{layer}(_\d+)?(/[a-z_]+)?</b>", found["dot"]), layer
 
 
+@pytest.mark.slow
 def test_a_rebound_models_fit_step_groups_its_variables_by_their_keras_paths(tmp_path: Path):
     """`model` was bound to another model after fit(): no live object holds the first one's
     variables, so they are grouped by the holder their Keras path names (`sequential`'s

@@ -26,6 +26,7 @@ def nested(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return out
 
 
+@pytest.mark.slow
 def test_a_functional_model_of_sequential_blocks_is_drawn_by_layer_without_false_names(nested):
     graph = read_json(nested / "discriminator.json")
     for _ in range(2):
