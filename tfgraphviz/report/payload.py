@@ -92,18 +92,18 @@ def _first_view(model: nx.MultiDiGraph, depth: int | str, expand: tuple[str, ...
     to lay out in the browser) and the message saying so."""
     from tfgraphviz.views import build as views
 
-    hier, assign, texts, settings = views.plan_view(model, depth, expand, fold, noise)
-    drawn = views.build_view(model, hier, assign, texts, settings)
+    planned = views.plan_view(model, depth, expand, fold, noise)
+    drawn = views.build_view(model, planned)
     start = ""
     if drawn.number_of_nodes() > MAX_START and depth != "auto":
-        planned = views.plan_view(model, "auto", expand, fold, noise)
-        smaller = views.build_view(model, *planned)
+        smaller_plan = views.plan_view(model, "auto", expand, fold, noise)
+        smaller = views.build_view(model, smaller_plan)
         if smaller.number_of_nodes() < drawn.number_of_nodes():
             start = (f"The view asked for (depth {depth}) has {drawn.number_of_nodes():,} "
                      f"nodes, more than the page lays out ({MAX_START:,}): it starts at the "
                      "automatic depth instead. Click a box to open it.")
-            (hier, assign, texts, settings), drawn = planned, smaller
-    return _Page(model, drawn, hier, assign, texts), start
+            planned, drawn = smaller_plan, smaller
+    return _Page(model, drawn, planned.hier, planned.assign, planned.texts), start
 
 
 def _container_records(page: _Page) -> list[dict[str, Any]]:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import math
 from collections import Counter
 from collections.abc import Iterable
+from dataclasses import dataclass, replace
 from typing import Any
 
 import networkx as nx
@@ -19,13 +20,13 @@ from tfgraphviz.views.scopes import (
     UNIQUIFIER,
     VARIABLES,
     Hierarchy,
-    Path,
     Scope,
+    ScopePath,
     scope_id,
 )
 
-__all__ = ["Hierarchy", "Path", "Scope", "build_view", "plan_view", "scope_id", "scope_node",
-           "view", "view_and_visible", "visible_of"]
+__all__ = ["Hierarchy", "Scope", "ScopePath", "ViewPlan", "build_view", "plan_view", "scope_id",
+           "scope_node", "view", "view_and_visible", "visible_of"]
 
 MAX_NODES = 100  # a readable picture: at most this many visible nodes ...
 MAX_WIDTH = 12  # ... and at most this many side by side (legible at ~900 px)
@@ -39,8 +40,8 @@ class Assignment:
     """For one depth: the visible node (an op id, or a Scope) of every model node."""
 
     def __init__(self, hier: Hierarchy, keep: list[str], absorbed: dict[str, str],
-                 depth: int | None, opened: set[Path], fold: bool,
-                 crowded: set[Path] | frozenset[Path] = frozenset()) -> None:
+                 depth: int | None, opened: set[ScopePath], fold: bool,
+                 crowded: set[ScopePath] | frozenset[ScopePath] = frozenset()) -> None:
         self.hier = hier
         self.absorbed = absorbed  # {noise node: the op it is folded into} (report/payload.py)
         vis: dict[str, Any] = {}
@@ -123,7 +124,7 @@ class Assignment:
 
 
 def hidden_edge(graph: nx.MultiDiGraph, u: str, v: str, kind: str, vis: dict[str, Any],
-                groups: set[Path]) -> bool:
+                groups: set[ScopePath]) -> bool:
     """Edges a closed group of captured variables makes redundant: a call passing a variable
     to a body argument shown in the same group, and the variable's edge into that call op (the
     group's edges go to the ops inside the body that read the variables)."""
@@ -156,7 +157,7 @@ def _contains(datas: list[dict[str, Any]]) -> list[str]:
     return sorted(flags)
 
 
-def _line_text(graph: nx.MultiDiGraph, path: Path) -> str:
+def _line_text(graph: nx.MultiDiGraph, path: ScopePath) -> str:
     """The user's code of a `line N` group (ops grouped by the line that made them) or of one
     of its iterations (`line N/iteration 2`)."""
     if len(path) > 1 and path[-1].startswith("iteration "):
@@ -241,8 +242,7 @@ def view(graph: nx.MultiDiGraph, depth: int | str = "auto", expand: Iterable[str
 def visible_of(graph: nx.MultiDiGraph, depth: int | str = "auto", expand: Iterable[str] = (),
                fold: bool = True, noise: bool | None = None) -> dict[str, str]:
     """{model node: the id of the view node that shows it} for the same arguments as view()."""
-    _, assign, _, _ = plan_view(graph, depth, expand, fold, noise)
-    return _visible(assign)
+    return _visible(plan_view(graph, depth, expand, fold, noise).assign)
 
 
 def view_and_visible(graph: nx.MultiDiGraph, depth: int | str = "auto",
@@ -250,8 +250,8 @@ def view_and_visible(graph: nx.MultiDiGraph, depth: int | str = "auto",
                      whole: bool = False) -> tuple[nx.MultiDiGraph, dict[str, str]]:
     """view() and visible_of() together, planned once. `whole`: `graph` is one box's ops (a
     drill-down page), whose scope is opened whatever the depth."""
-    hier, assign, texts, settings = plan_view(graph, depth, expand, fold, noise, whole)
-    return build_view(graph, hier, assign, texts, settings), _visible(assign)
+    planned = plan_view(graph, depth, expand, fold, noise, whole)
+    return build_view(graph, planned), _visible(planned.assign)
 
 
 def _visible(assign: Assignment) -> dict[str, str]:
@@ -259,9 +259,18 @@ def _visible(assign: Assignment) -> dict[str, str]:
             for node, target in assign.visible.items()}
 
 
+@dataclass(frozen=True)
+class ViewPlan:
+    """What plan_view decided, before anything is built: the report reuses it for its tree."""
+
+    hier: Hierarchy  # the scopes, grouped
+    assign: Assignment  # which visible node shows each op
+    texts: dict[str, list[str]]  # op -> the texts of the noise folded into it
+    settings: dict[str, Any]  # the view's options as drawn (graph.graph["view"])
+
+
 def plan_view(graph: nx.MultiDiGraph, depth: int | str, expand: Iterable[str], fold: bool,
-              noise: bool | None, whole: bool = False
-              ) -> tuple[Hierarchy, Assignment, dict[str, list[str]], dict[str, Any]]:
+              noise: bool | None, whole: bool = False) -> ViewPlan:
     """Which visible node shows each op (and the noise folded away), before anything is built;
     report_data reuses it for the page's tree."""
     if not (depth in ("auto", "all") or (isinstance(depth, int) and not isinstance(depth, bool)
@@ -281,7 +290,7 @@ def plan_view(graph: nx.MultiDiGraph, depth: int | str, expand: Iterable[str], f
                 k += 1
             common = common[:k]
         opened |= {common[:k] for k in range(1, len(common) + 1)}
-    crowded: set[Path] = set(hier.variable_groups)  # closed unless expanded or depth "all"
+    crowded: set[ScopePath] = set(hier.variable_groups)  # closed unless expanded or depth "all"
     chosen: int | None
     if depth == "all":
         chosen = None
@@ -293,13 +302,13 @@ def plan_view(graph: nx.MultiDiGraph, depth: int | str, expand: Iterable[str], f
         crowded = set()
         if chosen is None and noise is None and noise_on:
             # drawn whole after all: every op stays visible, constants and reads included
-            return plan_view(graph, "all", expand, fold, False, whole)[:3] + ({
+            return replace(plan_view(graph, "all", expand, fold, False, whole), settings={
                 "depth": "all", "requested_depth": depth, "expand": patterns,
-                "fold": bool(fold), "noise": False},)
+                "fold": bool(fold), "noise": False})
     assign = Assignment(hier, keep, absorbed, chosen, opened, fold, crowded)
-    return hier, assign, texts, {
+    return ViewPlan(hier, assign, texts, {
         "depth": "all" if chosen is None else chosen, "requested_depth": depth,
-        "expand": patterns, "fold": bool(fold), "noise": noise_on}
+        "expand": patterns, "fold": bool(fold), "noise": noise_on})
 
 
 def _keras_model_pass(hier: Hierarchy, keep: list[str]) -> bool:
@@ -313,7 +322,7 @@ def _keras_model_pass(hier: Hierarchy, keep: list[str]) -> bool:
     return bool(ops) and inside * 5 >= len(ops) * 4
 
 
-def _layer_level(path: Path) -> int:
+def _layer_level(path: ScopePath) -> int:
     """The level of a Keras layer's box on `path`: its second real name (model/layer), past
     virtual groups (`resnet50/conv2*/conv2_block1*/conv2_block1_1_conv`)."""
     real = 0
@@ -324,8 +333,8 @@ def _layer_level(path: Path) -> int:
     return len(path)
 
 
-def _auto_depth(hier: Hierarchy, keep: list[str], absorbed: dict[str, str], opened: set[Path],
-                fold: bool) -> tuple[int | None, set[Path]]:
+def _auto_depth(hier: Hierarchy, keep: list[str], absorbed: dict[str, str], opened: set[ScopePath],
+                fold: bool) -> tuple[int | None, set[ScopePath]]:
     """(None: everything when every op fits, else the level that shows most while staying
     readable (at least 1; the shallower on a tie); the crowded scopes it leaves closed)."""
     by_layer = _keras_model_pass(hier, keep)
@@ -337,7 +346,7 @@ def _auto_depth(hier: Hierarchy, keep: list[str], absorbed: dict[str, str], open
         # only when that is not too wide (their boxes say more than a strip of ops)
     groups = set(hier.variable_groups)
     crowded = {p for p, n in hier.kids.items() if n > CROWDED and p} | groups
-    best: tuple[int, int, set[Path]] = (0, 1, groups)
+    best: tuple[int, int, set[ScopePath]] = (0, 1, groups)
     deepest = max((_layer_level(hier.paths[n]) for n in keep if not (
         hier.paths[n] and hier.paths[n][0].endswith(VARIABLES))), default=2) if by_layer \
         else hier.levels + 1
@@ -353,9 +362,9 @@ def _auto_depth(hier: Hierarchy, keep: list[str], absorbed: dict[str, str], open
     return best[1], best[2]
 
 
-def build_view(graph: nx.MultiDiGraph, hier: Hierarchy, assign: Assignment,
-               texts: dict[str, list[str]], settings: dict[str, Any]) -> nx.MultiDiGraph:
+def build_view(graph: nx.MultiDiGraph, plan: ViewPlan) -> nx.MultiDiGraph:
     """The view graph of a plan (see plan_view)."""
+    hier, assign, texts, settings = plan.hier, plan.assign, plan.texts, plan.settings
     out = nx.MultiDiGraph()
     depths = {b["id"]: int(b.get("depth", 1)) for b in graph.graph.get("bodies", [])}
     ids: dict[str, str] = {}

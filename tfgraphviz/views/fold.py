@@ -160,13 +160,12 @@ def fold_runs(graph: nx.MultiDiGraph, scopes: dict[Hashable, tuple[Any, list[str
             if len(nodes) < 2:
                 continue
             ops: dict[Any, list[Hashable]] = {}
-            for node in nodes:  # cheap first: the same op types
-                if node not in cache:
-                    key = ("ops", node)
-                    if key not in cache:
-                        cache[key] = hash(tuple(sorted(graph.nodes[n]["op"]
-                                                       for n in scopes[node][1])))
-                ops.setdefault(cache.get(node, cache.get(("ops", node))), []).append(node)
+            for node in nodes:  # cheap first: the same op types (one kind of key for all)
+                key = ("ops", node)
+                if key not in cache:
+                    cache[key] = hash(tuple(sorted(graph.nodes[n]["op"]
+                                                   for n in scopes[node][1])))
+                ops.setdefault(cache[key], []).append(node)
             nodes = [n for same in ops.values() if len(same) > 1 for n in same]
             sigs: dict[Any, list[Hashable]] = {}
             for node in nodes:

@@ -20,11 +20,11 @@ WRITE_OPS = VARIABLE_USERS - {"ReadVariableOp"}
 GRADIENT_SCOPES = ("gradient_tape", "gradients")
 VARIABLES = ":variables"  # ends the segment of a group of captured variables (`encoder:variables`)
 
-Path = tuple[str, ...]
-Scope = tuple[str, Path]  # (the body it is drawn in, its path)
+ScopePath = tuple[str, ...]
+Scope = tuple[str, ScopePath]  # (the body it is drawn in, its path)
 
 
-def scope_id(body: str, path: Path) -> str:
+def scope_id(body: str, path: ScopePath) -> str:
     """Node id of a collapsed scope; ':' after 'scope' cannot start a TensorFlow op name."""
     return f"scope:{body}::{'/'.join(path)}"
 
@@ -37,7 +37,7 @@ class Hierarchy:
         self.graph = graph
         raw = self._raw_paths(keep)
         self.paths = self._grouped(raw, keep)
-        self.where: dict[Path, str] = {}  # container -> the body it is drawn in
+        self.where: dict[ScopePath, str] = {}  # container -> the body it is drawn in
         roots = {self._final(raw_root): body for body, raw_root in self._body_roots.items()}
         for node in keep:
             path, body = self.paths[node], ""
@@ -47,7 +47,7 @@ class Hierarchy:
                 body = roots.get(prefix, body)
         self.levels = max((len(p) for p in self.paths.values()), default=0)
         self.signatures: dict[Any, Any] = {}
-        kids: dict[Path, set[Any]] = {}
+        kids: dict[ScopePath, set[Any]] = {}
         for node in keep:
             path = self.paths[node]
             for k in range(len(path)):
@@ -56,7 +56,7 @@ class Hierarchy:
         self.kids = {p: len(k) for p, k in kids.items()}
 
     # raw paths: scopes of op names, bodies below their caller
-    def _raw_paths(self, keep: list[str]) -> dict[str, Path]:
+    def _raw_paths(self, keep: list[str]) -> dict[str, ScopePath]:
         graph = self.graph
         scopes: set[tuple[str, str]] = set()
         for node in keep:
@@ -67,16 +67,16 @@ class Hierarchy:
                     break
                 scopes.add((data["body"], scope))
                 scope = scope.rpartition("/")[0]
-        self._body_roots: dict[str, Path] = {}
-        self.variable_groups: set[Path] = set()
-        paths: dict[str, Path] = {}
+        self._body_roots: dict[str, ScopePath] = {}
+        self.variable_groups: set[ScopePath] = set()
+        paths: dict[str, ScopePath] = {}
         owners: dict[str, int] = {}  # variables per holder: one alone is not grouped
         for node in keep:
             data = graph.nodes[node]
             if data["kind"] == "variable" and not data.get("body") and data.get("owner"):
                 owners[data["owner"]] = owners.get(data["owner"], 0) + 1
 
-        def place(node: str) -> Path:
+        def place(node: str) -> ScopePath:
             if node in paths:
                 return paths[node]
             data = graph.nodes[node]
@@ -84,7 +84,7 @@ class Hierarchy:
             text = data["scope"]
             if data["kind"] not in ("arg", "ret") and (body, data["name"]) in scopes:
                 text = data["name"]  # `while` goes with `while/...`, `Mean` with `Mean/...`
-            head: Path = ()
+            head: ScopePath = ()
             owner = data.get("owner")
             if owner and owners.get(owner, 0) > 1 and (
                     data["kind"] == "variable" and not body or data["kind"] == "arg"):
@@ -113,8 +113,8 @@ class Hierarchy:
         return paths
 
     # virtual groups of many siblings
-    def _grouped(self, raw: dict[str, Path], keep: list[str]) -> dict[str, Path]:
-        items: dict[Path, dict[Any, list[str] | None]] = {}
+    def _grouped(self, raw: dict[str, ScopePath], keep: list[str]) -> dict[str, ScopePath]:
+        items: dict[ScopePath, dict[Any, list[str] | None]] = {}
         for node in keep:
             path = raw[node]
             for k in range(len(path)):
@@ -131,16 +131,17 @@ class Hierarchy:
             items.setdefault(path, {})[("op", node)] = tokens
         self._raw = raw
         self._sorted = sorted((path, node) for node, path in raw.items())
-        self._seg_lines: dict[Path, int] = {}  # raw path of a scope left alone -> its line
+        self._seg_lines: dict[ScopePath, int] = {}  # raw path of a scope left alone -> its line
         self.unrolled = False  # some line's ops are the iterations of an unrolled Python loop
         self._virtual = {p: self._line_groups(p, kids) for p, kids in items.items()}
-        self._memo: dict[Path, Path] = {(): ()}
+        self._memo: dict[ScopePath, ScopePath] = {(): ()}
         self.seg_lines = {self._final(raw_path): line  # by final path, for labels
                           for raw_path, line in self._seg_lines.items()}
         return {node: self._final(raw[node]) + self._virtual[raw[node]].get(("op", node), ())
                 for node in keep}
 
-    def _line_groups(self, path: Path, kids: dict[Any, list[str] | None]) -> dict[Any, Path]:
+    def _line_groups(self, path: ScopePath, kids: dict[Any, list[str] | None]
+                     ) -> dict[Any, ScopePath]:
         """Virtual groups for a scope with more than GROUP_LIMIT children: its own ops by the
         line of the user's file that made them (`line 57`, when two or more ops share it), the
         rest by name prefix."""
@@ -208,14 +209,14 @@ class Hierarchy:
         named = names.get(item[1]) or names.get(UNIQUIFIER.sub("", item[1]))
         return owners.get(item, set()) | ({named} if named else set())
 
-    def _under(self, path: Path) -> Iterable[tuple[Path, str]]:
+    def _under(self, path: ScopePath) -> Iterable[tuple[ScopePath, str]]:
         """(raw path, op) of every op at or below `path` (a range of the sorted paths)."""
         index = bisect.bisect_left(self._sorted, (path,))
         while index < len(self._sorted) and self._sorted[index][0][:len(path)] == path:
             yield self._sorted[index]
             index += 1
 
-    def _kid_lines(self, path: Path) -> tuple[dict[Any, int], dict[Any, set[str]]]:
+    def _kid_lines(self, path: ScopePath) -> tuple[dict[Any, int], dict[Any, set[str]]]:
         """({child (op or scope) of `path`: the line of the user's file that made all, or
         most (4 in 5), of its ops}, children without such a line left out; {child: the
         holders of the variables its ops read or write})."""
@@ -279,7 +280,7 @@ class Hierarchy:
                     result[fed.pop()].append(item)
         return result
 
-    def _update_groups(self, path: Path) -> dict[Any, Path]:
+    def _update_groups(self, path: ScopePath) -> dict[Any, ScopePath]:
         """An optimizer's entries by the variable they update (`update dense∕kernel`: the
         chain that writes it and its slots), when they update two or more; shared ones stay."""
         graph = self.graph
@@ -349,7 +350,7 @@ class Hierarchy:
         return {item: tuple(f"update {g}" for g in outer.get(label[root], ()))
                 + (f"update {_variable_text(label[root])}",) for item, root in chosen.items()}
 
-    def _final(self, raw: Path) -> Path:
+    def _final(self, raw: ScopePath) -> ScopePath:
         if raw not in self._memo:
             parent = raw[:-1]
             self._memo[raw] = (self._final(parent)
@@ -357,7 +358,7 @@ class Hierarchy:
                                + (raw[-1],))
         return self._memo[raw]
 
-    def see_through(self) -> set[Path]:
+    def see_through(self) -> set[ScopePath]:
         """The body of a call that holds most of the graph (Keras' `train_function` wraps the
         step in one StatefulPartitionedCall): opened in every view, so the step is drawn."""
         total = len(self.paths)
@@ -365,7 +366,7 @@ class Hierarchy:
         for node in self.paths:
             body = self.graph.nodes[node].get("body", "")
             counts[body] = counts.get(body, 0) + 1
-        result: set[Path] = set()
+        result: set[ScopePath] = set()
         for body in self.graph.graph.get("bodies", []):
             root = self._body_roots.get(body["id"])
             inside = sum(n for b, n in counts.items()
@@ -376,11 +377,11 @@ class Hierarchy:
                 result.update(root[:k] for k in range(1, len(root) + 1))
         return result
 
-    def opened(self, patterns: Iterable[str], see_through: bool = False) -> set[Path]:
+    def opened(self, patterns: Iterable[str], see_through: bool = False) -> set[ScopePath]:
         """Containers whose path (with or without the virtual groups) matches a pattern, and
         their ancestors; with `see_through`, the body of a call that holds most of the graph."""
         patterns = list(patterns)
-        result: set[Path] = self.see_through() if see_through else set()
+        result: set[ScopePath] = self.see_through() if see_through else set()
         if not patterns:
             return result
         for path in sorted(self.where):
@@ -407,7 +408,7 @@ def _tokens(name: str) -> list[str] | None:
     return [t for t in UNIQUIFIER.sub("", name).split("_") if t] or [name]
 
 
-def _joined(box: str, items: list[Any], kids: dict[Any, list[str] | None]) -> dict[Any, Path]:
+def _joined(box: str, items: list[Any], kids: dict[Any, list[str] | None]) -> dict[Any, ScopePath]:
     """`items` put in the box of their sibling scope `box`; GROUP_LIMIT or more of them in
     groups by name prefix there (`gradient_tape/AddN*`: the ~100 sums of a model's gradients,
     drawn side by side in one row before)."""
@@ -417,7 +418,7 @@ def _joined(box: str, items: list[Any], kids: dict[Any, list[str] | None]) -> di
     return {item: (box,) + inner.get(item, ()) for item in items}
 
 
-def _groups(items: list[tuple[Any, list[str] | None]], k: int = 0) -> dict[Any, Path]:
+def _groups(items: list[tuple[Any, list[str] | None]], k: int = 0) -> dict[Any, ScopePath]:
     """{item: virtual group path} for a scope with more than GROUP_LIMIT children."""
     if len(items) <= GROUP_LIMIT:
         return {}
@@ -429,7 +430,7 @@ def _groups(items: list[tuple[Any, list[str] | None]], k: int = 0) -> dict[Any, 
         if all(t is not None and len(t) > k + 1 for _, t in items):
             return _groups(items, k + 1)
         return {}
-    out: dict[Any, Path] = {}
+    out: dict[Any, ScopePath] = {}
     for key, bucket in buckets.items():
         if len(bucket) < 2 or len(bucket) == len(items):
             continue
