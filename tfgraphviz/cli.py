@@ -7,9 +7,13 @@ import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING, cast
 
 from tfgraphviz.console import Console, Watchdog, on_sigterm
 from tfgraphviz.errors import TfGraphvizError
+
+if TYPE_CHECKING:
+    from tfgraphviz.explain.records import Explanation
 
 EPILOG = """\
 examples:
@@ -223,7 +227,7 @@ def _print_explanation(explanation: dict, as_json: bool, console: Console) -> No
     if as_json:
         console.say(json.dumps(explanation, sort_keys=True, ensure_ascii=True))
     else:
-        console.say("\n".join(to_text(explanation)))
+        console.say("\n".join(to_text(cast("Explanation", explanation))))
 
 
 def _run(args: argparse.Namespace, console: Console) -> int:

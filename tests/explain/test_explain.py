@@ -551,3 +551,68 @@ def test_fallback_traces_classify_tf_variable_errors_as_the_trace_records_do(tmp
     traced.errors.append(message + "\n  at f.py:6: v = tf.Variable(1.0)")
     (trace,) = explain_function(traced, [], source)["traces"]
     assert (trace["error_kind"], trace["error_line"]) == ("variable_creation", 6)
+
+
+def _record_problems(value: Any, hint: Any, where: str) -> list[str]:
+    """Where `value` does not follow the type `hint` (TypedDicts, lists, dicts, unions)."""
+    import types
+    import typing
+
+    if typing.is_typeddict(hint):
+        if not isinstance(value, dict):
+            return [f"{where}: {type(value).__name__}, not a {hint.__name__}"]
+        hints = typing.get_type_hints(hint)
+        problems = [f"{where}: {hint.__name__} lacks {key!r}"
+                    for key in sorted(hint.__required_keys__ - value.keys())]
+        problems += [f"{where}: {hint.__name__} has no key {key!r}"
+                     for key in sorted(value.keys() - hints.keys())]
+        for key in sorted(value.keys() & hints.keys()):
+            problems += _record_problems(value[key], hints[key], f"{where}.{key}")
+        return problems
+    origin, args = typing.get_origin(hint), typing.get_args(hint)
+    if origin is list:
+        if not isinstance(value, list):
+            return [f"{where}: not a list"]
+        return [p for i, item in enumerate(value)
+                for p in _record_problems(item, args[0], f"{where}[{i}]")]
+    if origin is dict:
+        if not isinstance(value, dict):
+            return [f"{where}: not a dict"]
+        return [p for k, item in value.items()
+                for p in _record_problems(item, args[1], f"{where}[{k!r}]")]
+    if origin in (typing.Union, types.UnionType):
+        options = [_record_problems(value, arg, where) for arg in args]
+        return [] if any(not o for o in options) else options[0]
+    if hint is type(None):
+        return [] if value is None else [f"{where}: {value!r} is not None"]
+    if hint is int:  # a bool is not a line number
+        ok = isinstance(value, int) and not isinstance(value, bool)
+        return [] if ok else [f"{where}: {value!r} is not an int"]
+    return [] if isinstance(value, hint) else [f"{where}: {value!r} is not a {hint.__name__}"]
+
+
+def test_explanations_follow_their_typed_records():
+    """Every key an explanation holds is declared in explain/records.py with its type, and
+    every required key is there: traces with causes, recursion, prints, the variable pitfall
+    and its fixes, AutoGraph loops, unrolled loops, state, jit_compile, a restored function."""
+    from tfgraphviz.explain.records import FunctionExplanation
+
+    files = [EXAMPLES / f"{name}.py" for name in (
+        "article_variable_fails", "article_class_fix", "control_deps", "loops_and_conds")]
+    files += [DATA / f"explain_{name}.py" for name in (
+        "retrace", "recursion", "variable", "loops", "unroll", "jit", "restored", "defaults")]
+    kinds: set[str] = set()
+    for path in files:
+        for name, explanation in explain_file(path).items():
+            assert _record_problems(explanation, FunctionExplanation, name) == []
+            kinds |= {f["kind"] for f in explanation["findings"]}
+    assert {"retrace", "recursion", "autograph", "unrolled", "state", "jit_compile",
+            "restored", "variable_fix"} <= kinds, kinds
+    # the check itself sees an undeclared key, a missing one and a wrong type
+    wrong = dict(explain_file(EXAMPLES / "control_deps.py")["step"], colour="red")
+    wrong["findings"] = [{**f, "line": str(f["line"])} for f in wrong["findings"]]
+    del wrong["state"]
+    problems = _record_problems(wrong, FunctionExplanation, "step")
+    assert any("no key 'colour'" in p for p in problems)
+    assert any("lacks 'state'" in p for p in problems)
+    assert any(".line: " in p and "is not an int" in p for p in problems)

@@ -10,6 +10,7 @@ from typing import Any
 import networkx as nx
 
 from tfgraphviz.explain.graph import MAX_SENTENCES, describe_op, finding, name_list, user_line
+from tfgraphviz.explain.records import Finding, Use
 from tfgraphviz.explain.source import Source
 
 READ_OPS = ("ReadVariableOp", "ResourceGather", "ResourceGatherNd", "VariableShape")
@@ -19,7 +20,7 @@ PASS_THROUGH = ("Identity", "IdentityN")
 
 
 # ---- control edges ---------------------------------------------------------------------------
-def control_findings(model: nx.MultiDiGraph, index: int, src: Source) -> list[dict[str, Any]]:
+def control_findings(model: nx.MultiDiGraph, index: int, src: Source) -> list[Finding]:
     """Control edges as sentences: automatic ones (program order, the result waiting for
     stateful ops), the user's own tf.control_dependencies, and library code's."""
     nodes = model.nodes
@@ -27,7 +28,7 @@ def control_findings(model: nx.MultiDiGraph, index: int, src: Source) -> list[di
     sinks: dict[str, list[str]] = defaultdict(list)
     library: list[tuple[str, str, str]] = []
     unknown = 0
-    out: list[dict[str, Any]] = []
+    out: list[Finding] = []
     for u, v, d in model.edges(data=True):
         if d["kind"] != "control":
             continue
@@ -137,7 +138,7 @@ def _display_names(model: nx.MultiDiGraph, src: Source,
     return names
 
 
-def variable_uses(model: nx.MultiDiGraph, src: Source) -> dict[str, dict[str, list[str]]]:
+def variable_uses(model: nx.MultiDiGraph, src: Source) -> dict[str, Use]:
     """{variable's name: {"reads": [op ids], "writes": [op ids]}}, one entry per variable the
     graph captured or was passed (by its placeholder, never merged by name): follows the
     handle through Identity ops and into the bodies it is passed to."""
@@ -166,12 +167,13 @@ def variable_uses(model: nx.MultiDiGraph, src: Source) -> dict[str, dict[str, li
                 seen.update(follow)
     found = {node: e for node, e in found.items() if e["reads"] or e["writes"]}
     names = _display_names(model, src, found)
-    return {names[node]: {k: sorted(v) for k, v in found[node].items()}
+    return {names[node]: Use(reads=sorted(found[node]["reads"]),
+                             writes=sorted(found[node]["writes"]))
             for node in sorted(found, key=lambda n: names[n])}
 
 
 def state_findings(model: nx.MultiDiGraph, index: int, src: Source, function: str
-                   ) -> tuple[list[dict[str, Any]], dict[str, dict[str, list[str]]]]:
+                   ) -> tuple[list[Finding], dict[str, Use]]:
     """Which variables the drawing reads and writes, with which ops."""
     uses = variable_uses(model, src)
     out = []
@@ -189,7 +191,7 @@ def state_findings(model: nx.MultiDiGraph, index: int, src: Source, function: st
         wrote = f"writes {len(writes)}" if writes else "writes none"
         out.append(finding("state", f"`{function}` reads {len(reads)} variables and {wrote} "
                            f"({name_list(writes or reads)})", src, 0, index,
-                           sorted({o for e in uses.values() for k in e.values() for o in k})))
+                           sorted({o for e in uses.values() for o in e["reads"] + e["writes"]})))
         return out, uses
     for name, entry in uses.items():
         parts = []

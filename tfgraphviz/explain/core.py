@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import ast
 from pathlib import Path
-from typing import Any
 
 import networkx as nx
 
-from tfgraphviz.capture.records import TargetKind, TracedFunction
+from tfgraphviz.capture.records import PrintSite, TargetKind, TracedFunction, TraceInfo
 from tfgraphviz.capture.specs import error_line, is_variable_error
 from tfgraphviz.explain.control import control_findings, state_findings
 from tfgraphviz.explain.graph import (
@@ -21,49 +20,66 @@ from tfgraphviz.explain.graph import (
     print_op_findings,
 )
 from tfgraphviz.explain.pitfall import pitfall_findings
+from tfgraphviz.explain.records import (
+    Cause,
+    Explanation,
+    Finding,
+    FunctionExplanation,
+    Param,
+    Printed,
+    StateEntry,
+    Trace,
+    TraceSummary,
+)
 from tfgraphviz.explain.retrace import hints, number_ranges, recursion_findings
 from tfgraphviz.explain.source import Source, find_def, frames
 
 MANY_TRACES = 3  # more traces than this made by the user's calls earns a warning
 
 
-def _traces(traced: TracedFunction) -> list[dict[str, Any]]:
-    """Every trace as a plain dict: TraceInfo when recorded, else what older fields say."""
-    infos = traced.traces
-    if infos:
-        return [{
-            "index": t.index, "signature": t.signature, "graph": t.graph_index,
-            "params": [vars(p) for p in t.params], "output": t.output,
-            "prints": [vars(p) for p in t.prints], "error": t.error,
-            "error_kind": t.error_kind, "error_line": t.error_line,
-            "created_variables": t.created_variables, "tf_retrace": t.tf_retrace,
-            "nested_in": t.nested_in, "saving_line": t.saving_line,
-            "by_tfgraphviz": t.by_tfgraphviz, "from_signature": t.from_signature,
-        } for t in infos]
+def _traces(traced: TracedFunction) -> list[Trace]:
+    """Every trace as the stage reads it: from TraceInfo when recorded, else from what older
+    fields say (a restored function, a failed entry)."""
+    return [_trace(t) for t in traced.traces or _older_traces(traced)]
+
+
+def _trace(t: TraceInfo) -> Trace:
+    return {
+        "index": t.index, "signature": t.signature, "graph": t.graph_index,
+        "params": [Param(name=p.name, kind=p.kind, text=p.text, dtype=p.dtype, shape=p.shape,
+                         value=p.value) for p in t.params],
+        "output": t.output,
+        "prints": [Printed(line=p.line, where=p.where, text=p.text) for p in t.prints],
+        "error": t.error, "error_kind": t.error_kind, "error_line": t.error_line,
+        "created_variables": t.created_variables, "tf_retrace": t.tf_retrace,
+        "nested_in": t.nested_in, "saving_line": t.saving_line,
+        "by_tfgraphviz": t.by_tfgraphviz, "from_signature": t.from_signature,
+    }
+
+
+def _older_traces(traced: TracedFunction) -> list[TraceInfo]:
+    """Traces from the graphs, the outputs and the errors alone (no TraceInfo recorded)."""
     outputs = list(traced.trace_outputs) or [""] * len(traced.graphs)
     found = []
     for i, output in enumerate(outputs):
         graph = i if i < len(traced.graphs) else None
-        found.append({"index": i, "signature": traced.graphs[i].signature if graph is not None
-                      else "", "graph": graph, "params": [], "output": output,
-                      "prints": [{"line": 0, "where": "", "text": output}] if output else [],
-                      "error": None, "error_kind": None, "error_line": None,
-                      "created_variables": False, "tf_retrace": False, "nested_in": None,
-                      "by_tfgraphviz": False})
+        found.append(TraceInfo(
+            index=i, signature=traced.graphs[i].signature if graph is not None else "",
+            graph_index=graph, output=output,
+            prints=[PrintSite(line=0, where="", text=output)] if output else []))
     for error in traced.errors:
-        kind = "variable_creation" if is_variable_error(error) else "other"
-        failed = next((t for t in found if t["graph"] is None and t["error"] is None), None)
+        failed = next((t for t in found if t.graph_index is None and t.error is None), None)
         if failed is None:
-            failed = {"index": len(found), "signature": "", "graph": None, "params": [],
-                      "output": "", "prints": [], "created_variables": False,
-                      "tf_retrace": False, "nested_in": None, "by_tfgraphviz": False}
+            failed = TraceInfo(index=len(found), signature="")
             found.append(failed)
-        failed.update(error=error, error_kind=kind, error_line=error_line(error))
+        failed.error = error
+        failed.error_kind = "variable_creation" if is_variable_error(error) else "other"
+        failed.error_line = error_line(error)
     return found
 
 
 # ---- causes of retraces ----------------------------------------------------------------------
-def _change(old: dict[str, Any], new: dict[str, Any]) -> tuple[str, str] | None:
+def _change(old: Param, new: Param) -> tuple[str, str] | None:
     """(what changed, "old → new") for one parameter, None if TensorFlow saw it the same."""
     if old["kind"] != new["kind"]:
         return "kind", f"{_kind_text(old)} → {_kind_text(new)}"
@@ -86,7 +102,7 @@ _SPECS = {"DatasetSpec": "a tf.data.Dataset", "RaggedTensor": "a tf.RaggedTensor
           "TensorArraySpec": "a tf.TensorArray", "ExtensionType": "an extension type"}
 
 
-def _kind_text(param: dict[str, Any]) -> str:
+def _kind_text(param: Param) -> str:
     """`a tensor float32[2]`, `a tf.Variable float32[]`, `a Python value 3`, `an Apple
     object`, `a tf.RaggedTensor int32[2,?]`, `a tf.data.Dataset`."""
     text, kind = param["text"], param["kind"]
@@ -110,30 +126,35 @@ def _object_text(text: str) -> str:
     return f"a {text}"
 
 
-def _diffs(old: dict[str, Any], new: dict[str, Any]) -> list[dict[str, str]]:
+def _diffs(old: Trace, new: Trace) -> list[Cause]:
     before = {p["name"]: p for p in old["params"]}
-    found = []
+    found: list[Cause] = []
     for param in new["params"]:
         prev = before.get(param["name"])
         change = _change(prev, param) if prev is not None else ("new", f"→ {param['text']}")
         if change is not None:
-            found.append({"argument": param["name"], "what": change[0], "change": change[1]})
+            found.append(Cause(argument=param["name"], what=change[0], change=change[1]))
     return found
 
 
-def _cause(trace: dict[str, Any], earlier: list[dict[str, Any]]) -> dict[str, Any] | None:
+def _cause(trace: Trace, earlier: list[Trace]) -> Cause | None:
     """What made this trace: the parameter that differs from the closest earlier trace, or
     TensorFlow itself."""
     if not earlier:
         return None
-    if trace.get("nested_in") is not None:  # the function called itself while being traced
-        parent = next((t for t in earlier if t["index"] == trace["nested_in"]), None)
+    nested = trace["nested_in"]
+    if nested is not None:  # the function called itself while being traced
+        parent = next((t for t in earlier if t["index"] == nested), None)
         changed = _diffs(parent, trace) if parent is not None else []
-        return {"recursion": trace["nested_in"], **(changed[0] if changed else {})}
-    if trace.get("saving_line") and not trace["tf_retrace"]:
-        return {"by_tensorflow": f"tf.saved_model.save, called at line {trace['saving_line']}"
-                ", traced it again to save it (saving traces the functions it stores), not "
-                "a call of yours", "saving_line": trace["saving_line"]}
+        cause = Cause(recursion=nested)
+        if changed:
+            cause.update(changed[0])
+        return cause
+    saving = trace.get("saving_line", 0)
+    if saving and not trace["tf_retrace"]:
+        return {"by_tensorflow": f"tf.saved_model.save, called at line {saving}, traced it "
+                "again to save it (saving traces the functions it stores), not a call of "
+                "yours", "saving_line": saving}
     if trace["tf_retrace"]:
         prev = earlier[-1]
         why = ("trace {} created tf.Variables, so TensorFlow traced again to get a graph "
@@ -166,8 +187,8 @@ _WHY = {"value": "a Python value: each new value makes a new graph",
         "new": "a new argument"}
 
 
-def _trace_findings(name: str, traces: list[dict[str, Any]], src: Source, def_line: int
-                    ) -> list[dict[str, Any]]:
+def _trace_findings(name: str, traces: list[Trace], src: Source, def_line: int
+                    ) -> list[Finding]:
     out = _own_trace_findings(name, traces, src, def_line)
     for trace in traces[1:]:
         cause = trace["cause"] or {}
@@ -217,8 +238,8 @@ def _trace_findings(name: str, traces: list[dict[str, Any]], src: Source, def_li
     return out
 
 
-def _own_trace_findings(name: str, traces: list[dict[str, Any]], src: Source, def_line: int
-                        ) -> list[dict[str, Any]]:
+def _own_trace_findings(name: str, traces: list[Trace], src: Source, def_line: int
+                        ) -> list[Finding]:
     """The trace tfgraphviz made itself, calling a function whose parameters all have
     defaults with none: not a retrace by the program."""
     out = []
@@ -246,7 +267,7 @@ def _own_trace_findings(name: str, traces: list[dict[str, Any]], src: Source, de
 
 
 # ---- prints ----------------------------------------------------------------------------------
-def _print_findings(traces: list[dict[str, Any]], src: Source) -> list[dict[str, Any]]:
+def _print_findings(traces: list[Trace], src: Source) -> list[Finding]:
     """Python prints: each ran once per trace that reached it, never at calls."""
     sites: dict[int, list[int]] = {}
     for trace in traces:
@@ -290,7 +311,7 @@ def _eager_lines(src: Source) -> list[int]:
 
 
 # ---- the whole explanation -------------------------------------------------------------------
-def _seen_lines(models: list[nx.MultiDiGraph], traces: list[dict[str, Any]]) -> set[int]:
+def _seen_lines(models: list[nx.MultiDiGraph], traces: list[Trace]) -> set[int]:
     lines = {p["line"] for t in traces for p in t["prints"] if p["line"]}
     lines |= {t["error_line"] for t in traces if t["error_line"]}
     for model in models:
@@ -300,7 +321,7 @@ def _seen_lines(models: list[nx.MultiDiGraph], traces: list[dict[str, Any]]) -> 
 
 
 def explain_function(traced: TracedFunction, models: list[nx.MultiDiGraph], source: Path,
-                     source_text: str | None = None) -> dict[str, Any]:
+                     source_text: str | None = None) -> FunctionExplanation:
     """The explanation of one traced function (models[i] is the model of traced.graphs[i])."""
     src = Source.read(source, source_text)
     traces = _traces(traced) if traced.kind != TargetKind.GRAPH else []
@@ -325,7 +346,7 @@ def explain_function(traced: TracedFunction, models: list[nx.MultiDiGraph], sour
             "(again for each new input shape) and runs the compiled program at every call, "
             "instead of running the ops one by one; an op XLA cannot compile makes the call "
             "fail rather than run outside XLA", src, def_line, None, [], graphs=compiled))
-    state: dict[str, dict[str, Any]] = {}
+    state: dict[str, StateEntry] = {}
     passed = {p["name"] for t in traces for p in t["params"] if p["kind"] == "variable"}
     for index, model in enumerate(models):
         findings += print_op_findings(model, index, src)
@@ -353,14 +374,15 @@ def explain_function(traced: TracedFunction, models: list[nx.MultiDiGraph], sour
         findings += control_findings(model, index, src)
         found, uses = state_findings(model, index, src, traced.name)
         for item in found:
-            if item.get("variable") not in passed:
+            variable = item.get("variable")
+            if variable is None or variable not in passed:
                 continue
             item["text"] += (" (passed in as an argument, so the caller sees the updates)"
-                             if uses.get(item["variable"], {}).get("writes") else
+                             if variable in uses and uses[variable]["writes"] else
                              " (passed in as an argument: each call reads its current value)")
         findings += found
         for name, entry in uses.items():
-            state.setdefault(name, {"graph": index, **entry})
+            state.setdefault(name, StateEntry(graph=index, **entry))
     return {
         "name": traced.name, "kind": traced.kind, "line": def_line,
         "where": src.where(def_line),
@@ -374,11 +396,11 @@ def explain_function(traced: TracedFunction, models: list[nx.MultiDiGraph], sour
     }
 
 
-def _trace_lines(traces: list[dict[str, Any]]) -> list[str]:
+def _trace_lines(traces: list[TraceSummary]) -> list[str]:
     """One line a trace; a run of traces alike (signature, outcome, recursion) shares one."""
-    runs: list[list[dict[str, Any]]] = []
+    runs: list[list[TraceSummary]] = []
     for trace in traces:
-        def key(t: dict[str, Any]) -> tuple[str, bool, bool, bool]:
+        def key(t: TraceSummary) -> tuple[str, bool, bool, bool]:
             return (t["signature"], bool(t.get("error")), t.get("nested_in") is None,
                     bool(t.get("by_tfgraphviz")))
 
@@ -395,9 +417,10 @@ def _trace_lines(traces: list[dict[str, Any]]) -> list[str]:
         who = (f"trace {first['index'] + 1}" if len(run) == 1 else
                f"traces {number_ranges([t['index'] + 1 for t in run])}")
         inside = ""
-        if first.get("nested_in") is not None:
+        nested = first.get("nested_in")
+        if nested is not None:
             chained = all(t["nested_in"] == t["index"] - 1 for t in run)
-            inside = (f", inside trace {first['nested_in'] + 1} (recursion)" if len(run) == 1
+            inside = (f", inside trace {nested + 1} (recursion)" if len(run) == 1
                       else ", each inside the one before (recursion)" if chained
                       else ", inside earlier traces (recursion)")
         ours = ", made by tfgraphviz (no arguments)" if first.get("by_tfgraphviz") else ""
@@ -405,7 +428,7 @@ def _trace_lines(traces: list[dict[str, Any]]) -> list[str]:
     return lines
 
 
-def to_text(explanation: dict[str, Any]) -> list[str]:
+def to_text(explanation: Explanation) -> list[str]:
     """Terminal lines: a heading per function, then one finding a line with its file:line."""
     lines = []
     for fn in explanation.get("functions", []):

@@ -5,11 +5,12 @@ from __future__ import annotations
 import ast
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Unpack
 
 import networkx as nx
 
 from tfgraphviz._util.tfops import CALL_OPS, IF_OR_CASE_OPS, WHILE_OPS
+from tfgraphviz.explain.records import Extra, Finding
 from tfgraphviz.explain.source import Source, frames, loop_of, own_frames, span, statements
 
 MAX_SENTENCES = 8  # sentences of one sort per drawing before the rest is counted
@@ -17,7 +18,7 @@ MAX_OPS = 100  # op ids listed per finding (a summary of a 14k-op graph need not
 
 
 def finding(kind: str, text: str, src: Source, line: int = 0, graph: int | None = None,
-            ops: list[str] | None = None, **extra: Any) -> dict[str, Any]:
+            ops: list[str] | None = None, **extra: Unpack[Extra]) -> Finding:
     """One finding: a sentence, its place in the user's file, the drawing and ops it is about
     (at most MAX_OPS of them, `ops_total` saying how many there were)."""
     ids = sorted(set(ops or []))
@@ -102,7 +103,7 @@ def called_defs(model: nx.MultiDiGraph, src: Source,
 def autograph_findings(model: nx.MultiDiGraph, index: int, src: Source,
                        func: ast.FunctionDef | ast.AsyncFunctionDef,
                        autograph: str | None = None, outer: int = 0, called_by: str = ""
-                       ) -> list[dict[str, Any]]:
+                       ) -> list[Finding]:
     """Which statements of the def became graph control flow, and which ran in Python
     (`outer`: frames of `func` on every op's stack from traces around this one, dropped).
     For a def the traced function `called_by` calls, only what AutoGraph converted is said:
@@ -118,7 +119,7 @@ def autograph_findings(model: nx.MultiDiGraph, index: int, src: Source,
         if lines:
             scan.own[node] = lines
             scan.at_line[lines[-1]].append(node)
-    out: list[dict[str, Any]] = []
+    out: list[Finding] = []
     for stmt in statements(func):
         if isinstance(stmt, ast.For | ast.While):
             found = scan.loop(stmt)
@@ -159,7 +160,7 @@ class _Scan:
     def said(self, stmt: ast.stmt) -> str:
         return f"`{self.src.header(stmt)}`{self.where}"
 
-    def loop(self, stmt: ast.For | ast.While) -> dict[str, Any] | None:
+    def loop(self, stmt: ast.For | ast.While) -> Finding | None:
         ops, line, src, index = self.model.nodes, stmt.lineno, self.src, self.index
         said = self.said(stmt)
         loops = self.made(line, WHILE_OPS)
@@ -187,7 +188,7 @@ class _Scan:
             return None
         return self.unrolled(stmt, body_ops)
 
-    def unrolled(self, stmt: ast.For | ast.While, body_ops: list[str]) -> dict[str, Any]:
+    def unrolled(self, stmt: ast.For | ast.While, body_ops: list[str]) -> Finding:
         ops, own = self.model.nodes, self.own
         computed = [n for n in body_ops if ops[n]["kind"] not in _NOT_COMPUTED] or body_ops
         sequence = [(own[n][-1], ops[n]["op"]) for n in computed]
@@ -204,7 +205,7 @@ class _Scan:
             f"Python while tracing: {shape}", self.src, stmt.lineno, self.index, body_ops,
             copies=copies, iterations=copies)
 
-    def branch(self, stmt: ast.If) -> dict[str, Any] | None:
+    def branch(self, stmt: ast.If) -> Finding | None:
         line, src, index = stmt.lineno, self.src, self.index
         branches = self.made(line, IF_OR_CASE_OPS)
         if branches:
@@ -229,7 +230,7 @@ class _Scan:
             "folded_if", f"`{src.header(stmt)}` does not test a tensor, so Python decided it "
             f"while tracing and there is no If op: {what}", src, line, index, taken or other)
 
-    def assertion(self, stmt: ast.Assert) -> dict[str, Any] | None:
+    def assertion(self, stmt: ast.Assert) -> Finding | None:
         asserts = self.made(stmt.lineno, ("Assert",))
         if self.called_by and not asserts:
             return None
@@ -239,7 +240,7 @@ class _Scan:
         return finding("autograph" if asserts else "python_assert", text, self.src,
                        stmt.lineno, self.index, asserts, statement="assert")
 
-    def jump(self, stmt: ast.Break | ast.Continue | ast.Return) -> dict[str, Any] | None:
+    def jump(self, stmt: ast.Break | ast.Continue | ast.Return) -> Finding | None:
         loop = loop_of(self.src, stmt)
         if loop is None or loop.lineno not in self.tensor_loops:
             return None
@@ -287,7 +288,7 @@ def _iterations(sequence: list[tuple[int, str]]) -> int:
 
 
 # ---- prints ----------------------------------------------------------------------------------
-def print_op_findings(model: nx.MultiDiGraph, index: int, src: Source) -> list[dict[str, Any]]:
+def print_op_findings(model: nx.MultiDiGraph, index: int, src: Source) -> list[Finding]:
     """tf.print calls: PrintV2 ops that print at every call of the graph."""
     by_line: dict[int, list[str]] = defaultdict(list)
     for node, data in model.nodes(data=True):
@@ -303,7 +304,7 @@ def print_op_findings(model: nx.MultiDiGraph, index: int, src: Source) -> list[d
     return out
 
 
-def call_findings(model: nx.MultiDiGraph, index: int, src: Source) -> list[dict[str, Any]]:
+def call_findings(model: nx.MultiDiGraph, index: int, src: Source) -> list[Finding]:
     """Calls of other tf.functions: a (Stateful)PartitionedCall op with the callee's graph."""
     functions = {b["id"]: b.get("function", "") for b in model.graph.get("bodies", [])}
     by_line: dict[tuple[int, str, str], list[str]] = defaultdict(list)
@@ -321,7 +322,7 @@ def call_findings(model: nx.MultiDiGraph, index: int, src: Source) -> list[dict[
 
 
 def initializer_findings(model: nx.MultiDiGraph, index: int, src: Source
-                         ) -> list[dict[str, Any]]:
+                         ) -> list[Finding]:
     """A TF1-style tf.Graph: nothing traced it; its variables wait for an initializer op."""
     nodes = model.nodes
     inits = sorted(n for n, d in model.nodes(data=True) if d["op"] == "NoOp" and any(

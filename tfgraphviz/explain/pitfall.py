@@ -6,6 +6,7 @@ import ast
 from typing import Any
 
 from tfgraphviz.explain.graph import finding
+from tfgraphviz.explain.records import Finding, Trace
 from tfgraphviz.explain.source import Source, statements
 
 _DEFS = (ast.FunctionDef, ast.AsyncFunctionDef)
@@ -70,9 +71,9 @@ def _fixes(src: Source, stmt: ast.stmt | None, line: int) -> list[str]:
     ]
 
 
-def pitfall_findings(name: str, traces: list[dict[str, Any]], src: Source,
+def pitfall_findings(name: str, traces: list[Trace], src: Source,
                      func: ast.FunctionDef | ast.AsyncFunctionDef | None
-                     ) -> list[dict[str, Any]]:
+                     ) -> list[Finding]:
     """The variable error in plain words with its fixes, or how a guarded variable was made
     only once."""
     out = []
@@ -122,8 +123,8 @@ def _outer_call(stmt: ast.stmt) -> ast.Call | None:
     return value if isinstance(value, ast.Call) else None
 
 
-def _library_findings(name: str, trace: dict[str, Any], earlier: list[int], src: Source,
-                      stmt: ast.stmt, call: ast.Call, line: int) -> list[dict[str, Any]]:
+def _library_findings(name: str, trace: Trace, earlier: list[int], src: Source,
+                      stmt: ast.stmt, call: ast.Call, line: int) -> list[Finding]:
     """tf.Variables created inside a call of library code on a non-first trace: which call,
     and fixes that fit (not the article's `tf.Variable(...)` ones)."""
     callee = ast.unparse(call.func)

@@ -7,6 +7,7 @@ import ast
 from typing import Any
 
 from tfgraphviz.explain.graph import finding
+from tfgraphviz.explain.records import Finding, Param, Trace
 from tfgraphviz.explain.source import Source
 
 _PY_DTYPES = {"int": "tf.int32", "float": "tf.float32", "bool": "tf.bool", "str": "tf.string"}
@@ -35,12 +36,12 @@ def _values(values: list[str]) -> str:
     return " → ".join(values)
 
 
-def recursion_findings(name: str, traces: list[dict[str, Any]], src: Source, def_line: int
-                        ) -> list[dict[str, Any]]:
+def recursion_findings(name: str, traces: list[Trace], src: Source, def_line: int
+                        ) -> list[Finding]:
     """Traces started while another trace of the same function was running: the function
     calls itself, and each level of the recursion was traced, not called."""
     by_index = {t["index"]: t for t in traces}
-    chains: dict[int, list[dict[str, Any]]] = {}
+    chains: dict[int, list[Trace]] = {}
     for trace in traces:
         root = trace
         while root.get("nested_in") is not None and root["nested_in"] in by_index:
@@ -75,8 +76,8 @@ def recursion_findings(name: str, traces: list[dict[str, Any]], src: Source, def
     return out
 
 
-def hints(name: str, traces: list[dict[str, Any]], src: Source, def_line: int
-           ) -> list[dict[str, Any]]:
+def hints(name: str, traces: list[Trace], src: Source, def_line: int
+           ) -> list[Finding]:
     """Where input_signature or reduce_retracing=True would have avoided retraces."""
     causes = [c for t in traces[1:] if t["cause"] and "argument" in t["cause"]
               and "recursion" not in t["cause"]
@@ -105,8 +106,8 @@ def hints(name: str, traces: list[dict[str, Any]], src: Source, def_line: int
                         f"object, or pass the tensors or values `{arg}` holds instead, to "
                         "trace once")
             else:
-                dtypes = sorted({p["dtype"] for p in params if p.get("dtype")})
-                others = sorted({_kind(p) for p in params if not p.get("dtype")})
+                dtypes = sorted({d for p in params if (d := p["dtype"])})
+                others = sorted({_kind(p) for p in params if not p["dtype"]})
                 text = (f"`{arg}` came as {and_list(dtypes + others)}: dtypes are part of the "
                         "signature")
                 fixed = [d for d in dtypes if d in _NOT_CASTABLE]
@@ -130,7 +131,7 @@ def and_list(items: list[str]) -> str:
         if items else ""
 
 
-def _kind(param: dict[str, Any]) -> str:
+def _kind(param: Param) -> str:
     """What a parameter without a dtype was: `a Python value None`, `a structure (...)`."""
     if param["kind"] == "python":
         return f"a Python value {param.get('value') or param['text']}"
@@ -139,7 +140,7 @@ def _kind(param: dict[str, Any]) -> str:
     return "a Python object" if param["text"] in ("", "Python object") else f"a {param['text']}"
 
 
-def _value_dtype(params: list[dict[str, Any]]) -> str:
+def _value_dtype(params: list[Param]) -> str:
     """The dtype a Python-value parameter's tensor would have: the dtype of the tensors
     passed for it in other traces, else the Python values' type (float32 when mixed)."""
     dtypes = {p["dtype"] for p in params if p["kind"] == "tensor" and p.get("dtype")}
@@ -149,9 +150,9 @@ def _value_dtype(params: list[dict[str, Any]]) -> str:
     return _PY_DTYPES.get(next(iter(kinds)), "tf.float32") if len(kinds) == 1 else "tf.float32"
 
 
-def _signature_list(traces: list[dict[str, Any]], arg: str, spec: str) -> str:
+def _signature_list(traces: list[Trace], arg: str, spec: str) -> str:
     """`[spec]`, `[spec, ...]` or `[..., spec]` by where `arg` is among the parameters."""
-    names: list[dict[str, Any]] = next((t["params"] for t in traces if t["params"]), [])
+    names: list[Param] = next((t["params"] for t in traces if t["params"]), [])
     position = next((i for i, p in enumerate(names) if p["name"] == arg), -1)
     if len(names) == 1 and position == 0:
         return f"[{spec}]"
@@ -160,7 +161,7 @@ def _signature_list(traces: list[dict[str, Any]], arg: str, spec: str) -> str:
     return f"[..., {spec}]"
 
 
-def _general_spec(params: list[dict[str, Any]]) -> str:
+def _general_spec(params: list[Param]) -> str:
     """The TensorSpec covering every shape seen: differing dimensions become None."""
     shapes = [p.get("shape") or "[*]" for p in params]
     dtype = params[0].get("dtype") or "float32"

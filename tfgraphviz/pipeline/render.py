@@ -24,6 +24,7 @@ from tfgraphviz.views import ViewOptions, parse_depth
 if TYPE_CHECKING:
     from tfgraphviz.capture.records import TracedFunction
     from tfgraphviz.capture.trace import CallSpec
+    from tfgraphviz.explain.records import FunctionExplanation
 
 FORMATS = ("dot", "svg", "png", "pdf", "json", "graphml", "tensorboard")
 DEFAULT_FORMATS = ("dot", "svg", "json", "tensorboard")
@@ -229,7 +230,7 @@ def _write_function(traced: TracedFunction, plan: Plan, problems: list[Problem],
 
 
 def _explain(traced: TracedFunction, models: list[Any], plan: Plan, source_text: str,
-             problems: list[Problem]) -> dict[str, Any]:
+             problems: list[Problem]) -> FunctionExplanation:
     """The explanation of one function (manifest["explain"]); a failure to explain is a
     problem of that function, not the end of the render."""
     from tfgraphviz.explain.core import explain_function
@@ -244,7 +245,8 @@ def _explain(traced: TracedFunction, models: list[Any], plan: Plan, source_text:
 
 
 def _report(plan: Plan, source_text: str,
-            reported: list[tuple[TracedFunction, dict[str, Any], list[tuple[str, str, Any]]]],
+            reported: list[tuple[TracedFunction, FunctionExplanation,
+                                 list[tuple[str, str, Any]]]],
             problems: list[Problem]) -> bool:
     """Write report.html (every function, its drawings and explanation); True if written."""
     from tfgraphviz.report import html as report

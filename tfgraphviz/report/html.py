@@ -14,6 +14,7 @@ from typing import Any
 import networkx as nx
 
 from tfgraphviz._util.fs import write_text
+from tfgraphviz.explain.records import FunctionExplanation
 from tfgraphviz.views import ViewOptions
 
 ASSETS = "assets"
@@ -37,7 +38,7 @@ class ReportFunction:
 
     name: str
     autograph: str | None
-    explanation: dict[str, Any]
+    explanation: FunctionExplanation
     graphs: list[ReportGraph]
 
 
