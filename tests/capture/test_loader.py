@@ -6,12 +6,18 @@ import json
 
 import pytest
 
-from tfgraphviz.capture.discover import find_targets
+from tfgraphviz.capture.discover import discover_all
 from tfgraphviz.capture.loader import load_module
 from tfgraphviz.capture.select import select_targets
 from tfgraphviz.errors import FunctionNotFoundError, NoFunctionsError, SourceFileError
 
 from ..conftest import DATA, EXAMPLES, run_cli
+
+
+def find_targets(module, path):
+    """Everything drawable the file defines (what module-level names hold, in the file's
+    order, then the tf.functions no name holds any more, `f@LINE`), notes left out."""
+    return [t for t in discover_all(module, path)[0] if not t.note]
 
 
 def _targets(traced_examples, example):

@@ -259,13 +259,6 @@ def _unique(name: str, created: Created, names: set[str]) -> str:
     return name
 
 
-def find_targets(module: types.ModuleType, path: Path) -> list[Target]:
-    """Everything drawable that the user's file defines: what module-level names hold, in
-    the file's order, then the tf.functions it created that no name holds any more (shadowed
-    by a later definition of the same name, or never bound), named `f@LINE` in file order."""
-    return [t for t in discover_all(module, path)[0] if not t.note]
-
-
 def traced_at_import(fn: Any) -> bool:
     try:
         return int(fn.experimental_get_tracing_count()) > 0
