@@ -10,7 +10,8 @@ from typing import Any
 from tfgraphviz.capture.records import TargetKind
 
 __all__ = ["KERAS_STEPS", "fit_function", "instance_dict", "is_graph", "is_keras_model",
-           "is_restored", "is_tf_function", "is_tf_module", "required_parameters",
+           "is_restored", "is_tf_function", "is_tf_module", "registered_op_def",
+           "required_parameters",
            "user_function"]
 
 
@@ -38,6 +39,13 @@ def instance_dict(obj: Any) -> dict[str, Any]:
     except (AttributeError, TypeError):
         return {}
     return dict(attrs) if isinstance(attrs, dict) else {}
+
+
+def registered_op_def(op_type: str) -> Any:
+    """TensorFlow's OpDef of an op type (None when this TensorFlow does not register it)."""
+    from tensorflow.python.framework import op_def_registry
+
+    return op_def_registry.get(op_type)
 
 
 def is_restored(obj: Any) -> bool:

@@ -18,6 +18,7 @@ from tfgraphviz._util.tfops import (
     WHILE_OPS,
 )
 from tfgraphviz.capture.records import MAIN, AutoDeps, OpInfo, TracedGraph
+from tfgraphviz.capture.tfobjects import registered_op_def
 from tfgraphviz.model.attrs import Summarizer, dtype_name, shape_text
 
 SEP = "::"  # joins a body's path to its node names; never part of a TensorFlow name
@@ -73,9 +74,7 @@ class _Builder:
         """The registered OpDef of an op type (None if unknown) and its attribute defaults."""
         known = self._op_defs.get(op)
         if known is None:
-            from tensorflow.python.framework import op_def_registry
-
-            op_def = op_def_registry.get(op)
+            op_def = registered_op_def(op)
             defaults = {} if op_def is None else {
                 a.name: a.default_value for a in op_def.attr if a.HasField("default_value")}
             known = self._op_defs[op] = (op_def, defaults)
