@@ -9,7 +9,8 @@ from typing import Any
 
 from tfgraphviz.capture.records import TargetKind
 
-__all__ = ["KERAS_STEPS", "fit_function", "instance_dict", "is_graph", "is_keras_model",
+__all__ = ["KERAS_STEPS", "fit_function", "instance_dict", "is_concrete", "is_graph",
+           "is_keras_model",
            "is_restored", "is_tf_function", "is_tf_module", "required_parameters",
            "user_function"]
 
@@ -38,6 +39,13 @@ def instance_dict(obj: Any) -> dict[str, Any]:
     except (AttributeError, TypeError):
         return {}
     return dict(attrs) if isinstance(attrs, dict) else {}
+
+
+def is_concrete(obj: Any) -> bool:
+    """A ConcreteFunction (e.g. a SavedModel's signature)."""
+    import tensorflow as tf
+
+    return isinstance(obj, tf.types.experimental.ConcreteFunction)
 
 
 def is_restored(obj: Any) -> bool:
