@@ -55,6 +55,14 @@ def _all_calls(folder: Path) -> dict[str, Any]:
     events = api.write_tensorboard(graph, folder / "tb")
     results["write_tensorboard"] = (events.name.startswith("events.out.tfevents."),
                                     events.read_bytes())
+    drawing = api.draw(_step, SPEC)
+    results["draw"] = (drawing.dot, drawing._repr_mimebundle_()["image/png"][:8])
+    results["Drawing"] = isinstance(drawing, api.Drawing)
+    from IPython.core.interactiveshell import InteractiveShell
+
+    shell = InteractiveShell.instance()  # a real IPython shell, as `%load_ext` passes one
+    api.load_ipython_extension(shell)
+    results["load_ipython_extension"] = sorted(shell.magics_manager.magics["cell"])
     rendered = api.render(EXAMPLES / "control_deps.py", folder / "render", formats="dot,json")
     results["render"] = (rendered.exit_code,
                          [(f["name"], [c["signature"] for c in f["concrete_functions"]])
@@ -64,13 +72,17 @@ def _all_calls(folder: Path) -> dict[str, Any]:
 
 def test_every_public_function_can_be_called_twice(tmp_path):
     first = _all_calls(tmp_path / "first")  # its render() ran: the second round comes after it
-    importlib.import_module("tfgraphviz.views")  # no submodule is named like a public function
+    for name in ("tfgraphviz.views", "tfgraphviz.drawing", "tfgraphviz.notebook"):
+        importlib.import_module(name)  # no submodule is named like a public function
     second = _all_calls(tmp_path / "second")
     assert set(first) == set(tfgraphviz.__all__)  # a new public name needs a call here
     assert first == second
     assert callable(tfgraphviz.view) and tfgraphviz.view is importlib.import_module(
         "tfgraphviz.views.build").view
     assert first["write_svg"] is True
+    assert callable(tfgraphviz.draw) and first["Drawing"] is True
+    assert first["draw"][1] == b"\x89PNG\r\n\x1a\n" and "Relu" in first["draw"][0]
+    assert "tfgraphviz" in first["load_ipython_extension"]
     assert first["write_png"] == b"\x89PNG\r\n\x1a\n" and first["write_pdf"] == b"%PDF-"
     assert first["write_tensorboard"][0] and b"Relu" in first["write_tensorboard"][1]
     assert first["render"] == (0, [("step", ["(x: float32[])"])])

@@ -28,6 +28,17 @@ def blocks(text: str, lang: str) -> list[str]:
     return re.findall(rf"^```{lang}\n(.*?)^```$", text, flags=re.M | re.S)
 
 
+
+@pytest.mark.slow
+def test_the_notebook_snippet_runs_as_written(tmp_path: Path) -> None:
+    (snippet,) = blocks(section("Notebooks"), "python")
+    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}
+    proc = subprocess.run([sys.executable, "-c", snippet + "\nprint(repr(d))"], cwd=tmp_path,
+                          capture_output=True, text=True, timeout=600, check=False, env=env)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert "tfgraphviz.Drawing of step" in proc.stdout
+    assert (tmp_path / "step.svg").read_text(encoding="utf-8").lstrip().startswith("<?xml")
+
 @pytest.mark.slow
 def test_the_api_snippet_runs_as_written(tmp_path: Path) -> None:
     (snippet,) = blocks(section("Python API"), "python")

@@ -16,7 +16,8 @@ if TYPE_CHECKING:
 __all__ = [
     "__version__", "render", "to_networkx", "to_dot", "to_json", "from_json",
     "write_dot", "write_svg", "write_png", "write_pdf", "write_json", "read_json",
-    "write_graphml", "write_tensorboard", "view", "errors",
+    "write_graphml", "write_tensorboard", "view", "errors", "draw", "Drawing",
+    "load_ipython_extension",
 ]
 
 
@@ -42,6 +43,13 @@ def render(path: str | Path, output_dir: str | Path, **options: Any) -> RenderRe
     return run(path, output_dir, **options)
 
 
+def load_ipython_extension(ipython: Any) -> None:
+    """`%load_ext tfgraphviz` in IPython or Jupyter: registers the `%%tfgraphviz` cell magic."""
+    from tfgraphviz.notebook import load_ipython_extension as load
+
+    load(ipython)
+
+
 def __getattr__(name: str) -> Any:
     """Lazy access to the public API so `import tfgraphviz` stays fast."""
     import importlib
@@ -53,7 +61,8 @@ def __getattr__(name: str) -> Any:
         "from_json": "tfgraphviz.export", "write_json": "tfgraphviz.export",
         "read_json": "tfgraphviz.export", "write_graphml": "tfgraphviz.export",
         "write_tensorboard": "tfgraphviz.export", "errors": "tfgraphviz.errors",
-        "view": "tfgraphviz.views",
+        "view": "tfgraphviz.views", "draw": "tfgraphviz.notebook",
+        "Drawing": "tfgraphviz.notebook",
     }
     if name not in homes:
         raise AttributeError(f"module 'tfgraphviz' has no attribute {name!r}")

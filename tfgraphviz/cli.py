@@ -79,7 +79,8 @@ def _render_options(render: argparse.ArgumentParser, explain: bool) -> None:
     from tfgraphviz._util.defaults import LAYOUT_TIMEOUT
     from tfgraphviz.pipeline import DEFAULT_DPI, DEFAULT_FORMATS, FORMATS
 
-    render.add_argument("file", help="the Python file to import, e.g. model.py")
+    render.add_argument("file", help="the Python file to import (e.g. model.py), a SavedModel "
+                                     "folder or a .keras file")
     render.add_argument("-o", "--output", metavar="DIR",
                         help="folder for the files (default: tfgraphviz-out/<file stem>), "
                              "e.g. -o outputs/model")
@@ -91,6 +92,9 @@ def _render_options(render: argparse.ArgumentParser, explain: bool) -> None:
                         help="leave this candidate out (a name as --list shows it, or a glob; "
                              "`f` covers the shadowed definitions f@LINE too); repeatable, "
                              "e.g. --skip 'train_step@*' --skip 'model.*_function'")
+    render.add_argument("--tags", action="append", default=[], metavar="TAG",
+                        help="a SavedModel's MetaGraph by its tags (default: serve); "
+                             "repeatable, e.g. --tags serve --tags gpu")
     render.add_argument("--format", default=",".join(DEFAULT_FORMATS), metavar="LIST",
                         help=f"comma-separated formats from {','.join(FORMATS)} "
                              f"(default: %(default)s), e.g. --format svg,png")
@@ -173,18 +177,18 @@ def _render(args: argparse.Namespace, console: Console) -> int:
     try:
         if args.list:
             if args.output or args.function or args.call:
-                console.error("--list takes only FILE (and --skip): it writes nothing and "
+                console.error("--list takes only FILE (and --skip, --tags): it writes nothing and "
                               "traces nothing")
                 return 2
             watchdog.start()
-            for name, what in list_candidates(args.file, args.skip):
+            for name, what in list_candidates(args.file, args.skip, args.tags):
                 console.say(f"{name}: {what}" if what else name)
             return 0
         checked = plan(args.file, shown, functions=args.function, formats=args.format,
                        calls=args.call, layout_timeout=args.layout_timeout, dpi=args.dpi,
                        depth=args.depth, expand=args.expand, fold=args.fold,
                        noise={"auto": None, "on": True, "off": False}[args.noise],
-                       skip=args.skip)
+                       skip=args.skip, tags=args.tags)
         watchdog.start()
         if not args.debug:
             import logging

@@ -85,12 +85,12 @@ def _targets(module: types.ModuleType, path: Path, names: Sequence[str] | None,
 
 def capture_file(path: Path, names: Sequence[str] | None = None,
                  calls: Sequence[CallSpec] = (), *, skip: Sequence[str] = (),
-                 notes: bool = False,
+                 notes: bool = False, tags: Sequence[str] = (),
                  progress: Callable[[str], None] = lambda _m: None) -> Capture:
-    """Import the file (a path check_source accepted) under the hooks and trace the targets
+    """Import the file (a path check_input accepted) under the hooks and trace the targets
     `names` chooses (all when None), each with its --call specs; `notes`: also say why each
-    candidate not drawn is not (see listing.left_out). TensorFlow's compatibility is checked
-    first, before the file is imported."""
+    candidate not drawn is not (see listing.left_out); `tags`: a SavedModel's MetaGraph.
+    TensorFlow's compatibility is checked first, before the file is imported."""
     from tfgraphviz.capture.hooks.compat import check_tensorflow
     from tfgraphviz.capture.hooks.recorder import captured_output, recording
     from tfgraphviz.capture.loader import load_module
@@ -100,7 +100,7 @@ def capture_file(path: Path, names: Sequence[str] | None = None,
     result = Capture()
     with recording([path]) as rec:
         with captured_output() as import_output:
-            module = load_module(path)
+            module = load_module(path, tags)
         targets = _targets(module, path, names, calls, skip)
         if notes:
             result.notes = _notes(module, path, names, skip, calls, rec)
@@ -150,7 +150,8 @@ def trace_callable(fn: Any, *args: Any, **kwargs: Any) -> TracedFunction:
                           [extract_concrete(concrete, rec, nowhere, {})])
 
 
-def list_candidates(path: Path, skip: Sequence[str] = ()) -> list[tuple[str, str]]:
+def list_candidates(path: Path, skip: Sequence[str] = (),
+                    tags: Sequence[str] = ()) -> list[tuple[str, str]]:
     """Every candidate of the file (a path check_source accepted), with what it is or why it
     is skipped; imports the file under the hooks, traces nothing."""
     from tfgraphviz.capture import listing, loader
@@ -161,5 +162,5 @@ def list_candidates(path: Path, skip: Sequence[str] = ()) -> list[tuple[str, str
         import tensorflow  # noqa: F401 - its start-up log lines are noise here
     check_tensorflow()
     with recording(), captured_output():
-        module = loader.load_module(path)
+        module = loader.load_module(path, tags)
         return listing.list_candidates(module, path, skip)

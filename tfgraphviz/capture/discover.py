@@ -13,10 +13,12 @@ from tfgraphviz.capture.hooks.creations import Created
 from tfgraphviz.capture.hooks.modelcalls import recorded_inputs
 from tfgraphviz.capture.loader import created_functions
 from tfgraphviz.capture.records import Target, TargetKind
+from tfgraphviz.capture.savedmodel import is_model_module, restored_children
 from tfgraphviz.capture.tfobjects import (
     KERAS_STEPS,
     fit_function,
     instance_dict,
+    is_concrete,
     is_graph,
     is_keras_model,
     is_restored,
@@ -126,9 +128,16 @@ def _probe(name: str, obj: Any, module: types.ModuleType, path: Path,
     elif type(obj).__module__ == module.__name__ or is_tf_module(obj):
         for method in _methods(name, obj, path):
             add(method)
+    elif is_model_module(module) and is_concrete(obj):  # a signature of the SavedModel
+        add(Target(name, TargetKind.RESTORED, obj))
     elif type(obj).__module__.startswith("tensorflow.python.saved_model"):
         for restored in _restored(name, obj):
             add(restored)
+        for child_path, child, _ in restored_children(name, obj):
+            for restored in _restored(child_path, child):
+                restored.note = (f"restored function of {child_path}, inside {name}: drawn "
+                                 f"when named (-f {restored.name})")
+                add(restored)
 
 
 def discover_all(module: types.ModuleType, path: Path

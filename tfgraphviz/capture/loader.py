@@ -14,6 +14,7 @@ import tokenize
 import traceback
 import types
 import weakref
+from collections.abc import Sequence
 from pathlib import Path
 
 from tfgraphviz.capture.hooks.compat import check_tensorflow
@@ -21,13 +22,32 @@ from tfgraphviz.capture.hooks.creations import Created, watch_creations
 from tfgraphviz.capture.hooks.modelcalls import recorded_inputs, watch_model_calls
 from tfgraphviz.errors import SourceFileError, exception_text
 
-__all__ = ["check_source", "created_functions", "load_module", "module_name",
-           "recorded_inputs"]
+__all__ = ["check_input", "check_source", "created_functions", "input_module_name",
+           "load_module", "module_name", "recorded_inputs"]
 
 
 def module_name(path: Path) -> str:
     stem = re.sub(r"\W", "_", path.stem)
     return f"_tfgraphviz_user_{stem}"
+
+
+def check_input(path: Path) -> Path:
+    """check_source for a Python file; for a SavedModel folder or a .keras file, the checks
+    savedmodel.check_model_input makes. Never imports TensorFlow."""
+    from tfgraphviz.capture import savedmodel
+
+    if savedmodel.is_model_input(path):
+        return savedmodel.check_model_input(path)
+    return check_source(path)
+
+
+def input_module_name(path: Path) -> str:
+    """The sys.modules name of what load_module made of `path`."""
+    from tfgraphviz.capture import savedmodel
+
+    if savedmodel.is_model_input(path):
+        return savedmodel.model_module_name(path)
+    return module_name(path)
 
 
 def check_source(path: Path) -> Path:
@@ -105,9 +125,15 @@ def created_functions(module: types.ModuleType) -> list[Created]:
     return list(_CREATED.get(module, []))
 
 
-def load_module(path: Path) -> types.ModuleType:
+def load_module(path: Path, tags: Sequence[str] = ()) -> types.ModuleType:
     """Import the file by its resolved path with its folder on sys.path; errors become
-    SourceFileError. Records the tf.functions it creates (see created_functions)."""
+    SourceFileError. Records the tf.functions it creates (see created_functions). A SavedModel
+    folder or a .keras file is loaded instead (see savedmodel.load_model_input, `tags`)."""
+    from tfgraphviz.capture import savedmodel
+
+    if savedmodel.is_model_input(path):
+        check_tensorflow()
+        return savedmodel.load_model_input(savedmodel.check_model_input(path), tags)
     path = check_source(path)
     _preload()
     check_tensorflow()  # before the user's code: a missing hook is not the file's fault

@@ -9,9 +9,9 @@ from typing import Any
 
 from tfgraphviz.capture.records import TargetKind
 
-__all__ = ["KERAS_STEPS", "fit_function", "instance_dict", "is_graph", "is_keras_model",
-           "is_restored", "is_tf_function", "is_tf_module", "registered_op_def",
-           "required_parameters",
+__all__ = ["KERAS_STEPS", "fit_function", "instance_dict", "is_concrete", "is_graph",
+           "is_keras_model", "is_restored", "is_tf_function", "is_tf_module",
+           "registered_op_def", "required_parameters",
            "user_function"]
 
 
@@ -46,6 +46,13 @@ def registered_op_def(op_type: str) -> Any:
     from tensorflow.python.framework import op_def_registry
 
     return op_def_registry.get(op_type)
+
+
+def is_concrete(obj: Any) -> bool:
+    """A ConcreteFunction (e.g. a SavedModel's signature)."""
+    import tensorflow as tf
+
+    return isinstance(obj, tf.types.experimental.ConcreteFunction)
 
 
 def is_restored(obj: Any) -> bool:

@@ -9,6 +9,12 @@ MAX_TEXT = 120
 HIDDEN = {"_output_shapes"}  # carried elsewhere in the model
 
 
+def _save_counter(key: str, value: Any) -> bool:
+    """A restored capture's `_user_specified_name` that is a number: a counter of the program
+    that saved the SavedModel (it differs between two saves of the same model), not a name."""
+    return key == "_user_specified_name" and value.s.isdigit()
+
+
 _DTYPE_NAMES: dict[int, str] = {}
 
 
@@ -140,8 +146,9 @@ class Summarizer:
     JSON forms are shared between the nodes that have the same value: treat them as
     read-only."""
 
-    def __init__(self, rename: Callable[[str], str]) -> None:
+    def __init__(self, rename: Callable[[str], str], restored: bool = False) -> None:
         self.rename = rename
+        self.restored = restored  # a SavedModel's graph: its saving program's counters left out
         self.cache: dict[bytes, tuple[str, Any]] = {}
 
     def one(self, value: Any) -> tuple[str, Any]:
@@ -159,6 +166,6 @@ class Summarizer:
         texts: dict[str, str] = {}
         values: dict[str, Any] = {}
         for key in sorted(attr_map):
-            if key not in HIDDEN:
+            if key not in HIDDEN and not (self.restored and _save_counter(key, attr_map[key])):
                 texts[key], values[key] = self.one(attr_map[key])
         return texts, values

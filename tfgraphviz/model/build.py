@@ -17,7 +17,7 @@ from tfgraphviz._util.tfops import (
     VARIABLE_USERS,
     WHILE_OPS,
 )
-from tfgraphviz.capture.records import MAIN, AutoDeps, OpInfo, TracedGraph
+from tfgraphviz.capture.records import MAIN, AutoDeps, OpInfo, TargetKind, TracedGraph
 from tfgraphviz.capture.tfobjects import registered_op_def
 from tfgraphviz.model.attrs import Summarizer, dtype_name, shape_text
 
@@ -51,14 +51,14 @@ def result_id(body: str, index: int) -> str:
 
 
 class _Builder:
-    def __init__(self, traced: TracedGraph) -> None:
+    def __init__(self, traced: TracedGraph, restored: bool = False) -> None:
         self.traced = traced
         self.library = {f.signature.name: f for f in traced.graph_def.library.function}
         names = sorted(self.library, key=len, reverse=True)
         self._lib_pattern = re.compile("|".join(map(re.escape, names))) if names else None
         self.graph = nx.MultiDiGraph()
         self.bodies: list[dict[str, Any]] = []
-        self.summarize = Summarizer(self.clean)
+        self.summarize = Summarizer(self.clean, restored)
         self.outputs: dict[str, list[dict[str, str]]] = {}  # node id -> its outputs
         self.keys: dict[tuple[str, str], int] = {}  # edges added so far per (src, dst)
         self._op_defs: dict[str, Any] = {}  # op type -> (OpDef or None, attr defaults)
@@ -404,7 +404,7 @@ def to_networkx(traced: TracedGraph, name: str = "", kind: str = "tf.function"
                 ) -> nx.MultiDiGraph:
     """The model of one traced graph: a MultiDiGraph with bodies nested under their callers.
     Nodes with identical attribute values share their `attr_values` entries: read-only."""
-    builder = _Builder(traced)
+    builder = _Builder(traced, restored=kind == TargetKind.RESTORED.model_kind)
     with paused_gc():
         builder.build_main()
     graph = builder.graph

@@ -66,6 +66,7 @@ class Plan:
     dpi: float
     view: ViewOptions = field(default_factory=ViewOptions)
     skip: list[str] = field(default_factory=list)  # --skip globs
+    tags: list[str] = field(default_factory=list)  # --tags: a SavedModel's MetaGraph
 
 
 def parse_formats(text: str | Sequence[str]) -> tuple[str, ...]:
@@ -93,13 +94,14 @@ def plan(path: str | Path, output_dir: str | Path, *, functions: Sequence[str] =
          formats: str | Sequence[str] = DEFAULT_FORMATS, calls: Sequence[str] = (),
          layout_timeout: float = LAYOUT_TIMEOUT, dpi: float = DEFAULT_DPI,
          depth: int | str = "auto", expand: Sequence[str] = (), fold: bool = True,
-         noise: bool | None = None, skip: Sequence[str] = ()) -> Plan:
+         noise: bool | None = None, skip: Sequence[str] = (), tags: Sequence[str] = ()
+         ) -> Plan:
     """Check every argument without importing TensorFlow or creating anything."""
-    from tfgraphviz.capture.loader import check_source
+    from tfgraphviz.capture.loader import check_input
     from tfgraphviz.capture.trace import parse_call
 
     output = outdir.absolute(output_dir)  # before the user's code can chdir
-    source = check_source(Path(path))  # resolved now, before the user's code runs
+    source = check_input(Path(path))  # resolved now, before the user's code runs
     chosen = parse_formats(formats)
     specs = [parse_call(c) for c in calls]
     timeout = positive(layout_timeout, "--layout-timeout", "300")
@@ -108,7 +110,7 @@ def plan(path: str | Path, output_dir: str | Path, *, functions: Sequence[str] =
     _check_skip(functions, skip)
     outdir.check_writable(output)
     return Plan(source, output, list(functions), chosen, specs, timeout, resolution, options,
-                list(skip))
+                list(skip), [t.strip() for t in tags if t.strip()])
 
 
 def _check_skip(functions: Sequence[str], skip: Sequence[str]) -> None:
@@ -181,7 +183,7 @@ def _trace_file(plan: Plan, problems: list[Problem], progress: Callable[[str], N
     from tfgraphviz.capture import capture_file
 
     captured = capture_file(plan.source, plan.functions or None, plan.calls, skip=plan.skip,
-                            notes=notes is not None, progress=progress)
+                            notes=notes is not None, tags=plan.tags, progress=progress)
     problems += [Problem(name, str(exc), exc.exit_code) for name, exc in captured.call_errors]
     if notes is not None:
         notes += captured.notes
@@ -305,9 +307,9 @@ def _release_user_module(source: Path) -> None:
     import gc
     import sys
 
-    from tfgraphviz.capture.loader import module_name
+    from tfgraphviz.capture.loader import input_module_name
 
-    sys.modules.pop(module_name(source), None)
+    sys.modules.pop(input_module_name(source), None)
     gc.collect()
 
 
@@ -317,6 +319,7 @@ def execute(plan: Plan, say: Callable[[str], None] = lambda _m: None,
     ("importing f.py", "tracing f", "" once the user's code is done)."""
     from tfgraphviz._util.version import __version__
     from tfgraphviz.capture.hooks.recorder import captured_output
+    from tfgraphviz.capture.savedmodel import is_model_input
     from tfgraphviz.drawing.layout import graphviz_version
 
     progress(f"importing {plan.source.name}")
@@ -325,7 +328,8 @@ def execute(plan: Plan, say: Callable[[str], None] = lambda _m: None,
 
     problems: list[Problem] = []
     try:  # read before the user's code runs: it may rewrite or delete the file
-        source_text = plan.source.read_text(encoding="utf-8", errors="replace")
+        source_text = "" if is_model_input(plan.source) else \
+            plan.source.read_text(encoding="utf-8", errors="replace")  # a model has no source
     except OSError:
         source_text = ""
     notes: list[tuple[str, str]] = []
@@ -366,19 +370,20 @@ def render(path: str | Path, output_dir: str | Path, *, functions: Sequence[str]
            formats: str | Sequence[str] = DEFAULT_FORMATS, calls: Sequence[str] = (),
            layout_timeout: float = LAYOUT_TIMEOUT, dpi: float = DEFAULT_DPI,
            depth: int | str = "auto", expand: Sequence[str] = (), fold: bool = True,
-           noise: bool | None = None, skip: Sequence[str] = (),
+           noise: bool | None = None, skip: Sequence[str] = (), tags: Sequence[str] = (),
            log: Callable[[str], None] | None = None) -> RenderResult:
     """Render every (or every named) tf.function of a file into `output_dir`."""
     checked = plan(path, output_dir, functions=functions, formats=formats, calls=calls,
                    layout_timeout=layout_timeout, dpi=dpi, depth=depth, expand=expand,
-                   fold=fold, noise=noise, skip=skip)
+                   fold=fold, noise=noise, skip=skip, tags=tags)
     return execute(checked, log or (lambda _m: None))
 
 
-def list_candidates(path: str | Path, skip: Sequence[str] = ()) -> list[tuple[str, str]]:
-    """Every candidate of the file, with what it is or why it is skipped (imports the file);
-    `skip`: --skip globs."""
+def list_candidates(path: str | Path, skip: Sequence[str] = (),
+                    tags: Sequence[str] = ()) -> list[tuple[str, str]]:
+    """Every candidate of the file (or SavedModel), with what it is or why it is skipped
+    (imports the file); `skip`: --skip globs; `tags`: a SavedModel's MetaGraph."""
     from tfgraphviz import capture
-    from tfgraphviz.capture.loader import check_source
+    from tfgraphviz.capture.loader import check_input
 
-    return capture.list_candidates(check_source(Path(path)), skip)
+    return capture.list_candidates(check_input(Path(path)), skip, tags)
