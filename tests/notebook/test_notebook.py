@@ -127,6 +127,9 @@ def test_report_is_the_self_contained_page_in_an_iframe(tmp_path):
     assert shown.startswith("<iframe srcdoc=\"") and "height:500px" in shown
     page = html.unescape(shown.split('srcdoc="', 1)[1].split('" style=', 1)[0])
     assert page == report.html and "Content-Security-Policy" in page
+    assert "v.assign_add(tf.reduce_sum(x))" in page  # the function's file, beside the graph
+    kinds = {f["kind"] for f in report.drawing.explanation["findings"]}
+    assert {"graph_print", "auto_control", "state"} <= kinds, kinds  # as `tfgraphviz explain`
     assert report.save(tmp_path / "r.html").read_text() == report.html
 
 

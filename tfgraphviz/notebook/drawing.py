@@ -14,6 +14,7 @@ import networkx as nx
 from tfgraphviz._util.defaults import DEFAULT_DPI, LAYOUT_TIMEOUT
 from tfgraphviz._util.fs import write_bytes, write_text
 from tfgraphviz.errors import InputError
+from tfgraphviz.explain.records import FunctionExplanation
 from tfgraphviz.views import ViewOptions, parse_depth
 
 SAVE_FORMATS = ("svg", "png", "pdf", "dot", "json")
@@ -28,7 +29,8 @@ class Drawing:
 
     def __init__(self, model: nx.MultiDiGraph, name: str,
                  options: ViewOptions | None = None, *, dpi: float = DEFAULT_DPI,
-                 timeout: float = LAYOUT_TIMEOUT) -> None:
+                 timeout: float = LAYOUT_TIMEOUT, code: tuple[str, str] = ("", ""),
+                 explanation: FunctionExplanation | None = None) -> None:
         from tfgraphviz.drawing.dot import to_dot
         from tfgraphviz.views import view
 
@@ -37,6 +39,9 @@ class Drawing:
         self.options = options = options or ViewOptions()
         self.dpi = dpi
         self.timeout = timeout
+        self.code = code  # (file name, text) of the Python code, for the report
+        self.explanation: FunctionExplanation = explanation or {
+            "name": name, "kind": "function", "traces": [], "findings": [], "state": {}}
         self.view = view(model, options.depth, options.expand, options.fold, options.noise)
         self.dot = to_dot(self.view)  # the DOT source, as `tfgraphviz render` writes it
 
@@ -119,11 +124,9 @@ class Report:
         from tfgraphviz.report.html import ReportFunction, ReportGraph, build_html
 
         d = self.drawing
-        explanation: Any = {"name": d.name, "kind": "function", "traces": [], "findings": [],
-                            "state": {}}
         graph = ReportGraph(d.name, d.name, d.model, d.options)
-        return build_html(source_name=d.name, source_text="",
-                          functions=[ReportFunction(d.name, None, explanation, [graph])])
+        return build_html(source_name=d.code[0] or d.name, source_text=d.code[1],
+                          functions=[ReportFunction(d.name, None, d.explanation, [graph])])
 
     def save(self, path: str | Path) -> Path:
         return write_text(Path(path), self.html)
@@ -146,7 +149,36 @@ def draw(target: Any, *args: Any, depth: int | str = "auto", expand: Iterable[st
     options = ViewOptions(parse_depth(depth), tuple(sorted(set(expand))), bool(fold), noise)
     traced = trace_callable(target, *args, **kwargs)
     model = to_networkx(traced.graphs[0], traced.name, traced.kind.model_kind)
-    return Drawing(model, _name_of(target, traced.name), options, dpi=dpi)
+    path, text = _source_of(target)
+    return Drawing(model, _name_of(target, traced.name), options, dpi=dpi,
+                   code=(path.name, text), explanation=_explained(traced, model, path, text))
+
+
+def _source_of(target: Any) -> tuple[Path, str]:
+    """The file the target's Python code is in and its text ("" when there is none: a
+    ConcreteFunction, a tf.Graph, a Keras model or a function typed at a prompt)."""
+    import inspect
+
+    from tfgraphviz.capture.tfobjects import user_function
+
+    try:
+        path = Path(inspect.getsourcefile(user_function(target)) or "")
+        return path, path.read_text(encoding="utf-8") if path.is_file() else ""
+    except (TypeError, OSError):
+        return Path(""), ""
+
+
+def _explained(traced: Any, model: nx.MultiDiGraph, path: Path,
+               text: str) -> FunctionExplanation | None:
+    """What `tfgraphviz explain` says of the drawing (None when it cannot say anything)."""
+    from tfgraphviz.explain.core import explain_function
+
+    if not text:
+        return None
+    try:
+        return explain_function(traced, [model], path, text)
+    except Exception:  # noqa: BLE001 - the drawing stands without its explanation
+        return None
 
 
 def _name_of(target: Any, traced_name: str) -> str:
