@@ -113,10 +113,14 @@ def serve(args: argparse.Namespace, console: Console) -> int:
         if token:
             console.say("not on loopback: every request needs this token (the link sets a "
                         "cookie); anyone on the network with it can read your code")
-        outputs = sorted({str(t.output if folder is None else t.output.parent) for t in targets})
-        console.say(f"output in {outputs[0]}; watching {len(targets)} file(s) and their local "
-                    "imports; Ctrl-C stops")
-        _watch(targets, renderer, stop)
+        watchers = {t.name: Watcher(t.source, t.output) for t in targets}
+        base = targets[0].source.parent
+        watched = sorted({os.path.relpath(p, base) for w in watchers.values()
+                          for p in w.paths()})
+        shown = ", ".join(watched[:8]) + (f" and {len(watched) - 8} more" if watched[8:] else "")
+        out = targets[0].output if folder is None else targets[0].output.parent
+        console.say(f"watching {shown}; output in {out}; Ctrl-C stops")
+        _watch(targets, watchers, renderer, stop)
     finally:
         renderer.close()
         site.close()
@@ -128,9 +132,9 @@ def serve(args: argparse.Namespace, console: Console) -> int:
     return 0
 
 
-def _watch(targets: list[Target], renderer: Renderer, stop: threading.Event) -> None:
+def _watch(targets: list[Target], watchers: dict[str, Watcher], renderer: Renderer,
+           stop: threading.Event) -> None:
     """Render every target once, then again each time its sources change."""
-    watchers = {t.name: Watcher(t.source, t.output) for t in targets}
     renderer.start()
     for target in targets:
         renderer.request(target)

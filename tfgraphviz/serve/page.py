@@ -11,7 +11,7 @@ from tfgraphviz.serve.renderer import Target
 
 ASSETS = "/_tfgraphviz/"
 CSP = ("default-src 'none'; script-src 'self'; connect-src 'self'; frame-src 'self'; "
-       "style-src 'unsafe-inline'; img-src 'self'")
+       "style-src 'unsafe-inline'; img-src 'self' data:")
 
 STYLE = """<style>
 body { margin: 0; font: 14px system-ui, sans-serif; display: flex; flex-direction: column;
@@ -53,7 +53,8 @@ events.addEventListener("render", (e) => {
 def _page(title: str, body: str, target: str = "") -> str:
     data = f' data-target="{html.escape(target)}" data-events="{ASSETS}events"' if target else ""
     return (f"<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>{html.escape(title)}"
-            f"</title>{STYLE}</head><body{data}>{body}</body></html>\n")
+            f"</title><link rel=\"icon\" href=\"data:,\">{STYLE}</head>"
+            f"<body{data}>{body}</body></html>\n")
 
 
 def live_page(target: Target) -> str:
