@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from ..report.test_report_browser import driver  # noqa: F401 - the fixture
-from .conftest import MODEL, Served
+from .conftest import MODEL, Served, start_serve, stop
 
 STAGE_TEXT = """
 const frame = document.getElementById('report');
@@ -52,3 +52,26 @@ def test_the_page_reloads_with_the_new_graph(driver: Any, serving: Served,  # no
     errors = [e for e in driver.get_log("browser") if e["level"] == "SEVERE"]
     assert errors == [], errors
     assert took < 30
+
+
+@pytest.mark.slow
+def test_a_folders_index_reloads_when_a_render_is_done(driver: Any,  # noqa: F811
+                                                       project: Path) -> None:
+    (project / "helper.py").unlink()
+    (project / "model.py").write_text(MODEL.replace("import helper\n", "").replace(
+        "helper.g(x)", "x"))
+    served = start_serve(str(project), cwd=project)
+    try:
+        driver.get(served.url)
+        first = driver.execute_script("return document.body.textContent")
+        assert "model.py" in first and "rendered" not in first
+        served.wait_line(r"rendered model\.py in", 90)
+        end = time.monotonic() + 10
+        while "model.py — rendered" not in driver.execute_script(
+                "return document.body.textContent") and time.monotonic() < end:
+            time.sleep(0.1)
+        assert "model.py — rendered" in driver.execute_script("return document.body.textContent")
+        driver.find_element("link text", "model.py").click()
+        _wait_for(driver, "Mul", 30)
+    finally:
+        assert stop(served) == 0

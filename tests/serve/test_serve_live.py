@@ -112,7 +112,7 @@ def test_a_folder_gets_an_index(project: Path) -> None:
         assert code == 200
         assert all(name in index for name in (b'href="model/"', b'href="broken/"',
                                               b'href="helper/"'))
-        assert b"failed" in index
+        assert b"failed" in index and b'src="/_tfgraphviz/live.js"' in index
         assert served.get("/model/")[0] == 200
         assert served.get("/model/f.svg")[0] == 200
         assert served.get("/model/../broken/manifest.json")[0] == 404

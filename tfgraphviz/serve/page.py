@@ -23,7 +23,7 @@ li { margin: 4px 0; }
 </style>"""
 
 SCRIPT = """"use strict";
-const status = document.getElementById("status");
+const status = document.getElementById("status") || document.createElement("div");
 const frame = document.getElementById("report");
 const target = document.body.dataset.target;
 let shown = -1;
@@ -42,16 +42,22 @@ function show(d) {
     frame.src = "report.html?render=" + d.generation + hash;
   }
 }
+const states = new Map();  // the index: reload when a file's render is done
 const events = new EventSource(document.body.dataset.events);
 events.addEventListener("render", (e) => {
   const d = JSON.parse(e.data);
-  if (d.target === target) { show(d); }
+  if (frame && d.target === target) { show(d); }
+  const before = states.get(d.target);
+  states.set(d.target, d.state);
+  if (!frame && before !== undefined && before !== d.state && d.state !== "rendering") {
+    location.reload();
+  }
 });
 """
 
 
 def _page(title: str, body: str, target: str = "") -> str:
-    data = f' data-target="{html.escape(target)}" data-events="{ASSETS}events"' if target else ""
+    data = f' data-target="{html.escape(target)}" data-events="{ASSETS}events"'
     return (f"<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>{html.escape(title)}"
             f"</title><link rel=\"icon\" href=\"data:,\">{STYLE}</head>"
             f"<body{data}>{body}</body></html>\n")
@@ -70,5 +76,7 @@ def index_page(folder: str, targets: Sequence[Target]) -> str:
     items = "".join(
         f'<li><a href="{quote(t.prefix)}">{html.escape(t.name)}</a> — {html.escape(t.state)}'
         f'{": " + html.escape(t.message) if t.state == "failed" else ""}</li>' for t in targets)
-    body = f"<h1>{html.escape(folder)}</h1><ul>{items or '<li>no .py files</li>'}</ul>"
-    return _page(f"{folder} — tfgraphviz serve", f'<div style="padding: 0 10px">{body}</div>')
+    body = (f'<div style="padding: 0 10px"><h1>{html.escape(folder)}</h1>'
+            f"<ul>{items or '<li>no .py files</li>'}</ul></div>"
+            f'<script src="{ASSETS}live.js"></script>')
+    return _page(f"{folder} — tfgraphviz serve", body)
