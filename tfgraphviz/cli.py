@@ -28,6 +28,16 @@ are rendered); 2 bad input (file, names, options, output folder), or importing a
 took longer than --timeout; 3 Graphviz's dot missing; 130/143 interrupted (Ctrl-C/SIGTERM).
 """
 
+SERVE_EPILOG = """\
+examples:
+  tfgraphviz serve model.py                 # http://127.0.0.1:8000/, reloads on every save
+  tfgraphviz serve models/ --port 0         # a folder: an index of its .py files
+  tfgraphviz serve model.py --host 0.0.0.0  # other machines: open the URL with its token
+
+exit codes: 0 stopped by Ctrl-C or SIGTERM (the running render is stopped too); 2 bad input
+(file or folder, options, port taken).
+"""
+
 EXPLAIN_EPILOG = """\
 examples:
   tfgraphviz explain model.py
@@ -68,19 +78,33 @@ def build_parser() -> argparse.ArgumentParser:
                               "(nothing else on stdout), e.g. tfgraphviz explain f.py --json")
     for command in (render, explain):
         _render_options(command, command is explain)
+    serve = sub.add_parser(
+        "serve", help="re-render a file on every change and show it in the browser",
+        description="Render FILE (or each .py file of DIR) in a fresh `tfgraphviz render` "
+                    "process whenever it or a file beside it that it imports changes, serve "
+                    "the output folder over HTTP and a page that reloads when a render is done.",
+        epilog=SERVE_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+    serve.add_argument("--port", type=int, default=8000, metavar="N",
+                       help="port to listen on, 0 for a free one (default: %(default)s)")
+    serve.add_argument("--host", default="127.0.0.1", metavar="ADDRESS",
+                       help="address to listen on (default: %(default)s, this machine only); "
+                            "any other address requires the token printed with the URL, "
+                            "e.g. --host 0.0.0.0")
+    _render_options(serve, False, serve=True)
     sub.add_parser("examples", help="list the bundled example files and their paths",
                    description="Print each bundled example's name, path and first docstring "
                                "line; render one with: tfgraphviz render PATH")
     return parser
 
 
-def _render_options(render: argparse.ArgumentParser, explain: bool) -> None:
-    """The options `render` and `explain` share."""
+def _render_options(render: argparse.ArgumentParser, explain: bool, serve: bool = False) -> None:
+    """The options `render`, `explain` and `serve` share (serve: no --list, -q)."""
     from tfgraphviz._util.defaults import LAYOUT_TIMEOUT
     from tfgraphviz.pipeline import DEFAULT_DPI, DEFAULT_FORMATS, FORMATS
 
     render.add_argument("file", help="the Python file to import (e.g. model.py), a SavedModel "
-                                     "folder or a .keras file")
+                        "folder or a .keras file" if not serve
+                        else "the Python file to watch, or a folder of them, e.g. model.py")
     render.add_argument("-o", "--output", metavar="DIR",
                         help="folder for the files (default: tfgraphviz-out/<file stem>), "
                              "e.g. -o outputs/model")
@@ -92,9 +116,10 @@ def _render_options(render: argparse.ArgumentParser, explain: bool) -> None:
                         help="leave this candidate out (a name as --list shows it, or a glob; "
                              "`f` covers the shadowed definitions f@LINE too); repeatable, "
                              "e.g. --skip 'train_step@*' --skip 'model.*_function'")
-    render.add_argument("--tags", action="append", default=[], metavar="TAG",
-                        help="a SavedModel's MetaGraph by its tags (default: serve); "
-                             "repeatable, e.g. --tags serve --tags gpu")
+    if not serve:  # serve watches Python files
+        render.add_argument("--tags", action="append", default=[], metavar="TAG",
+                            help="a SavedModel's MetaGraph by its tags (default: serve); "
+                                 "repeatable, e.g. --tags serve --tags gpu")
     render.add_argument("--format", default=",".join(DEFAULT_FORMATS), metavar="LIST",
                         help=f"comma-separated formats from {','.join(FORMATS)} "
                              f"(default: %(default)s), e.g. --format svg,png")
@@ -125,14 +150,18 @@ def _render_options(render: argparse.ArgumentParser, explain: bool) -> None:
                         help="fold constants, Identity chains and single-use variable reads "
                              "into the op they feed: auto (default) does it unless --depth "
                              "all, e.g. --noise off")
-    render.add_argument("--list", action="store_true",
-                        help="import the file and print every candidate function with what "
-                             "it is or why it is skipped; write nothing, e.g. tfgraphviz "
-                             "render f.py --list")
     render.add_argument("--layout-timeout", type=float, default=LAYOUT_TIMEOUT, metavar="SECONDS",
                         help="stop Graphviz after this many seconds per graph; DOT and JSON "
                              "are still written (default: %(default)g), e.g. --layout-timeout "
                              "300")
+    if serve:
+        render.add_argument("--debug", action="store_true",
+                            help="show Python tracebacks of serve itself")
+        return
+    render.add_argument("--list", action="store_true",
+                        help="import the file and print every candidate function with what "
+                             "it is or why it is skipped; write nothing, e.g. tfgraphviz "
+                             "render f.py --list")
     render.add_argument("-q", "--quiet", action="store_true",
                         help="print only problems (and the explanation), not the list of "
                              "files written, e.g. in scripts: tfgraphviz render f.py -q"
@@ -177,8 +206,8 @@ def _render(args: argparse.Namespace, console: Console) -> int:
     try:
         if args.list:
             if args.output or args.function or args.call:
-                console.error("--list takes only FILE (and --skip, --tags): it writes nothing and "
-                              "traces nothing")
+                console.error("--list takes only FILE (and --skip, --tags): it writes nothing "
+                              "and traces nothing")
                 return 2
             watchdog.start()
             for name, what in list_candidates(args.file, args.skip, args.tags):
@@ -236,6 +265,10 @@ def _print_explanation(explanation: dict, as_json: bool, console: Console) -> No
 
 def _run(args: argparse.Namespace, console: Console) -> int:
     try:
+        if args.command == "serve":
+            from tfgraphviz.serve import serve
+
+            return serve(args, console)
         return _render(args, console)
     except TfGraphvizError as exc:
         if args.debug:
@@ -270,13 +303,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         except BrokenPipeError:  # e.g. piped into head
             sys.stderr.close()
             return 0
-    if args.command not in ("render", "explain"):
+    if args.command not in ("render", "explain", "serve"):
         parser.print_help()
         return 2
     if not args.debug:
         os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     console = Console()
-    on_sigterm(console)
+    if args.command != "serve":  # serve stops its render and exits 0
+        on_sigterm(console)
     code = _run(args, console)
     if argv is None:
         console.finish(code)

@@ -1,0 +1,128 @@
+"""What `serve` watches: the user's file and its local imports, polled (stat, then content)."""
+
+from __future__ import annotations
+
+import ast
+import hashlib
+import os
+from collections.abc import Iterable
+from pathlib import Path
+
+IGNORED_PARTS = ("__pycache__",)
+
+
+def _imported_names(source: Path) -> list[tuple[str, int]]:
+    """(dotted name, relative level) of every import in the file; [] when it does not parse."""
+    try:
+        tree = ast.parse(source.read_bytes())
+    except (OSError, SyntaxError, ValueError):
+        return []
+    names: list[tuple[str, int]] = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names += [(alias.name, 0) for alias in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            names.append((base, node.level))
+            names += [(f"{base}.{a.name}" if base else a.name, node.level) for a in node.names]
+    return names
+
+
+def _module_files(folder: Path, dotted: str) -> list[Path]:
+    """Files next to the importing file that `dotted` names: `name.py` or a package's modules."""
+    found: list[Path] = []
+    current = folder
+    for part in dotted.split("."):
+        if not part.isidentifier():
+            break
+        module, package = current / f"{part}.py", current / part / "__init__.py"
+        if module.is_file() and not module.is_symlink():
+            found.append(module)
+            break
+        if not (package.is_file() and not package.is_symlink()):
+            break
+        found.append(package)
+        current = current / part
+    return found
+
+
+def local_sources(source: Path, exclude: Path | None = None) -> list[Path]:
+    """The file and, transitively, the files beside it that it imports (never under `exclude`,
+    the output folder)."""
+    seen: dict[Path, None] = {source: None}
+    todo = [source]
+    while todo:
+        current = todo.pop()
+        for dotted, level in _imported_names(current):
+            folder = current.parent
+            for _ in range(max(level - 1, 0)):
+                folder = folder.parent
+            if level == 0:
+                folder = source.parent
+            for path in _module_files(folder, dotted):
+                if path in seen or _inside(path, exclude) or set(path.parts) & set(IGNORED_PARTS):
+                    continue
+                seen[path] = None
+                todo.append(path)
+    return list(seen)
+
+
+def _inside(path: Path, folder: Path | None) -> bool:
+    return folder is not None and (path == folder or folder in path.parents)
+
+
+def fingerprint(paths: Iterable[Path]) -> dict[Path, str | None]:
+    """Each path's content hash (None when missing): a `touch` or an unchanged save changes
+    nothing, an editor's save by rename is seen."""
+    result: dict[Path, str | None] = {}
+    for path in paths:
+        try:
+            if path.is_symlink():
+                target = os.readlink(path)
+                result[path] = "link:" + target
+                continue
+            result[path] = hashlib.sha256(path.read_bytes()).hexdigest()
+        except OSError:
+            result[path] = None
+    return result
+
+
+class Watcher:
+    """Polls one target's sources; `poll()` says whether they changed since the last render
+    request (a change counts once the files stayed quiet for `quiet` seconds)."""
+
+    def __init__(self, source: Path, exclude: Path | None, quiet: float = 0.3) -> None:
+        self.source, self.exclude, self.quiet = source, exclude, quiet
+        self._stats: dict[Path, tuple[int, int, int] | None] = {}
+        self._hashes = fingerprint(self.paths())
+        self._changed_at: float | None = None
+        self._stats = self._stat_all()
+
+    def paths(self) -> list[Path]:
+        return local_sources(self.source, self.exclude)
+
+    def _stat_all(self) -> dict[Path, tuple[int, int, int] | None]:
+        stats: dict[Path, tuple[int, int, int] | None] = {}
+        for path in self.paths():
+            try:
+                st = os.lstat(path)
+                stats[path] = (st.st_mtime_ns, st.st_size, st.st_ino)
+            except OSError:
+                stats[path] = None
+        return stats
+
+    def poll(self, now: float) -> bool:
+        """True once when the sources' contents changed and then stayed quiet (debounced)."""
+        stats = self._stat_all()
+        if stats != self._stats:
+            self._stats = stats
+            self._changed_at = now
+            return False
+        if self._changed_at is None or now - self._changed_at < self.quiet:
+            return False
+        self._changed_at = None
+        hashes = fingerprint(stats)
+        if hashes == self._hashes:
+            return False
+        self._hashes = hashes
+        return True
