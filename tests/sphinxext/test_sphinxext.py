@@ -7,6 +7,7 @@ import functools
 import http.server
 import io
 import re
+import shutil
 import subprocess
 import sys
 import threading
@@ -124,7 +125,7 @@ def test_html_embeds_each_drawing_as_an_object_with_its_pages_copied(built):
 
 
 @pytest.mark.slow
-def test_latex_gets_a_pdf_of_each_drawing(built):
+def test_latex_gets_a_pdf_of_each_drawing_and_text_its_alt_text(built):
     src, _, _ = built
     code, status, warnings = _build(src, "latex", strict=True)
     assert code == 0, warnings
@@ -134,6 +135,57 @@ def test_latex_gets_a_pdf_of_each_drawing(built):
     assert len(names) == 2
     for name in names:
         assert (src / "_build" / "latex" / name).read_bytes().startswith(b"%PDF")
+    code, status, warnings = _build(src, "text", strict=True)
+    assert code == 0 and "tfgraphviz: rendered" not in status, warnings
+    text = (src / "_build" / "text" / "index.txt").read_text(encoding="utf-8")
+    assert "[graph: tf.function graph of f]" in text
+
+
+@pytest.mark.slow
+def test_the_readme_examples_build_as_written(tmp_path):
+    from ..test_readme import blocks, section
+
+    readme = section("Sphinx")
+    [conf] = blocks(readme, "python")
+    [rst] = blocks(readme, "rst")
+    [markdown] = re.findall(r"^````markdown\n(.*?)^````$", readme, flags=re.M | re.S)
+    shutil.copytree(ROOT / "tfgraphviz" / "examples", tmp_path / "tfgraphviz" / "examples")
+    src = tmp_path / "docs"
+    src.mkdir()
+    (src / "conf.py").write_text(conf + 'extensions.append("myst_parser")\n', encoding="utf-8")
+    (src / "index.rst").write_text(f"README\n======\n\n.. toctree::\n\n   page\n\n{rst}",
+                                   encoding="utf-8")
+    (src / "page.md").write_text(f"# Markdown\n\n{markdown}", encoding="utf-8")
+    code, status, warnings = _build(src, strict=True)
+    assert code == 0, warnings
+    out = src / "_build" / "html"
+    index = (out / "index.html").read_text(encoding="utf-8")
+    [train_step] = OBJECT.findall(index)
+    svg = (out / train_step).read_text(encoding="utf-8")
+    assert "train_step(x: float32[2,4], y: float32[2,1])" in svg
+    assert "scopes/sgd_1.svg" not in svg  # :expand: sgd_1 opened the optimizer in place
+    assert "interactive report" in index and "tfgraphviz-explain" in index
+    page = (out / "page.html").read_text(encoding="utf-8")
+    assert [Path(svg).name for svg in OBJECT.findall(page)] == ["collatz_steps.svg",
+                                                                 "sum_of_abs.svg"]
+
+
+@pytest.mark.slow
+def test_a_failed_trace_is_one_warning_beside_the_drawings_made(tmp_path):
+    src = tmp_path / "docs"
+    src.mkdir()
+    (src / "conf.py").write_text(CONF, encoding="utf-8")
+    shutil.copy(ROOT / "tfgraphviz" / "examples" / "article_variable_fails.py", src)
+    (src / "index.rst").write_text("Fails\n=====\n\n.. tfgraphviz:: article_variable_fails.py\n",
+                                   encoding="utf-8")
+    code, _, warnings = _build(src, strict=True)
+    assert code == 1
+    [line] = [line for line in warnings.splitlines() if "WARNING" in line]
+    assert line.startswith(f"{src / 'index.rst'}:4: WARNING: tfgraphviz: "
+                           "article_variable_fails.py: f: ValueError: tf.function only supports")
+    assert line.endswith("(at article_variable_fails.py:15: b = tf.Variable(12.0)) [tfgraphviz]")
+    [svg] = OBJECT.findall((src / "_build" / "html" / "index.html").read_text(encoding="utf-8"))
+    assert (src / "_build" / "html" / svg).is_file()  # the first trace is drawn
 
 
 @pytest.mark.slow

@@ -150,10 +150,18 @@ def _run(request: Request, folder: Path) -> None:
 
 
 def _problems(stderr: str) -> list[str]:
-    """The command's one-line messages, without their `tfgraphviz: ` prefix."""
+    """The command's messages without their `tfgraphviz: ` prefix, a tracing error's second
+    line (`at file.py:12: code`) joined to its first."""
     lines = [line.strip() for line in stderr.splitlines() if line.strip()]
-    found = [line.removeprefix("tfgraphviz: ") for line in lines
-             if line.startswith("tfgraphviz: ")]
+    found: list[str] = []
+    for line in lines:
+        if not line.startswith("tfgraphviz: "):
+            continue
+        text = line.removeprefix("tfgraphviz: ")
+        if text.startswith("at ") and found:
+            found[-1] += f" ({text})"
+        else:
+            found.append(text)
     return found or lines[-1:]
 
 
