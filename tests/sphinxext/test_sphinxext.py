@@ -213,6 +213,27 @@ def test_an_unchanged_file_is_not_rendered_again_and_an_edited_one_is(tmp_path):
     assert len([p for p in cache.iterdir() if p.is_dir()]) == 2
 
 
+@pytest.mark.slow
+def test_parallel_workers_render_a_shared_file_once(tmp_path):
+    pages = ["one", "two", "three", "four"]
+    index = "Pages\n=====\n\n.. toctree::\n\n" + "".join(f"   {p}\n" for p in pages)
+    src = _project(tmp_path / "docs", index, markdown=False)
+    for page in pages:  # every page draws g of model.py with the same options
+        (src / f"{page}.rst").write_text(f"{page}\n=====\n\n.. tfgraphviz:: model.py\n"
+                                         "   :function: g\n\n   g(tf.constant(1.0))\n",
+                                         encoding="utf-8")
+    done = subprocess.run([sys.executable, "-m", "sphinx", "-W", "-j", "2", "-b", "html",
+                           str(src), str(src / "_build" / "html")],
+                          capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.count("tfgraphviz: rendered model.py") == 1, done.stdout
+    cache = src / "_build" / "html" / ".doctrees" / "tfgraphviz"
+    assert len([p for p in cache.iterdir() if p.is_dir()]) == 1
+    objects = {OBJECT.findall((src / "_build" / "html" / f"{p}.html").read_text())[0]
+               for p in pages}
+    assert len(objects) == 1 and (src / "_build" / "html" / objects.pop()).is_file()
+
+
 def _bad(tmp_path: Path, directive: str) -> str:
     """Build one page with this directive under -W: the single warning, after checks."""
     src = tmp_path / "docs"
