@@ -338,3 +338,20 @@ def test_the_docs_build_and_a_drill_down_link_opens_its_page_in_chromium(served_
     back = driver.execute_script(
         "return [...document.querySelectorAll('a')].map(a => a.getAttribute('xlink:href'))")
     assert "../../train_step.svg" in back
+
+
+def test_local_imports_follow_absolute_relative_and_package_imports(tmp_path):
+    from tfgraphviz.sphinxext.cache import local_imports
+
+    files = {"main.py": "import tensorflow as tf\nimport helpers\nfrom pkg.mod import x\n",
+             "helpers.py": "import numpy\nimport pkg\n", "pkg/__init__.py": "",
+             "pkg/mod.py": "from . import other\nfrom .sub import y\n", "pkg/other.py": "",
+             "pkg/sub.py": "from .. import helpers\n", "pkg/unused.py": "",
+             "unused.py": "", "../outside.py": ""}
+    (tmp_path / "src" / "pkg").mkdir(parents=True)
+    for name, text in files.items():
+        (tmp_path / "src" / name).write_text(text, encoding="utf-8")
+    (tmp_path / "src" / "main.py").write_text(files["main.py"] + "import outside\n")
+    found = local_imports(tmp_path / "src" / "main.py")
+    assert [p.relative_to(tmp_path / "src").as_posix() for p in found] == [
+        "helpers.py", "pkg/__init__.py", "pkg/mod.py", "pkg/other.py", "pkg/sub.py"]

@@ -173,7 +173,7 @@ def html_visit(self: SphinxTranslator, node: tfgraphviz_diagram) -> None:
     self.body.append(f'<div class="tfgraphviz"><object data="{html.escape(uri)}" '
                      f'type="image/svg+xml" class="tfgraphviz" style="max-width:100%">'
                      f'<p>{alt}</p></object></div>\n')
-    if node.get("report"):
+    if node.get("report") and not self.builder.name.startswith("epub"):  # EPUB takes XHTML
         _copy(folder / node["report"], target / node["report"])
         link = relative_uri(here, f"{OUTPUT}/{key}/{quote(node['report'])}")
         self.body.append(f'<p class="tfgraphviz-report"><a href="{html.escape(link)}">'

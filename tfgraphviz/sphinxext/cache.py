@@ -50,31 +50,51 @@ class Rendered:
 
 
 def local_imports(source: Path) -> list[Path]:
-    """The files next to `source` (its folder is on sys.path) that it imports, recursively."""
-    folder = source.parent
+    """The files under `source`'s folder (on sys.path when it is imported) that it imports,
+    followed from import to import: `import helpers`, `from pkg.mod import x`, `from . import y`."""
+    root = source.resolve()
+    folder = root.parent
     seen: set[Path] = set()
-    todo = [source]
+    todo = [root]
     while todo:
         path = todo.pop()
         try:
             tree = ast.parse(path.read_bytes())
         except (OSError, SyntaxError, ValueError):
             continue
-        for top in _imported_names(tree):
-            for found in (folder / f"{top}.py", folder / top / "__init__.py"):
-                if found.is_file() and found != source and found not in seen:
+        for base, parts in _imported_modules(tree, folder, path.parent):
+            for found in _module_files(base, parts):
+                found = found.resolve()
+                if found.is_relative_to(folder) and found != root and found not in seen:
                     seen.add(found)
                     todo.append(found)
     return sorted(seen)
 
 
-def _imported_names(tree: ast.AST) -> Iterator[str]:
-    """The top-level module names an absolute import statement in `tree` names."""
+def _imported_modules(tree: ast.AST, folder: Path, here: Path) -> Iterator[tuple[Path, list[str]]]:
+    """(folder to resolve from, dotted parts) of every module an import in `tree` may load:
+    absolute imports from the rendered file's folder, relative ones from `here`."""
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):
-            yield from (alias.name.split(".")[0] for alias in node.names)
-        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
-            yield node.module.split(".")[0]
+            for alias in node.names:
+                yield folder, alias.name.split(".")
+        elif isinstance(node, ast.ImportFrom):
+            base = here if node.level else folder
+            for _ in range(node.level - 1):  # `from .. import x`: one folder up per extra dot
+                base = base.parent
+            module = node.module.split(".") if node.module else []
+            yield base, module
+            for alias in node.names:  # `from pkg import mod` may load pkg/mod.py
+                yield base, [*module, alias.name]
+
+
+def _module_files(base: Path, parts: list[str]) -> Iterator[Path]:
+    """The files of `parts` and of each package above it under `base` that exist."""
+    for end in range(1, len(parts) + 1):
+        stem = base.joinpath(*parts[:end])
+        for found in (stem.with_suffix(".py"), stem / "__init__.py"):
+            if found.is_file():
+                yield found
 
 
 def cache_key(request: Request, dependencies: list[Path]) -> str:
@@ -87,8 +107,9 @@ def cache_key(request: Request, dependencies: list[Path]) -> str:
     options = {**asdict(request), "source": request.source.name, "timeout": None}
     digest.update(json.dumps([__version__, tensorflow, options, FORMATS], sort_keys=True)
                   .encode())
-    for path in [request.source, *dependencies]:
-        digest.update(f"\0{path.relative_to(request.source.parent)}\0".encode())
+    source = request.source.resolve()
+    for path in [source, *dependencies]:
+        digest.update(f"\0{path.relative_to(source.parent)}\0".encode())
         digest.update(path.read_bytes())
     return digest.hexdigest()[:32]
 
