@@ -102,7 +102,7 @@ fi
 stamp=.venv/.tfgraphviz-setup
 want=$(cat pyproject.toml scripts/constraints.txt | cksum)
 if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ] &&
-   .venv/bin/python -c 'import tfgraphviz, networkx, graphviz, pytest, selenium, importlinter, nbclient, ipykernel' 2>/dev/null; then
+   .venv/bin/python -c 'import tfgraphviz, networkx, graphviz, pytest, selenium, importlinter, nbclient, ipykernel, sphinx, myst_parser' 2>/dev/null; then
   echo "setup: .venv is up to date"
 else
   rm -f "$stamp"
