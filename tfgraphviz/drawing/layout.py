@@ -22,8 +22,8 @@ import networkx as nx
 from tfgraphviz._util.cleanup import at_abandon
 from tfgraphviz._util.defaults import DEFAULT_DPI, LAYOUT_TIMEOUT
 from tfgraphviz._util.fs import write_bytes
-from tfgraphviz.draw.dot import drawing
-from tfgraphviz.draw.scene import Cluster, Defaults, Drawing, Edge, Node, Statement, walk
+from tfgraphviz.drawing.dot import drawing
+from tfgraphviz.drawing.scene import Cluster, Defaults, Drawing, Edge, Node, Statement, walk
 from tfgraphviz.errors import GraphvizNotFoundError, LayoutError, LayoutTimeoutError
 
 DEFAULT_TIMEOUT = LAYOUT_TIMEOUT
@@ -238,7 +238,7 @@ def _dot(options: tuple[str, ...], edit: Callable[[Drawing], Drawing] | None = N
 def _layered(straight: bool) -> Run:
     def run(source: Source, fmt: str, timeout: float, dpi: float | None
             ) -> tuple[bytes, list[str]]:
-        from tfgraphviz.draw.layered.place import position
+        from tfgraphviz.drawing.layered.place import position
 
         if isinstance(source, str):
             raise LayoutError("the layered layout needs a model, not DOT text")

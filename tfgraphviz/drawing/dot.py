@@ -11,9 +11,9 @@ import networkx as nx
 
 from tfgraphviz._util.fs import write_text
 from tfgraphviz._util.text import html, quoted, short
-from tfgraphviz.draw.legend import bundled, legend_keys, legend_lines
-from tfgraphviz.draw.scene import Attrs, Cluster, Defaults, Drawing, Edge, Node, Rank, Statement
-from tfgraphviz.draw.style import (
+from tfgraphviz.drawing.legend import bundled, legend_keys, legend_lines
+from tfgraphviz.drawing.scene import Attrs, Cluster, Defaults, Drawing, Edge, Node, Rank, Statement
+from tfgraphviz.drawing.style import (
     BUNDLE_STYLE,
     CLUSTER_FILLS,
     COLORS,

@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 
-from tfgraphviz.draw.dot import drawing
-from tfgraphviz.draw.layout import lay_out
+from tfgraphviz.drawing.dot import drawing
+from tfgraphviz.drawing.layout import lay_out
 from tfgraphviz.model.build import to_networkx
 from tfgraphviz.views.build import view_and_visible
 

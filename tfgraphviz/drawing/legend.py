@@ -8,8 +8,8 @@ from typing import Any
 import networkx as nx
 
 from tfgraphviz._util.text import html, quoted
-from tfgraphviz.draw.scene import Cluster, Defaults, Edge, Node, Rank, Statement, lines
-from tfgraphviz.draw.style import (
+from tfgraphviz.drawing.scene import Cluster, Defaults, Edge, Node, Rank, Statement, lines
+from tfgraphviz.drawing.style import (
     BUNDLE_STYLE,
     ORIGINS,
     dot_attrs,

@@ -10,7 +10,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-from tfgraphviz.draw.scene import Attrs, Cluster, Defaults, Drawing, Edge, Node, Rank, Statement
+from tfgraphviz.drawing.scene import Attrs, Cluster, Defaults, Drawing, Edge, Node, Rank, Statement
 
 _TAG = re.compile(r"<[^>]*>")  # of HTML labels, to estimate their size
 _CELL_WIDTH = re.compile(r'<td[^>]*\swidth="([\d.]+)"')

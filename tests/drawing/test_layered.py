@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from tfgraphviz.draw import layout
-from tfgraphviz.draw.layered.graph import read
-from tfgraphviz.draw.layered.place import position
-from tfgraphviz.draw.scene import Cluster, Defaults, Drawing, Edge, Node, Statement, walk
+from tfgraphviz.drawing import layout
+from tfgraphviz.drawing.layered.graph import read
+from tfgraphviz.drawing.layered.place import position
+from tfgraphviz.drawing.scene import Cluster, Defaults, Drawing, Edge, Node, Statement, walk
 from tfgraphviz.errors import LayoutError
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -69,7 +69,7 @@ def while_model_dot() -> Drawing:
             steps += 1
         return steps
 
-    from tfgraphviz.draw.dot import drawing
+    from tfgraphviz.drawing.dot import drawing
 
     return drawing(tfgraphviz.to_networkx(collatz, tf.TensorSpec([], tf.int32)))
 
@@ -134,8 +134,8 @@ def test_edge_labels_move_to_tooltips_and_edges_get_routes():
 
 
 def test_output_is_byte_identical_across_processes():
-    script = ("import sys, hashlib; from tfgraphviz.draw import layout; "
-              "from tests.draw.test_layered import chain_and_fan; s = chain_and_fan(60, 40); "
+    script = ("import sys, hashlib; from tfgraphviz.drawing import layout; "
+              "from tests.drawing.test_layered import chain_and_fan; s = chain_and_fan(60, 40); "
               "print(hashlib.sha256(layout.LAYERED.run(s, 'svg', 60, None)[0]).hexdigest())")
     digests = {subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
                               check=True, cwd=ROOT,
@@ -186,7 +186,7 @@ def test_the_layered_layout_reads_the_drawing_object(while_model_dot):
 
 def test_a_very_wide_layer_is_folded_into_several_rows():
     """1,500 parallel updates (an optimizer's) would make one row ~150,000 points wide."""
-    from tfgraphviz.draw.layered.layering import ROW_WIDTH
+    from tfgraphviz.drawing.layered.layering import ROW_WIDTH
 
     source = Drawing([*header(), Node("x", {"label": '"x"'})])
     for i in range(1500):

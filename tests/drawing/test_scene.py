@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from tfgraphviz.draw.dot import drawing, to_dot
-from tfgraphviz.draw.scene import Cluster, Defaults, Edge, Node, Rank, walk
+from tfgraphviz.drawing.dot import drawing, to_dot
+from tfgraphviz.drawing.scene import Cluster, Defaults, Edge, Node, Rank, walk
 from tfgraphviz.model.build import to_networkx
 
 from ..conftest import GOLDEN

@@ -12,7 +12,7 @@ from urllib.parse import quote
 import networkx as nx
 
 from tfgraphviz._util.fs import write_bytes, write_text
-from tfgraphviz.draw.scene import Drawing
+from tfgraphviz.drawing.scene import Drawing
 from tfgraphviz.errors import GraphvizNotFoundError, LayoutError
 from tfgraphviz.views.options import ViewOptions, parse_depth  # noqa: F401 - re-exported
 
@@ -35,7 +35,7 @@ class Drawn:
 
 def _layout(source: Drawing, fmt: str, timeout: float, dpi: float) -> tuple[bytes, list[str]]:
     """Image bytes and warnings (a cheaper strategy was used) from the layout engine."""
-    from tfgraphviz.draw.layout import render
+    from tfgraphviz.drawing.layout import render
 
     data, warnings = render(source, fmt, timeout, dpi if fmt == "png" else None)
     return data, list(warnings)
@@ -101,7 +101,7 @@ def draw(graph: nx.MultiDiGraph, stem: str, folder: Path, formats: tuple[str, ..
     a page per collapsed box (`<stem>/scopes/<scope>.svg`) its node links to, and those pages
     pages of their own boxes, one level at a time, up to MAX_PAGES pages; a box past that
     links to itself opened in report.html."""
-    from tfgraphviz.draw.dot import drawing
+    from tfgraphviz.drawing.dot import drawing
     from tfgraphviz.views.build import view_and_visible
 
     drawn, shown = view_and_visible(graph, options.depth, options.expand, options.fold,
@@ -183,7 +183,7 @@ def _write_pages(pages: list[tuple[str, nx.MultiDiGraph]], folder: Path, stem: s
     from concurrent.futures import ThreadPoolExecutor
 
     from tfgraphviz._util.fs import real_subfolder
-    from tfgraphviz.draw.dot import drawing
+    from tfgraphviz.drawing.dot import drawing
 
     if not pages:
         return

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from tfgraphviz.draw.layered.graph import LayoutGraph, Placed, read, with_positions
-from tfgraphviz.draw.layered.layering import NODESEP, SWEEPS, layers, x_coordinates
-from tfgraphviz.draw.scene import Drawing
+from tfgraphviz.drawing.layered.graph import LayoutGraph, Placed, read, with_positions
+from tfgraphviz.drawing.layered.layering import NODESEP, SWEEPS, layers, x_coordinates
+from tfgraphviz.drawing.scene import Drawing
 
 RANKSEP = 30.0  # points between layers
 PAD = 8.0  # points inside a cluster's border
