@@ -11,34 +11,41 @@ from pathlib import Path
 import pytest
 
 from tfgraphviz.drawing import layout
-from tfgraphviz.drawing.layered.dotsource import parse
+from tfgraphviz.drawing.layered.graph import read
 from tfgraphviz.drawing.layered.place import position
+from tfgraphviz.drawing.scene import Cluster, Defaults, Edge, Node, Scene, Statement, walk
+from tfgraphviz.errors import LayoutError
 
 ROOT = Path(__file__).resolve().parents[2]
-HEADER = ('digraph G {\n  graph [fontname="Helvetica", label="t"];\n'
-          '  node [fontname="Helvetica", fontsize="11", shape="box"];\n'
-          '  edge [fontsize="8", arrowsize="0.6"];\n')
 
 
-def positioned(source: str, straight: bool = False) -> str:
-    """The positioned DOT text alone (what tests look at)."""
+def header() -> list[Statement]:
+    return [Defaults("graph", {"fontname": '"Helvetica"', "label": '"t"'}),
+            Defaults("node", {"fontname": '"Helvetica"', "fontsize": '"11"', "shape": '"box"'}),
+            Defaults("edge", {"fontsize": '"8"', "arrowsize": '"0.6"'})]
+
+
+def positioned(source: Scene, straight: bool = False) -> Scene:
+    """The positioned drawing alone (what tests look at)."""
     return position(source, straight)[0]
 
-def chain_and_fan(n: int, fan: int) -> str:
+
+def chain_and_fan(n: int, fan: int) -> Scene:
     """x feeds `fan` ops; a chain of `n` ops, each also reading x (like power_as_graph)."""
-    lines = [HEADER, '  n0 [label="x"];']
-    lines += [f'  n{i} [label=<<b>MatMul</b><br/>MatMul_{i}>];' for i in range(1, n + 1)]
-    lines += [f'  n{i - 1} -> n{i} [label="float32[3,3]"];' for i in range(1, n + 1)]
-    lines += [f'  n0 -> n{i} [label="float32[3,3]"];' for i in range(2, min(fan, n) + 1)]
-    return "\n".join(lines) + "\n}\n"
+    body = [*header(), Node("n0", {"label": '"x"'})]
+    body += [Node(f"n{i}", {"label": f"<<b>MatMul</b><br/>MatMul_{i}>"}) for i in range(1, n + 1)]
+    body += [Edge([f"n{i - 1}", f"n{i}"], {"label": '"float32[3,3]"'}) for i in range(1, n + 1)]
+    body += [Edge(["n0", f"n{i}"], {"label": '"float32[3,3]"'})
+             for i in range(2, min(fan, n) + 1)]
+    return Scene(body)
 
 
-def positions(text: str) -> dict[str, tuple[float, float]]:
-    graph = parse(text)
+def positions(drawing: Scene) -> dict[str, tuple[float, float]]:
     out: dict[str, tuple[float, float]] = {}
-    for name, node in graph.nodes.items():
-        x, y = node.attrs["pos"].strip('"!').split(",")
-        out[name] = (float(x), float(y))
+    for node in walk(drawing.body):
+        if isinstance(node, Node):
+            x, y = node.attrs["pos"].strip('"!').split(",")
+            out[node.id] = (float(x), float(y))
     return out
 
 
@@ -48,7 +55,7 @@ def svg_titles(svg: bytes, kind: str) -> list[str]:
 
 
 @pytest.fixture(scope="module")
-def while_model_dot() -> str:
+def while_model_dot() -> Scene:
     """A real traced function with a while loop and a cond in its body (nested clusters)."""
     import tensorflow as tf
 
@@ -62,11 +69,13 @@ def while_model_dot() -> str:
             steps += 1
         return steps
 
-    return str(tfgraphviz.to_dot(tfgraphviz.to_networkx(collatz, tf.TensorSpec([], tf.int32))))
+    from tfgraphviz.drawing.dot import to_scene
+
+    return to_scene(tfgraphviz.to_networkx(collatz, tf.TensorSpec([], tf.int32)))
 
 
 def test_every_node_and_edge_of_a_real_model_is_drawn(while_model_dot):
-    graph = parse(while_model_dot)
+    graph = read(while_model_dot)
     svg = layout.LAYERED.run(while_model_dot, "svg", 60, None)[0]
     nodes = svg_titles(svg, "node")
     visible = [n for n, node in graph.nodes.items() if "invis" not in node.attrs.get("style", "")]
@@ -78,10 +87,12 @@ def test_every_node_and_edge_of_a_real_model_is_drawn(while_model_dot):
 
 
 def test_clusters_are_boxes_around_their_members(while_model_dot):
-    graph = parse(while_model_dot)
-    text = positioned(while_model_dot)
-    at = positions(text)
-    boxes = dict(re.findall(r'subgraph (cluster_\w+) \{\n\s*graph \[bb="([^"]+)"\]', text))
+    graph = read(while_model_dot)
+    laid = positioned(while_model_dot)
+    at = positions(laid)
+    boxes = {c.name: c.body[0].attrs["bb"].strip('"') for c in walk(laid.body)
+             if isinstance(c, Cluster) and isinstance(c.body[0], Defaults)
+             and "bb" in c.body[0].attrs}
     assert set(boxes) == set(graph.clusters) - {""} and len(boxes) >= 3  # body, cond, branches
 
     def members(name: str) -> list[str]:
@@ -103,23 +114,23 @@ def test_clusters_are_boxes_around_their_members(while_model_dot):
 def test_parents_are_drawn_above_their_children():
     source = chain_and_fan(30, 30)
     at = positions(positioned(source))
-    for edge in parse(source).edges:
+    for edge in read(source).edges:
         assert at[edge.tail][1] > at[edge.head][1]  # Graphviz's y grows upwards
 
 
 def test_cycles_are_broken_and_still_drawn():
-    source = HEADER + "  a [label=a];\n  b [label=b];\n  c [label=c];\n" \
-        "  a -> b;\n  b -> c;\n  c -> a;\n}\n"
+    source = Scene([*header(), *(Node(n, {"label": n}) for n in "abc"),
+                      Edge(["a", "b"], {}), Edge(["b", "c"], {}), Edge(["c", "a"], {})])
     svg = layout.LAYERED.run(source, "svg", 60, None)[0]
     assert sorted(svg_titles(svg, "node")) == ["a", "b", "c"]
     assert len(svg_titles(svg, "edge")) == 3
 
 
 def test_edge_labels_move_to_tooltips_and_edges_get_routes():
-    text = positioned(chain_and_fan(10, 10))
-    edges = [line for line in text.split("\n") if "->" in line]
-    assert edges and all('pos="e,' in line for line in edges)
-    assert not any(" label=" in line for line in edges)
+    laid = positioned(chain_and_fan(10, 10))
+    edges = [edge for edge in walk(laid.body) if isinstance(edge, Edge)]
+    assert edges and all(edge.attrs["pos"].startswith('"e,') for edge in edges)
+    assert not any("label" in edge.attrs for edge in edges)
 
 
 def test_output_is_byte_identical_across_processes():
@@ -145,20 +156,42 @@ def test_straight_last_resort_keeps_nodes_and_edges():
     source = chain_and_fan(200, 50)
     svg = layout.STRAIGHT.run(source, "svg", 60, None)[0]
     assert len(svg_titles(svg, "node")) == 201 and len(svg_titles(svg, "edge")) == 249
-    assert 'pos="e,' not in positioned(source, straight=True)
+    assert 'pos="e,' not in positioned(source, straight=True).text()
 
 
-def test_text_not_written_one_statement_per_line_is_refused():
-    with pytest.raises(ValueError, match="no node statements"):
-        positioned("digraph G { a -> b }")
+def test_a_drawing_without_nodes_or_dot_text_is_refused():
+    with pytest.raises(ValueError, match="no nodes"):
+        positioned(Scene(header()))
+    with pytest.raises(LayoutError, match="needs a model"):
+        layout.LAYERED.run("digraph G { a -> b }", "svg", 60, None)
+
+
+def test_the_layered_layout_reads_the_drawing_object(while_model_dot):
+    """Positions are added to a copy of the drawing's statements: every node and cluster of
+    the model placed, the attributes kept, the drawing itself unchanged."""
+    before = while_model_dot.text()
+    laid = positioned(while_model_dot)
+    assert while_model_dot.text() == before
+    old = {n.id: n.attrs for n in walk(while_model_dot.body) if isinstance(n, Node)}
+    new = {n.id: n.attrs for n in walk(laid.body) if isinstance(n, Node)}
+    assert set(new) == set(old) and len(new) > 20
+    for name, attrs in new.items():
+        assert re.fullmatch(r'"-?[\d.]+,-?[\d.]+"', attrs.pop("pos")) and attrs == old[name]
+    routed = [e for e in walk(laid.body) if isinstance(e, Edge) and len(e.ids) == 2
+              and "invis" not in e.attrs.get("style", "")]
+    assert len([e for e in routed if "pos" in e.attrs]) > len(routed) / 2  # bent routes
+    root = [s for s in laid.body if isinstance(s, Defaults) and s.kind == "graph"]
+    assert root[1].attrs == {"splines": '"line"', "outputorder": '"edgesfirst"'}
 
 
 def test_a_very_wide_layer_is_folded_into_several_rows():
     """1,500 parallel updates (an optimizer's) would make one row ~150,000 points wide."""
     from tfgraphviz.drawing.layered.layering import ROW_WIDTH
 
-    source = HEADER + '  x [label="x"];\n' + "".join(
-        f'  u{i} [label="AssignAddVariableOp_{i}"];\n  x -> u{i};\n' for i in range(1500)) + "}\n"
+    source = Scene([*header(), Node("x", {"label": '"x"'})])
+    for i in range(1500):
+        source.body += [Node(f"u{i}", {"label": f'"AssignAddVariableOp_{i}"'}),
+                        Edge(["x", f"u{i}"], {})]
     at = positions(positioned(source))
     xs = [x for x, _ in at.values()]
     assert max(xs) - min(xs) < 4 * ROW_WIDTH  # bend points of the long edges take room too

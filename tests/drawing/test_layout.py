@@ -12,6 +12,7 @@ import pytest
 
 from tfgraphviz._util import fs as fsutil
 from tfgraphviz.drawing.layout import graphviz_version, run_dot, write_png, write_svg
+from tfgraphviz.drawing.scene import Edge, Node, Scene, Statement
 from tfgraphviz.errors import GraphvizNotFoundError, LayoutError, LayoutTimeoutError, OutputError
 
 BIG = "digraph G {" + " ".join(f"n{i} -> n{(i * 7919) % 4000};" for i in range(4000)) + "}"
@@ -103,13 +104,17 @@ def test_dot_children_are_tracked_and_get_a_parent_death_signal():
 
 
 # ---- strategies and the fallback chain ------------------------------------------------------
-def _fan(n: int) -> str:
+def _fan(n: int) -> Scene:
     """One input fanned out to a chain of n ops (the TensorFlow guide's power_as_graph)."""
-    lines = ['digraph G {', '  x [label="x"];']
-    lines += [f'  m{i} [label="MatMul_{i}", shape="box"];' for i in range(n)]
-    lines += [f'  x -> m{i} [label="float32[3,3]"];' for i in range(n)]
-    lines += [f'  m{i - 1} -> m{i} [label="float32[3,3]"];' for i in range(1, n)]
-    return "\n".join(lines) + "\n}\n"
+    body: list[Statement] = [Node("x", {"label": '"x"'})]
+    body += [Node(f"m{i}", {"label": f'"MatMul_{i}"', "shape": '"box"'}) for i in range(n)]
+    body += [Edge(["x", f"m{i}"], {"label": '"float32[3,3]"'}) for i in range(n)]
+    body += [Edge([f"m{i - 1}", f"m{i}"], {"label": '"float32[3,3]"'}) for i in range(1, n)]
+    return Scene(body)
+
+
+def _pair() -> Scene:
+    return Scene([Node("a", {"label": "a"}), Node("b", {"label": "b"}), Edge(["a", "b"], {})])
 
 
 def _hanging_dot(tmp_path: Path, also_neato: bool) -> str:
@@ -139,7 +144,7 @@ def test_settings_follow_the_size_of_the_graph():
                                                                       STRAIGHT.name]
 
 
-def test_size_is_measured_from_the_dot_text():
+def test_size_is_measured_from_the_drawing():
     from tfgraphviz.drawing.layout import measure
 
     size = measure(_fan(40))
@@ -157,11 +162,20 @@ def test_a_fan_out_graph_gets_limited_passes_and_labels_beside_edges():
 def test_medium_graphs_get_edge_labels_placed_after_the_layout():
     from tfgraphviz.drawing.layout import edge_labels_as_xlabels
 
-    line = '  a -> b [color="#404040", label="f32[2]", labeltooltip="a → b: f32[2]"];'
-    assert edge_labels_as_xlabels(line) == (
-        '  a -> b [color="#404040", xlabel="f32[2]", labeltooltip="a → b: f32[2]"];')
-    node = '  a [label="x", tooltip="a -> b"];'
-    assert edge_labels_as_xlabels(node) == node
+    node = Node("a", {"label": '"x"', "tooltip": '"a -> b"'})
+    edge = Edge(["a", "b"], {"color": '"#404040"', "label": '"f32[2]"',
+                             "labeltooltip": '"a → b: f32[2]"'})
+    edited = edge_labels_as_xlabels(Scene([node, edge]))
+    assert edited.body == [node, Edge(["a", "b"], {"color": '"#404040"', "xlabel": '"f32[2]"',
+                                                   "labeltooltip": '"a → b: f32[2]"'})]
+    assert edge.attrs["label"] == '"f32[2]"'  # the drawing itself is unchanged
+
+
+def test_dot_text_from_a_user_is_laid_out_by_dot_alone():
+    from tfgraphviz.drawing.layout import lay_out
+
+    done = lay_out("digraph G {" + " ".join(f"x -> m{i};" for i in range(40)) + "}", "svg", 60)
+    assert done.strategy == "dot" and b"<title>x&#45;&gt;m39</title>" in done.data
 
 
 @pytest.mark.slow
@@ -169,12 +183,12 @@ def test_a_dot_that_does_not_finish_falls_back_to_the_layered_layout(tmp_path, m
     from tfgraphviz.drawing.layout import LAYERED, lay_out, render
 
     monkeypatch.setenv("PATH", _hanging_dot(tmp_path, also_neato=False))
-    done = lay_out("digraph G {\n  a [label=a];\n  b [label=b];\n  a -> b;\n}\n", "svg", 4)
+    done = lay_out(_pair(), "svg", 4)
     assert done.strategy == LAYERED.name
     assert b"<title>a&#45;&gt;b</title>" in done.data
     assert len(done.warnings) == 1 and "\n" not in done.warnings[0]
     assert done.warnings[0].startswith("dot did not finish within 2 s; drawn with")
-    data, warnings = render("digraph G {\n  a [label=a];\n}\n", "svg", 2)
+    data, warnings = render(_pair(), "svg", 2)
     assert b"<title>a</title>" in data and len(warnings) == 1
 
 

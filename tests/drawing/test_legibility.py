@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from tfgraphviz.drawing.dot import to_dot
+from tfgraphviz.drawing.dot import to_scene
 from tfgraphviz.drawing.layout import lay_out
 from tfgraphviz.model.build import to_networkx
 from tfgraphviz.views.build import view_and_visible
@@ -28,7 +28,7 @@ README_IMAGES = re.findall(r"!\[[^\]]*\]\(outputs/(\w+)/([\w.]+)\.svg\)",
 def _svg(traced_examples: Any, example: str, function: str) -> str:
     model = to_networkx(traced_examples[example].functions[function].graphs[0], function)
     drawn, _ = view_and_visible(model, "auto", (), True, None)
-    return lay_out(to_dot(drawn), "svg").data.decode("utf-8")
+    return lay_out(to_scene(drawn), "svg").data.decode("utf-8")
 
 
 def test_readme_shows_the_drawings_measured_here():

@@ -12,6 +12,7 @@ import networkx as nx
 from tfgraphviz._util.fs import write_text
 from tfgraphviz._util.text import html, quoted, short
 from tfgraphviz.drawing.legend import bundled, legend_keys, legend_lines
+from tfgraphviz.drawing.scene import Attrs, Cluster, Defaults, Edge, Node, Rank, Scene, Statement
 from tfgraphviz.drawing.style import (
     BUNDLE_STYLE,
     CLUSTER_FILLS,
@@ -20,8 +21,8 @@ from tfgraphviz.drawing.style import (
     NBSP,
     NOTE_WIDTH,
     ORIGINS,
-    attr_list,
     describe,
+    dot_attrs,
     edge_style,
     index_text,
     node_label,
@@ -140,63 +141,71 @@ def _bundle_tip(graph: nx.MultiDiGraph, node: Any, edges: list[tuple[Any, Any, A
                    + "\n".join(f"  {w} → {describe(graph.nodes[node])}" for w in waited))
 
 
-def _junction_line(graph: nx.MultiDiGraph, node: Any, edges: list[tuple[Any, Any, Any]],
-                   number: int, indent: str) -> str:
+INVISIBLE: Attrs = {"style": '"invis"'}
+
+
+def invisible(*ids: str) -> Edge:
+    """An invisible edge (a chain) that only orders the layout."""
+    return Edge(list(ids), dict(INVISIBLE))
+
+
+def _junction(graph: nx.MultiDiGraph, node: Any, edges: list[tuple[Any, Any, Any]],
+              number: int) -> Node:
     """The junction point of a bundle, declared beside its op (in the op's cluster)."""
     color = ORIGINS["automatic"][0]
     tip = _bundle_tip(graph, node, edges)[1]
-    return (f'{indent}j{number} [shape="point", width="0.08", color="{color}", '
-            f"tooltip={quoted(tip)}];")
+    return Node(f"j{number}", {"shape": '"point"', "width": '"0.08"', "color": f'"{color}"',
+                               "tooltip": quoted(tip)})
 
 
-def _bundle_lines(graph: nx.MultiDiGraph, ids: dict[Any, str],
-                  bundles: dict[Any, list[tuple[Any, Any, Any]]]) -> list[str]:
+def _bundle_edges(graph: nx.MultiDiGraph, ids: dict[Any, str],
+                  bundles: dict[Any, list[tuple[Any, Any, Any]]]) -> list[Edge]:
     """Each bundle: invisible edges from what the op waits for into a junction point (they
     keep the layout's order), one orange edge from the junction to the op, labelled."""
-    lines: list[str] = []
+    out: list[Edge] = []
     color, line, width, words = ORIGINS["automatic"]
     for number, (node, edges) in enumerate(bundles.items()):
         junction = f"j{number}"
         total, tip = _bundle_tip(graph, node, edges)
-        for u, _, _ in edges:
-            lines.append(f'  {ids[u]} -> {junction} [style="invis"];')
+        out += [invisible(ids[u], junction) for u, _, _ in edges]
         style = {"style": line, "color": color, **BUNDLE_STYLE,
                  "label": quoted(f"waits for {total} stateful ops"), "fontcolor": color,
                  "tooltip": quoted(tip), "labeltooltip": quoted(tip)}
-        lines.append(f"  {junction} -> {ids[node]} [{attr_list(style)}];")
-    return lines
+        out.append(Edge([junction, ids[node]], dot_attrs(style)))
+    return out
 
 
 def graph_header(graph: nx.MultiDiGraph, title: bool = True, heading: str | None = None
-                 ) -> list[str]:
-    """The first lines of the DOT text: `digraph G {` and the graph, node and edge defaults.
+                 ) -> list[Statement]:
+    """The first statements: the graph's attributes, the node and edge defaults.
     `heading` replaces heading_of(graph); without `title` the graph has no label (the report
     shows the title and note above the graph instead), only the heading as its tooltip."""
     heading = heading if heading is not None else heading_of(graph)
-    label = ""
+    label: Attrs = {}
     if title:
         note = str(graph.graph.get("note", ""))
-        label = f'label=<{title_label(heading, note, str(graph.graph.get("up", "")))}>, '
-    return [
-        "digraph G {",
-        f'  graph [fontname="{FONT}", fontsize="10", rankdir="TB", compound="true", '
-        # remincross=false: the last crossing pass would undo the index order of arguments
-        f'newrank="true", remincross="false", nodesep="0.25", ranksep="0.35", labelloc="t", '
-        f'labeljust="l", {label}tooltip={quoted(heading)}];',
-        f'  node [fontname="{FONT}", fontsize="11", height="0.35", margin="0.1,0.04"];',
-        f'  edge [fontname="{FONT}", fontsize="8", arrowsize="0.6"];',
-    ]
+        label = {"label": f'<{title_label(heading, note, str(graph.graph.get("up", "")))}>'}
+    attrs = {"fontname": f'"{FONT}"', "fontsize": '"10"', "rankdir": '"TB"',
+             # remincross=false: the last crossing pass would undo the index order of arguments
+             "compound": '"true"', "newrank": '"true"', "remincross": '"false"',
+             "nodesep": '"0.25"', "ranksep": '"0.35"', "labelloc": '"t"', "labeljust": '"l"',
+             **label, "tooltip": quoted(heading)}
+    return [Defaults("graph", attrs),
+            Defaults("node", {"fontname": f'"{FONT}"', "fontsize": '"11"', "height": '"0.35"',
+                              "margin": '"0.1,0.04"'}),
+            Defaults("edge", {"fontname": f'"{FONT}"', "fontsize": '"8"',
+                              "arrowsize": '"0.6"'})]
 
 
-def cluster_attrs(depth: int, label: str, tip: str) -> str:
+def cluster_attrs(depth: int, label: str, tip: str) -> Attrs:
     """The graph attributes of a body's cluster at `depth` (also the report's clusters)."""
-    return (f'label=<{label}>, style="rounded,filled", color="#adb5bd", '
-            f'fillcolor="{CLUSTER_FILLS[depth % len(CLUSTER_FILLS)]}", fontsize="10", '
-            f"tooltip={quoted(tip)}")
+    return {"label": f"<{label}>", "style": '"rounded,filled"', "color": '"#adb5bd"',
+            "fillcolor": f'"{CLUSTER_FILLS[depth % len(CLUSTER_FILLS)]}"', "fontsize": '"10"',
+            "tooltip": quoted(tip)}
 
 
 class _Writer:
-    """The DOT statements of one graph's nodes, bodies and edges, in to_dot's order."""
+    """The statements of one graph's nodes, bodies and edges, in to_dot's order."""
 
     def __init__(self, graph: nx.MultiDiGraph) -> None:
         self.graph = graph
@@ -216,10 +225,10 @@ class _Writer:
         self.skipped, self.mapping, self.returned = _mapping(graph)
         self.bundles = bundled(graph)
         self.bundle_number = {node: number for number, node in enumerate(self.bundles)}
-        self.lines: list[str] = []
+        self.body: list[Statement] = []
         self.clusters = iter(range(1 << 30))
         self.ties: list[tuple[dict[str, Any], str]] = []
-        self.stacked: list[str] = []
+        self.stacked: list[Edge] = []
 
     def subtree(self, body: str) -> list[Any]:
         found = list(self.members.get(body, []))
@@ -234,18 +243,17 @@ class _Writer:
                       for n in self.members.get(body, []) if graph.nodes[n]["kind"] == "arg")
         return args[0][2] if args else self.members[body][0]
 
-    def emit(self, body: str, indent: str) -> None:
+    def emit(self, body: str, out: list[Statement]) -> None:
         """A body's nodes, its arguments' and results' rows, and its child bodies' clusters."""
-        boundary = self.nodes(body, indent)
+        boundary = self.nodes(body, out)
         for group in boundary.values():  # arguments (and results) side by side, in index order
             ordered = [n for _, n in sorted(group)]
             rows = [ordered[i:i + BOUNDARY_ROW] for i in range(0, len(ordered), BOUNDARY_ROW)]
             for row in rows:  # many of them: in rows, one under the other
                 if len(row) > 1:
-                    self.lines.append(f'{indent}{{rank="same"; {"; ".join(row)};}}')
-                    self.lines.append(f'{indent}{" -> ".join(row)} [style="invis"];')
-            for upper, lower in zip(rows, rows[1:], strict=False):
-                self.lines.append(f'{indent}{upper[0]} -> {lower[0]} [style="invis"];')
+                    out += [Rank(row), invisible(*row)]
+            out += [invisible(upper[0], lower[0])
+                    for upper, lower in zip(rows, rows[1:], strict=False)]
         if body and boundary["arg"]:  # arguments on top, even those the body does not use
             ordered = [n for _, n in sorted(boundary["arg"])]
             first = ordered[(len(ordered) - 1) // BOUNDARY_ROW * BOUNDARY_ROW]  # of the last row
@@ -253,10 +261,10 @@ class _Writer:
                 if self.graph.nodes[node]["kind"] not in ("arg", "ret") and not any(
                         self.graph.nodes[u].get("body") == body
                         for u in self.graph.predecessors(node)):
-                    self.lines.append(f'{indent}{first} -> {self.ids[node]} [style="invis"];')
-        self.child_clusters(body, indent)
+                    out.append(invisible(first, self.ids[node]))
+        self.child_clusters(body, out)
 
-    def nodes(self, body: str, indent: str) -> dict[str, list[tuple[int, str]]]:
+    def nodes(self, body: str, out: list[Statement]) -> dict[str, list[tuple[int, str]]]:
         """A body's node statements (and bundle junctions); its arguments' and results' ids
         by index."""
         graph = self.graph
@@ -268,17 +276,16 @@ class _Writer:
                 tip += "\n" + self.returned[node]
             attrs = {**node_style(data), "label": f"<{node_label(data)}>",
                      "tooltip": quoted(tip)}
-            self.lines.append(f"{indent}{self.ids[node]} [{attr_list(attrs)}];")
+            out.append(Node(self.ids[node], dot_attrs(attrs)))
             if node in self.bundles:
-                self.lines.append(_junction_line(graph, node, self.bundles[node],
-                                                 self.bundle_number[node], indent))
+                out.append(_junction(graph, node, self.bundles[node], self.bundle_number[node]))
             if body and data["kind"] in boundary:
                 index = index_text(data)
                 boundary[data["kind"]].append((int(index) if index.isdigit() else 0,
                                                self.ids[node]))
         return boundary
 
-    def child_clusters(self, body: str, indent: str) -> None:
+    def child_clusters(self, body: str, out: list[Statement]) -> None:
         """One cluster per body the ops of `body` run, each under the one before it."""
         graph, members = self.graph, self.members
         above: dict[Any, dict[str, Any]] = {}
@@ -289,12 +296,11 @@ class _Writer:
             number = next(self.clusters)
             if inside and members.get(child["id"]):
                 self.ties.append((child, f"cluster_{number}"))
-            self.lines.append(f"{indent}subgraph cluster_{number} {{")
             label, tip = cluster_label(child, caller)
-            self.lines.append(
-                f"{indent}  graph [{cluster_attrs(int(child.get('depth', 1)), label, tip)}];")
-            self.emit(child["id"], indent + "  ")
-            self.lines.append(f"{indent}}}")
+            cluster = Cluster(f"cluster_{number}", [
+                Defaults("graph", cluster_attrs(int(child.get("depth", 1)), label, tip))])
+            out.append(cluster)
+            self.emit(child["id"], cluster.body)
             previous = above.get(child["caller"])
             if previous is not None and members.get(child["id"]):
                 self.stacked.extend(_stack(graph, self.ids, self.subtree(previous["id"]),
@@ -302,11 +308,11 @@ class _Writer:
             if members.get(child["id"]):
                 above[child["caller"]] = child
 
-    def edges(self) -> list[str]:
+    def edges(self) -> list[Edge]:
         """Edge statements: every edge not drawn as a tie or a bundle, then the bundles, then
         one tie per body with the argument mapping in its tooltip."""
         graph, ids = self.graph, self.ids
-        lines: list[str] = []
+        lines: list[Edge] = []
         collapsed = any(d.get("kind") == "scope" for _, d in graph.nodes(data=True))
         drawn_bundled = {e for edges in self.bundles.values() for e in edges}
         for u, v, key, data in graph.edges(keys=True, data=True):
@@ -315,41 +321,45 @@ class _Writer:
             style = edge_style(data, graph.nodes[u], graph.nodes[v])
             if collapsed and "label" in style:  # placed after layout: merged labels are long
                 style["xlabel"] = style.pop("label")
-            lines.append(f"  {ids[u]} -> {ids[v]} [{attr_list(style)}];")
-        lines += _bundle_lines(graph, ids, self.bundles)
+            lines.append(Edge([ids[u], ids[v]], dot_attrs(style)))
+        lines += _bundle_edges(graph, ids, self.bundles)
         for body, cluster in self.ties:
             style = tie_style(body["role"], cluster)
             if body["id"] in self.mapping:
                 style["tooltip"] = quoted("\n".join([
                     f"{describe(graph.nodes[body['caller']])} runs its {body['role']} body:",
                     *self.mapping[body["id"]]]))
-            lines.append(f"  {ids[body['caller']]} -> {ids[self.first_of(body['id'])]} "
-                         f"[{attr_list(style)}];")
+            lines.append(Edge([ids[body["caller"]], ids[self.first_of(body["id"])]],
+                              dot_attrs(style)))
         return lines
+
+
+def to_scene(graph: nx.MultiDiGraph, title: str | None = None) -> Scene:
+    """The drawing of the model as data (what to_dot writes)."""
+    writer = _Writer(graph)
+    writer.emit("", writer.body)
+    grid = _grid(graph)
+    ids = writer.ids
+    return Scene([*graph_header(graph, heading=title), *writer.body, *writer.stacked,
+                    *(invisible(ids[a], ids[b]) for a, b in grid),
+                    *legend_lines(legend_keys(graph),
+                                  _sinks(graph, ids, writer.skipped, {a for a, _ in grid})),
+                    *writer.edges()])
 
 
 def to_dot(graph: nx.MultiDiGraph, title: str | None = None) -> str:
     """DOT source for the model; identical models give identical text."""
-    writer = _Writer(graph)
-    writer.emit("", "  ")
-    grid = _grid(graph)
-    ids = writer.ids
-    lines = [*graph_header(graph, heading=title), *writer.lines, *writer.stacked,
-             *(f'  {ids[a]} -> {ids[b]} [style="invis"];' for a, b in grid),
-             *legend_lines(legend_keys(graph),
-                           _sinks(graph, ids, writer.skipped, {a for a, _ in grid})),
-             *writer.edges(), "}"]
-    return "\n".join(lines) + "\n"
+    return to_scene(graph, title).text()
 
 
 def _stack(graph: nx.MultiDiGraph, ids: dict[Any, str], upper: list[Any], top: Any,
-           skipped: set[tuple[Any, Any, Any]]) -> list[str]:
+           skipped: set[tuple[Any, Any, Any]]) -> list[Edge]:
     """Invisible edges putting a body under the one drawn before it for the same op (the
     bottom nodes of the upper body and its nested bodies above the lower body's top)."""
     inside = set(upper)
     bottoms = [n for n in upper if not any(v in inside and (n, v, k) not in skipped
                                            for _, v, k in graph.out_edges(n, keys=True))]
-    return [f'  {ids[n]} -> {ids[top]} [style="invis"];' for n in bottoms]
+    return [invisible(ids[n], ids[top]) for n in bottoms]
 
 
 GRID_COLUMNS = 6  # unconnected nodes of one body are drawn in rows of this many

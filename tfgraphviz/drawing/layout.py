@@ -1,5 +1,6 @@
-"""Run Graphviz (the only place that does) to lay out DOT as SVG, PNG or PDF: `dot` with
-settings chosen from the size of the graph, else our layered layout drawn by `neato -n2`."""
+"""Run Graphviz (the only place that does) to lay out a drawing as SVG, PNG or PDF: `dot`
+with settings chosen from the size of the drawing, else our layered layout drawn by
+`neato -n2`. DOT text given by a user is laid out by `dot` alone."""
 
 from __future__ import annotations
 
@@ -21,7 +22,8 @@ import networkx as nx
 from tfgraphviz._util.cleanup import at_abandon
 from tfgraphviz._util.defaults import DEFAULT_DPI, LAYOUT_TIMEOUT
 from tfgraphviz._util.fs import write_bytes
-from tfgraphviz.drawing.dot import to_dot
+from tfgraphviz.drawing.dot import to_scene
+from tfgraphviz.drawing.scene import Cluster, Defaults, Edge, Node, Scene, Statement, walk
 from tfgraphviz.errors import GraphvizNotFoundError, LayoutError, LayoutTimeoutError
 
 DEFAULT_TIMEOUT = LAYOUT_TIMEOUT
@@ -114,7 +116,7 @@ def graphviz_version() -> str:
 
 def _write(graph: nx.MultiDiGraph | str, path: Path, fmt: str, timeout: float,
            dpi: float | None = None) -> Path:
-    source = graph if isinstance(graph, str) else to_dot(graph)
+    source = graph if isinstance(graph, str) else to_scene(graph)
     data, notes = render(source, fmt, timeout, dpi)
     for note in notes:
         warnings.warn(note, RuntimeWarning, stacklevel=3)
@@ -123,19 +125,20 @@ def _write(graph: nx.MultiDiGraph | str, path: Path, fmt: str, timeout: float,
 
 def write_svg(graph: nx.MultiDiGraph | str, path: Path,
               timeout: float = DEFAULT_TIMEOUT) -> Path:
-    """Lay out a model (or DOT source) and write it as SVG."""
+    """Lay out a model (or DOT source, laid out by `dot` alone) and write it as SVG."""
     return _write(graph, path, "svg", timeout)
 
 
 def write_png(graph: nx.MultiDiGraph | str, path: Path, timeout: float = DEFAULT_TIMEOUT,
               dpi: float = DEFAULT_DPI) -> Path:
-    """Lay out a model (or DOT source) and write it as PNG at `dpi` dots per inch."""
+    """Lay out a model (or DOT source, laid out by `dot` alone) and write it as PNG at `dpi`
+    dots per inch."""
     return _write(graph, path, "png", timeout, dpi)
 
 
 def write_pdf(graph: nx.MultiDiGraph | str, path: Path,
               timeout: float = DEFAULT_TIMEOUT) -> Path:
-    """Lay out a model (or DOT source) and write it as PDF."""
+    """Lay out a model (or DOT source, laid out by `dot` alone) and write it as PDF."""
     return _write(graph, path, "pdf", timeout)
 
 
@@ -146,15 +149,14 @@ SMALL = (150, 300, 16)  # nodes, edges, fan-out: Graphviz's own settings
 # layout is both faster and better: tuned `dot` drew ResNet50's forward pass (1.8k ops) 48,000
 # points wide in 6-18 s, the layered layout 2,900 points wide in under a second
 MEDIUM = (500, 1000)
-Run = Callable[[str, str, float, float | None], tuple[bytes, list[str]]]
-_EDGE_LABEL = re.compile(r'(?<=[\[ ])label="(?:[^"\\]|\\.)*"(?:, )?')
-_IS_EDGE = re.compile(r'\s*(?:[A-Za-z_]\w*|"(?:[^"\\]|\\.)*")\s*->')
-_STATEMENT = re.compile(r'(?:^|[;{])\s*([A-Za-z_]\w*|"(?:[^"\\]|\\.)*")\s*(->|\[)', re.M)
+Source = Scene | str  # a drawing, or DOT text a user gave
+Run = Callable[[Source, str, float, float | None], tuple[bytes, list[str]]]
 
 
 @dataclass(frozen=True)
 class Size:
-    """What decides the strategy: node and edge statements, and the largest fan-out."""
+    """What decides the strategy: node (and attribute) statements, edge statements, and
+    the largest fan-out."""
     nodes: int
     edges: int
     fan_out: int
@@ -162,28 +164,40 @@ class Size:
 
 @dataclass(frozen=True)
 class Strategy:
-    """One way to lay out: a name for messages, and a function of (source, fmt, timeout,
+    """One way to lay out: a name for messages, and a function of (drawing, fmt, timeout,
     dpi) giving the image and notes (a PNG scaled down)."""
     name: str
     run: Run
 
 
-def measure(source: str) -> Size:
-    """Count node and edge statements of DOT text written one statement per line."""
+def measure(source: Scene) -> Size:
+    """Count the drawing's node statements (with its `graph`, `node` and `edge` attribute
+    statements, as the thresholds were tuned), edge statements (a chain counts once, for its
+    first node) and the most edge statements from one node."""
     nodes = 0
     tails: dict[str, int] = {}
-    for match in _STATEMENT.finditer(source):
-        if match.group(2) == "[":
+    for item in walk(source.body):
+        if isinstance(item, Node | Defaults):
             nodes += 1
-        else:
-            tails[match.group(1)] = tails.get(match.group(1), 0) + 1
+        elif isinstance(item, Edge):
+            tails[item.ids[0]] = tails.get(item.ids[0], 0) + 1
     return Size(nodes, sum(tails.values()), max(tails.values(), default=0))
 
 
-def edge_labels_as_xlabels(source: str) -> str:
-    """Edge labels placed after the layout (`xlabel`), so they do not take ranks."""
-    return "\n".join(_EDGE_LABEL.sub(lambda m: "x" + m.group(0), line)
-                     if _IS_EDGE.match(line) else line for line in source.split("\n"))
+def edge_labels_as_xlabels(source: Scene) -> Scene:
+    """Edge labels placed after the layout (`xlabel`), so they do not take ranks (HTML
+    labels stay)."""
+    def edited(body: list[Statement]) -> list[Statement]:
+        out: list[Statement] = []
+        for item in body:
+            if isinstance(item, Cluster):
+                item = Cluster(item.name, edited(item.body))
+            elif isinstance(item, Edge) and item.attrs.get("label", "").startswith('"'):
+                item = Edge(item.ids, {("xlabel" if k == "label" else k): v
+                                       for k, v in item.attrs.items()})
+            out.append(item)
+        return out
+    return Scene(edited(source.body))
 
 
 MAX_PIXELS = 40e6  # a bigger PNG takes many seconds to paint: it is scaled down (SVG is not)
@@ -205,10 +219,12 @@ def _bitmap(laid_out: str, width: float, height: float, fmt: str, timeout: float
     return run_dot(laid_out, fmt, timeout, dpi, options), notes
 
 
-def _dot(options: tuple[str, ...], edit: Callable[[str], str] | None = None) -> Run:
-    def run(source: str, fmt: str, timeout: float, dpi: float | None
+def _dot(options: tuple[str, ...], edit: Callable[[Scene], Scene] | None = None) -> Run:
+    def run(source: Source, fmt: str, timeout: float, dpi: float | None
             ) -> tuple[bytes, list[str]]:
-        text = edit(source) if edit else source
+        if isinstance(source, Scene):
+            source = (edit(source) if edit else source).text()
+        text = source
         if fmt != "png" or not options:
             return run_dot(text, fmt, timeout, dpi, options), []
         start = time.monotonic()  # a big PNG: lay out, then paint at a bounded size
@@ -220,22 +236,25 @@ def _dot(options: tuple[str, ...], edit: Callable[[str], str] | None = None) -> 
 
 
 def _layered(straight: bool) -> Run:
-    def run(source: str, fmt: str, timeout: float, dpi: float | None
+    def run(source: Source, fmt: str, timeout: float, dpi: float | None
             ) -> tuple[bytes, list[str]]:
         from tfgraphviz.drawing.layered.place import position
 
+        if isinstance(source, str):
+            raise LayoutError("the layered layout needs a model, not DOT text")
         start = time.monotonic()
         try:
-            text, width, height = position(source, straight=straight)
+            laid, width, height = position(source, straight=straight)
         except (ValueError, KeyError, IndexError, RecursionError) as exc:
             raise LayoutError(f"the layered layout failed ({type(exc).__name__})") from None
         left = timeout - (time.monotonic() - start)
         if left <= 0:
             raise LayoutTimeoutError(f"the layered layout did not finish within {timeout:g} s")
-        return _bitmap(text, width, height, fmt, left, dpi)
+        return _bitmap(laid.text(), width, height, fmt, left, dpi)
     return run
 
 
+DOT = Strategy("dot", _dot(()))
 LAYERED = Strategy("tfgraphviz's layered layout", _layered(False))
 STRAIGHT = Strategy("the layered layout with straight edges", _layered(True))
 
@@ -243,7 +262,7 @@ STRAIGHT = Strategy("the layered layout with straight edges", _layered(True))
 def strategies(size: Size) -> list[Strategy]:
     """The strategies to try, best first, for a graph of this size."""
     if size.nodes <= SMALL[0] and size.edges <= SMALL[1] and size.fan_out <= SMALL[2]:
-        first = Strategy("dot", _dot(()))
+        first = DOT
     elif size.nodes <= MEDIUM[0] and size.edges <= MEDIUM[1]:
         first = Strategy("dot (limited passes)",
                          _dot((*TUNED, "-Gsplines=polyline"), edge_labels_as_xlabels))
@@ -260,15 +279,15 @@ class Layout:
     warnings: list[str]
 
 
-def lay_out(source: str, fmt: str, timeout: float = DEFAULT_TIMEOUT,
+def lay_out(source: Source, fmt: str, timeout: float = DEFAULT_TIMEOUT,
             dpi: float | None = None) -> Layout:
     """Try each strategy in turn within `timeout` seconds in total: the first gets half of
     the budget, the next up to 90% of it (80% when `dot` is not tried), the last what
     remains. Raises the first failure when none succeeds (LayoutTimeoutError when the
-    budget ran out)."""
+    budget ran out). DOT text (a user's) gets `dot` alone, with the whole budget."""
     start = time.monotonic()
-    chain = strategies(measure(source))
-    shares = [0.5, 0.9, 1.0] if len(chain) == 3 else [0.8, 1.0]
+    chain = strategies(measure(source)) if isinstance(source, Scene) else [DOT]
+    shares = {3: [0.5, 0.9, 1.0], 2: [0.8, 1.0], 1: [1.0]}[len(chain)]
     notes: list[str] = []
     first: LayoutError | None = None
     for i, strategy in enumerate(chain):
@@ -288,9 +307,10 @@ def lay_out(source: str, fmt: str, timeout: float = DEFAULT_TIMEOUT,
     raise first
 
 
-def render(dot_source: str, fmt: str, timeout: float = DEFAULT_TIMEOUT,
+def render(source: Source, fmt: str, timeout: float = DEFAULT_TIMEOUT,
            dpi: float | None = None) -> tuple[bytes, list[str]]:
-    """The image of DOT source in `fmt` (svg, png, pdf) laid out within `timeout` seconds by
-    the best strategy that finishes, and one warning line per strategy that did not."""
-    done = lay_out(dot_source, fmt, timeout, dpi)
+    """The image of a drawing (or DOT text) in `fmt` (svg, png, pdf) laid out within
+    `timeout` seconds by the best strategy that finishes, and one warning line per strategy
+    that did not."""
+    done = lay_out(source, fmt, timeout, dpi)
     return done.data, done.warnings

@@ -8,10 +8,11 @@ from typing import Any
 import networkx as nx
 
 from tfgraphviz._util.text import html, quoted
+from tfgraphviz.drawing.scene import Cluster, Defaults, Edge, Node, Rank, Statement, lines
 from tfgraphviz.drawing.style import (
     BUNDLE_STYLE,
     ORIGINS,
-    attr_list,
+    dot_attrs,
     edge_style,
     node_style,
     origin_of,
@@ -109,8 +110,12 @@ def legend_keys(graph: nx.MultiDiGraph) -> list[str]:
     return [key for key in LEGEND_TEXT if key in used]
 
 
-def legend_entry(i: int, key: str) -> tuple[list[str], list[str]]:
-    """DOT lines of one legend entry (its glyph drawn like the graph draws it) and its nodes."""
+INVISIBLE = {"style": '"invis"'}
+
+
+def legend_entry(i: int, key: str) -> tuple[list[Statement], list[str]]:
+    """The statements of one legend entry (its glyph drawn like the graph draws it) and its
+    nodes."""
     text = LEGEND_TEXT[key]
     tip = quoted(text.replace("\n", " "))
     if key in NODE_SAMPLES:
@@ -119,12 +124,12 @@ def legend_entry(i: int, key: str) -> tuple[list[str], list[str]]:
         if key == "absorbed":
             label += "<br/>" + small("+ const 2.")
         style = {**node_style(data), "label": f"<{label}>", "tooltip": tip}
-        lines = [f"    l{i}a [{attr_list(style)}];"]
+        out: list[Statement] = [Node(f"l{i}a", dot_attrs(style))]
         ids = [f"l{i}a"]
     elif key in ("unknown_rank", "link"):
         glyph = "float32[*]" if key == "unknown_rank" else "⇲"
-        lines = [f'    l{i}a [shape="plaintext", label={quoted(glyph)}, fontsize="8", '
-                 f'fontcolor="#495057", tooltip={tip}];']
+        out = [Node(f"l{i}a", {"shape": '"plaintext"', "label": quoted(glyph),
+                               "fontsize": '"8"', "fontcolor": '"#495057"', "tooltip": tip})]
         ids = [f"l{i}a"]
     else:
         style = {k: v for k, v in edge_style(EDGE_SAMPLES[key]).items()
@@ -132,67 +137,66 @@ def legend_entry(i: int, key: str) -> tuple[list[str], list[str]]:
         style["tooltip"] = tip
         if key == "merged":
             style["label"] = quoted("×N")
-        point = 'shape="point", style="invis", width="0.05"'
+        point = {"shape": '"point"', "style": '"invis"', "width": '"0.05"'}
         start = point
-        if key == "bundle":  # the junction point and the thick edge of dot._bundle_lines
-            start = f'shape="point", width="0.08", color="{ORIGINS["automatic"][0]}"'
+        if key == "bundle":  # the junction point and the thick edge of dot._bundle_edges
+            start = {"shape": '"point"', "width": '"0.08"',
+                     "color": f'"{ORIGINS["automatic"][0]}"'}
             style.update(BUNDLE_STYLE)
-        lines = [f"    l{i}a [{start}];", f"    l{i}b [{point}];",
-                 f"    l{i}a -> l{i}b [{attr_list(style)}];"]
+        out = [Node(f"l{i}a", start), Node(f"l{i}b", dict(point)),
+               Edge([f"l{i}a", f"l{i}b"], dot_attrs(style))]
         ids = [f"l{i}a", f"l{i}b"]
     width = ' width="130"'
     cell = "".join(f'{html(line)}<br align="left"/>' for line in text.split("\n"))
-    lines.append(f'    l{i}t [shape="plaintext", margin="0.02", tooltip={tip}, label=<<table '
-                 f'border="0" cellpadding="0"><tr><td align="left" balign="left"{width}>{cell}'
-                 "</td></tr></table>>];")
-    return lines, [*ids, f"l{i}t"]
+    out.append(Node(f"l{i}t", {
+        "shape": '"plaintext"', "margin": '"0.02"', "tooltip": tip,
+        "label": (f'<<table border="0" cellpadding="0"><tr><td align="left" balign="left"'
+                  f"{width}>{cell}</td></tr></table>>")}))
+    return out, [*ids, f"l{i}t"]
 
 
-def legend_lines(keys: list[str], above: list[str] | None = None) -> list[str]:
+def legend_lines(keys: list[str], above: list[str] | None = None) -> list[Statement]:
     """A legend cluster: real nodes and edges drawn in the graph's own styles, in rows of
     LEGEND_COLUMNS entries; under the nodes `above` (invisible edges), so that it sits below
     the drawing instead of beside it, where it took up to 40% of the width."""
     if not keys:
         return []
-    lines = ["  subgraph cluster_legend {",
-             '    graph [label=<<b>legend</b>>, style="rounded", color="#dee2e6", '
-             'fontsize="9", tooltip="what the styles mean"];',
-             '    node [fontsize="9"];']
+    legend = Cluster("cluster_legend", [
+        Defaults("graph", {"label": "<<b>legend</b>>", "style": '"rounded"',
+                           "color": '"#dee2e6"', "fontsize": '"9"',
+                           "tooltip": '"what the styles mean"'}),
+        Defaults("node", {"fontsize": '"9"'})])
     rows: list[list[str]] = []
     columns = min(LEGEND_COLUMNS, -(-len(keys) // 2)) if len(keys) > 2 else len(keys)
     for i, key in enumerate(keys):
         entry, ids = legend_entry(i, key)
-        lines += entry
+        legend.body += entry
         if i % columns == 0:
             rows.append(ids)
         else:
             rows[-1] += ids
     for a, b in zip(rows, rows[1:], strict=False):  # one row under the other
-        lines.append(f'    {a[0]} -> {b[0]} [style="invis"];')
+        legend.body.append(Edge([a[0], b[0]], dict(INVISIBLE)))
     for row in rows:  # and left to right within a row
-        lines.append(f'    {{rank="same"; {"; ".join(row)};}}')
-        lines.append(f'    {" -> ".join(row)} [style="invis"];')
-    lines.append("  }")
+        legend.body += [Rank(row), Edge(row, dict(INVISIBLE))]
     top = rows[0][0]
-    lines += [f'  {node} -> {top} [style="invis", weight="0"];' for node in above or []]
-    return lines
+    return [legend, *(Edge([node, top], {**INVISIBLE, "weight": '"0"'}) for node in above or [])]
 
 
 def side_legend(keys: list[str]) -> list[str]:
-    """The legend in one column (the report shows it in its narrow side panel, at 100%), its
-    entries drawn like the legend under the SVG files' drawing."""
+    """The DOT lines of the legend in one column (the report shows it in its narrow side
+    panel, at 100%), its entries drawn like the legend under the SVG files' drawing."""
     if not keys:
         return []
-    lines = ["  subgraph cluster_legend {",
-             '    graph [label="", style="invis", tooltip="what the styles mean"];',
-             '    node [fontsize="9"];']
+    legend = Cluster("cluster_legend", [
+        Defaults("graph", {"label": '""', "style": '"invis"',
+                           "tooltip": '"what the styles mean"'}),
+        Defaults("node", {"fontsize": '"9"'})])
     firsts = []
     for i, key in enumerate(keys):
         entry, ids = legend_entry(i, key)
-        lines += entry
-        lines.append(f'    {{rank="same"; {"; ".join(ids)};}}')
-        lines.append(f'    {" -> ".join(ids)} [style="invis"];')
+        legend.body += [*entry, Rank(ids), Edge(ids, dict(INVISIBLE))]
         firsts.append(ids[0])
-    lines += [f'    {a} -> {b} [style="invis"];' for a, b in zip(firsts, firsts[1:], strict=False)]
-    lines.append("  }")
-    return lines
+    legend.body += [Edge([a, b], dict(INVISIBLE)) for a, b in zip(firsts, firsts[1:],
+                                                                  strict=False)]
+    return list(lines([legend]))

@@ -12,6 +12,7 @@ from urllib.parse import quote
 import networkx as nx
 
 from tfgraphviz._util.fs import write_bytes, write_text
+from tfgraphviz.drawing.scene import Scene
 from tfgraphviz.errors import GraphvizNotFoundError, LayoutError
 from tfgraphviz.views.options import ViewOptions, parse_depth  # noqa: F401 - re-exported
 
@@ -32,7 +33,7 @@ class Drawn:
     pages: list[str] | None = None  # drill-down pages written with this run's overview SVG
 
 
-def _layout(source: str, fmt: str, timeout: float, dpi: float) -> tuple[bytes, list[str]]:
+def _layout(source: Scene, fmt: str, timeout: float, dpi: float) -> tuple[bytes, list[str]]:
     """Image bytes and warnings (a cheaper strategy was used) from the layout engine."""
     from tfgraphviz.drawing.layout import render
 
@@ -100,16 +101,17 @@ def draw(graph: nx.MultiDiGraph, stem: str, folder: Path, formats: tuple[str, ..
     a page per collapsed box (`<stem>/scopes/<scope>.svg`) its node links to, and those pages
     pages of their own boxes, one level at a time, up to MAX_PAGES pages; a box past that
     links to itself opened in report.html."""
-    from tfgraphviz.drawing.dot import to_dot
+    from tfgraphviz.drawing.dot import to_scene
     from tfgraphviz.views.build import view_and_visible
 
     drawn, shown = view_and_visible(graph, options.depth, options.expand, options.fold,
                                     options.noise)
     pages = _plan_pages(graph, drawn, shown, stem, options) if "svg" in formats else []
-    source = to_dot(drawn)
+    source = to_scene(drawn)
+    text = source.text()
     result = Drawn({}, [], dict(drawn.graph.get("view", {})))
     if "dot" in formats:
-        write_text(folder / f"{stem}.dot", source)
+        write_text(folder / f"{stem}.dot", text)
         result.files["dot"] = f"{stem}.dot"
     for fmt in (f for f in formats if f in LAYOUT_FORMATS):
         progress(f"laying out {stem}.{fmt}")
@@ -132,7 +134,7 @@ def draw(graph: nx.MultiDiGraph, stem: str, folder: Path, formats: tuple[str, ..
         _write_pages(pages, folder, stem, timeout, dpi, result)
     if any(f in LAYOUT_FORMATS and f not in result.files for f in formats) \
             and "dot" not in result.files:
-        write_text(folder / f"{stem}.dot", source)  # something to open when layout failed
+        write_text(folder / f"{stem}.dot", text)  # something to open when layout failed
         result.files["dot"] = f"{stem}.dot"
     result.files = dict(sorted(result.files.items()))
     return result
@@ -181,7 +183,7 @@ def _write_pages(pages: list[tuple[str, nx.MultiDiGraph]], folder: Path, stem: s
     from concurrent.futures import ThreadPoolExecutor
 
     from tfgraphviz._util.fs import real_subfolder
-    from tfgraphviz.drawing.dot import to_dot
+    from tfgraphviz.drawing.dot import to_scene
 
     if not pages:
         return
@@ -194,7 +196,7 @@ def _write_pages(pages: list[tuple[str, nx.MultiDiGraph]], folder: Path, stem: s
         if left <= 1:
             return page, None, f"drill-down pages stopped after {PAGES_BUDGET:g} s"
         try:
-            return page, _layout(to_dot(view), "svg", min(timeout, left, PAGE_TIMEOUT),
+            return page, _layout(to_scene(view), "svg", min(timeout, left, PAGE_TIMEOUT),
                                  dpi)[0], ""
         except LayoutError as exc:
             return page, None, str(exc)

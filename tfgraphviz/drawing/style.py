@@ -347,11 +347,11 @@ def tie_style(role: str, cluster: str) -> dict[str, str]:
             "tooltip": quoted(f"runs its {role} body (which input feeds which argument is "
                               "not known)")}
 
+def dot_attrs(attrs: dict[str, str]) -> dict[str, str]:
+    """The attributes sorted by name, a value not already "quoted" or <html> quoted."""
+    return {key: value if value.startswith(('"', "<")) else f'"{value}"'
+            for key, value in sorted(attrs.items())}
+
+
 def attr_list(attrs: dict[str, str]) -> str:
-    parts = []
-    for key in sorted(attrs):
-        value = attrs[key]
-        if not (value.startswith('"') or value.startswith("<")):
-            value = f'"{value}"'
-        parts.append(f"{key}={value}")
-    return ", ".join(parts)
+    return ", ".join(f"{key}={value}" for key, value in dot_attrs(attrs).items())

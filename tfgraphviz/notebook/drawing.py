@@ -31,7 +31,7 @@ class Drawing:
                  options: ViewOptions | None = None, *, dpi: float = DEFAULT_DPI,
                  timeout: float = LAYOUT_TIMEOUT, code: tuple[str, str] = ("", ""),
                  explanation: FunctionExplanation | None = None) -> None:
-        from tfgraphviz.drawing.dot import to_dot
+        from tfgraphviz.drawing.dot import to_scene
         from tfgraphviz.views import view
 
         self.model = model  # the networkx model (every op)
@@ -43,12 +43,13 @@ class Drawing:
         self.explanation: FunctionExplanation = explanation or {
             "name": name, "kind": "function", "traces": [], "findings": [], "state": {}}
         self.view = view(model, options.depth, options.expand, options.fold, options.noise)
-        self.dot = to_dot(self.view)  # the DOT source, as `tfgraphviz render` writes it
+        self.scene = to_scene(self.view)  # the drawing as data, laid out like `render`'s
+        self.dot = self.scene.text()  # the DOT source, as `tfgraphviz render` writes it
 
     def _layout(self, fmt: str) -> bytes:
         from tfgraphviz.drawing.layout import render
 
-        return render(self.dot, fmt, self.timeout, self.dpi if fmt == "png" else None)[0]
+        return render(self.scene, fmt, self.timeout, self.dpi if fmt == "png" else None)[0]
 
     @cached_property
     def svg(self) -> str:

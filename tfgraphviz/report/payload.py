@@ -11,6 +11,7 @@ import networkx as nx
 from tfgraphviz._util.text import quoted, type_text
 from tfgraphviz.drawing.dot import cluster_attrs, cluster_label, graph_header, heading_of
 from tfgraphviz.drawing.legend import LEGEND_TEXT, legend_keys, side_legend
+from tfgraphviz.drawing.scene import attr_text, lines
 from tfgraphviz.drawing.style import (
     attr_list,
     describe,
@@ -218,7 +219,7 @@ def _body_records(page: _Page) -> list[dict[str, Any]]:
         body_list.append({
             "id": body["id"], "caller": page.index.get(body["caller"], -1),
             "parent": page.body_index.get(caller.get("body", "") if caller else "", 0),
-            "g": cluster_attrs(int(body.get("depth", 1)), label, tip),
+            "g": attr_text(cluster_attrs(int(body.get("depth", 1)), label, tip)),
             "tie": _style_text(tie_style(body["role"], "CLUSTER")) if caller else "",
             "where": page.where[body["id"]],
         })
@@ -238,7 +239,7 @@ def graph_payload(model: nx.MultiDiGraph, depth: int | str, expand: tuple[str, .
     body_list = _body_records(page)
     # the title and note are shown by the page above the graph, at a readable size and never
     # cropped, instead of in the laid-out graph
-    header = graph_header(drawn, title=False)
+    header = ["digraph G {", *lines(graph_header(drawn, title=False))]
     note = str(drawn.graph.get("note", ""))
     keys = set(legend_keys(model)) | set(legend_keys(drawn)) | (
         {"link", "scope"} if containers else set())

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from tfgraphviz.drawing.layered.dotsource import DotGraph
+from tfgraphviz.drawing.layered.graph import LayoutGraph, Placed, read, with_positions
 from tfgraphviz.drawing.layered.layering import NODESEP, SWEEPS, layers, x_coordinates
+from tfgraphviz.drawing.scene import Scene
 
 RANKSEP = 30.0  # points between layers
 PAD = 8.0  # points inside a cluster's border
@@ -35,7 +36,7 @@ class _Level:
     boxes: set[str]  # the items that are child clusters
 
 
-def chains(graph: DotGraph) -> dict[str, tuple[str, ...]]:
+def chains(graph: LayoutGraph) -> dict[str, tuple[str, ...]]:
     """Each node's clusters from the root down (the root "" excluded)."""
     memo: dict[str, tuple[str, ...]] = {"": ()}
 
@@ -47,7 +48,7 @@ def chains(graph: DotGraph) -> dict[str, tuple[str, ...]]:
     return {name: of(node.cluster) for name, node in graph.nodes.items()}
 
 
-def layout(graph: DotGraph, bends: int | None = None) -> Box:
+def layout(graph: LayoutGraph, bends: int | None = None) -> Box:
     """Lay out the whole graph with at most `bends` bend points in all (edges spanning more
     layers than the budget allows are straight lines); a Box whose coordinates are absolute
     (y down)."""
@@ -67,7 +68,7 @@ def layout(graph: DotGraph, bends: int | None = None) -> Box:
     return _lay_out(graph, "", by_level, budget)
 
 
-def _lay_out(graph: DotGraph, name: str, by_level: dict[str, list[tuple[int, str, str]]],
+def _lay_out(graph: LayoutGraph, name: str, by_level: dict[str, list[tuple[int, str, str]]],
              budget: list[int]) -> Box:
     cluster = graph.clusters[name]
     inner = {child: _lay_out(graph, child, by_level, budget) for child in cluster.children}
@@ -220,7 +221,7 @@ def _boxed(level: _Level, rows: list[list[int]], x: list[float], width: list[flo
     return box
 
 
-def _attach(box: Box, graph: DotGraph, edges: list[tuple[int, str, str]]) -> None:
+def _attach(box: Box, graph: LayoutGraph, edges: list[tuple[int, str, str]]) -> None:
     """Complete this level's routes: from the tail's border through the bend points to the
     head's border (nodes inside child clusters are placed by now)."""
     for index, _, _ in edges:
@@ -239,23 +240,21 @@ def _attach(box: Box, graph: DotGraph, edges: list[tuple[int, str, str]]) -> Non
         box.routes[index] = [start, *box.routes.get(index, []), end]
 
 
-def position(source: str, straight: bool = False) -> tuple[str, float, float]:
-    """DOT text with every node at a fixed position (our layout), for `neato -n2`, and the
-    drawing's width and height in points; with `straight`, edges are straight lines between
-    nodes (no bend points: cheaper)."""
-    from tfgraphviz.drawing.layered.dotsource import parse, with_positions
-
-    graph = parse(source)
+def position(source: Scene, straight: bool = False) -> tuple[Scene, float, float]:
+    """The drawing with every node at a fixed position (our layout), for `neato -n2`, and
+    its width and height in points; with `straight`, edges are straight lines between nodes
+    (no bend points: cheaper)."""
+    graph = read(source)
     if not graph.nodes:
-        raise ValueError("no node statements on lines of their own")
+        raise ValueError("the drawing has no nodes")
     box = layout(graph, 0 if straight else None)
     routes = {} if straight else spread_ports(box, graph)
-    text = with_positions(graph, box.nodes, box.clusters, routes, box.height,
-                          'splines="line", outputorder="edgesfirst"')
-    return text, box.width, box.height
+    placed = Placed(box.nodes, box.clusters, routes, box.height,
+                    {"splines": '"line"', "outputorder": '"edgesfirst"'})
+    return with_positions(graph, placed), box.width, box.height
 
 
-def spread_ports(box: Box, graph: DotGraph) -> dict[int, list[Point]]:
+def spread_ports(box: Box, graph: LayoutGraph) -> dict[int, list[Point]]:
     """Routes whose ends are spread along a node's top and bottom borders, in the order of
     where each edge goes, instead of all meeting in one point."""
     ends: dict[tuple[str, float, bool], list[tuple[float, int, bool]]] = {}
