@@ -5,7 +5,9 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 
 import networkx as nx
+import pytest
 
+from tfgraphviz._util.frame import Frame
 from tfgraphviz.export.nodelink import (
     from_json,
     read_json,
@@ -68,7 +70,7 @@ def test_graphml_is_well_formed_with_control_characters(traced_examples, tmp_pat
     graph = to_networkx(traced_examples["control_deps"].functions["step"].graphs[0], "step")
     graph.graph["trace_output"] = CONTROL  # what a trace printed
     some = next(iter(graph.nodes))
-    graph.nodes[some]["source"] = [CONTROL]
+    graph.nodes[some]["source"] = [Frame(CONTROL, 1, "f")]
     path = write_graphml(graph, tmp_path / "g.graphml")
     root = ET.parse(path).getroot()  # raises on malformed XML
     texts = [d.text or "" for d in root.iter(f"{GRAPHML}data")]
@@ -127,5 +129,33 @@ def test_model_json_is_the_json_modules_text(traced_examples):
     for name, fn in traced_examples["loops_and_conds"].functions.items():
         graph = to_networkx(fn.graphs[0], name)
         data = nx.node_link_data(graph, edges="links")
+        for node in data["nodes"]:  # frames are written as text
+            node["source"] = [str(frame) for frame in node["source"]]
         assert to_json(graph) == json.dumps(data, indent=1, sort_keys=True,
                                             ensure_ascii=False) + "\n"
+
+
+ODD = Frame("a in b:7.py", 3, "f")  # a file name holding " in " and ":"
+
+
+def test_frames_are_values_written_as_text_and_read_back(traced_examples):
+    graph = to_networkx(traced_examples["control_deps"].functions["step"].graphs[0], "step")
+    some = next(n for n, d in graph.nodes(data=True) if d["source"])
+    assert all(isinstance(f, Frame) for f in graph.nodes[some]["source"])
+    graph.nodes[some]["source"] = [ODD, *graph.nodes[some]["source"]]
+    text = to_json(graph)
+    assert '"a in b:7.py:3 in f"' in text
+    assert isinstance(graph.nodes[some]["source"][0], Frame)  # writing left the model alone
+    back = from_json(text)
+    assert back.nodes[some]["source"][0] == ODD
+    assert all(isinstance(f, Frame) for _, d in back.nodes(data=True) for f in d["source"])
+    assert "a in b:7.py:3 in f" in to_graphml(graph)
+    assert graph.nodes[some]["source"][0] is ODD
+
+
+def test_frame_text_parses_back_only_as_written():
+    assert Frame.parse(str(ODD)) == ODD
+    assert str(Frame("f.py", 12, "f")) == "f.py:12 in f"
+    for bad in ("f.py:12", "f.py in f", "f.py:x in f"):
+        with pytest.raises(ValueError):
+            Frame.parse(bad)

@@ -103,6 +103,7 @@ def test_every_model_of_the_examples_follows_the_schema(traced_examples):
     (lambda d: d.pop("scope"), "missing key 'scope'"),
     (lambda d: d.update(kind="tensor"), "'tensor' not in"),
     (lambda d: d.update(depth=True), "True is not int"),
+    (lambda d: d.update(source=["f.py:12 in f"]), "'f.py:12 in f' is not Frame"),
 ])
 def test_the_checker_finds_unknown_missing_and_wrong_values(traced_examples, change, needle):
     traced = traced_examples["control_deps"].functions["step"].graphs[0]

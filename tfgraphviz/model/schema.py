@@ -13,6 +13,8 @@ Node ids: an op of the main graph is its TensorFlow name; an op inside a body is
 
 from typing import Any, Literal, NotRequired, TypedDict
 
+from tfgraphviz._util.frame import Frame
+
 NodeKind = Literal[
     "op",  # any other op
     "const",  # a Const op
@@ -64,7 +66,7 @@ class NodeData(TypedDict):
     owner: str  # Keras model/optimizer/metric holding that variable (`vae.optimizer`), or ""
     auto_created: bool  # an op automatic control dependencies created (its NoOp)
     control_output: bool  # a body's control output (kept for its side effect)
-    source: list[str]  # user frames that created the op, innermost last: "f.py:12 in f"
+    source: list[Frame]  # user frames that created the op, innermost last; written "f.py:12 in f"
     autograph_line: int | None  # line of the AutoGraph-converted code that made it, if any
     unused: bool  # nothing uses its output and it is kept for no other reason
     # ---- only some nodes
