@@ -472,6 +472,19 @@ def test_tracing_error_keeps_the_whole_message():
     assert text.startswith("ValueError: tf.function only") and text.endswith("the end.")
 
 
+def test_error_location_is_kept_as_a_line_not_read_back_from_text():
+    from pathlib import Path
+
+    from tfgraphviz.capture.specs import describe_error, error_line, located_error
+
+    user = Path("odd:7: name.py")  # a file name the `at file:LINE` text would misread
+    exc = ValueError('in user code:\n  File "/x/odd:7: name.py", line 12, in f\n'
+                     '    y = g(x)\nValueError: bad')
+    text, line = located_error(exc, user)
+    assert line == 12 and text == describe_error(exc, user)
+    assert text.endswith("odd:7: name.py:12: y = g(x)") and error_line(text) == 7
+
+
 def test_keras_variables_named_by_their_public_python_path():
     import keras
 
