@@ -11,13 +11,14 @@ from typing import TYPE_CHECKING, Any
 
 from tfgraphviz._util.frame import Frame
 from tfgraphviz._util.gc import paused_gc
+from tfgraphviz._util.shape import Shape
 from tfgraphviz.capture.hooks.autograph import AutoGraphFrames, line_in
 from tfgraphviz.capture.records import (
     MAIN,
     OpInfo,
     TracedGraph,
 )
-from tfgraphviz.capture.specs import shape_text, signature_of
+from tfgraphviz.capture.specs import shape_dims, signature_of
 from tfgraphviz.capture.tfobjects import user_function
 
 if TYPE_CHECKING:
@@ -36,17 +37,17 @@ def _user_frames(op: Any, user_file: Path, resolved: str) -> list[Frame]:
     return frames
 
 
-def _shape_of(tensor: Any) -> str:
-    """`shape_text(tensor.shape)` without building a TensorShape when the C shape suffices."""
+def _shape_of(tensor: Any) -> Shape:
+    """`shape_dims(tensor.shape)` without building a TensorShape when the C shape suffices."""
     if getattr(tensor, "_shape_val", None) is None:
         try:
             dims, unknown = tensor._shape  # (dims with None or -1 unknown, unknown rank)
         except Exception:  # noqa: BLE001 - not a graph tensor: the public way
-            return shape_text(tensor.shape)
+            return shape_dims(tensor.shape)
         if unknown:
-            return "?"
-        return "[" + ",".join("?" if d is None or d < 0 else str(d) for d in dims) + "]"
-    return shape_text(tensor.shape)
+            return None
+        return tuple(None if d is None or d < 0 else d for d in dims)
+    return shape_dims(tensor.shape)
 
 
 # TensorFlow's user frames leave out files whose path holds one of these (but for paths

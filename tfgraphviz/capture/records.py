@@ -8,6 +8,7 @@ from enum import StrEnum
 from typing import Any
 
 from tfgraphviz._util.frame import Frame
+from tfgraphviz._util.shape import Shape
 
 
 class TargetKind(StrEnum):
@@ -112,7 +113,7 @@ MAIN = ""  # key of the top-level graph in TracedGraph's per-function tables
 class OpInfo:
     """What the live graph knows about one op beyond its NodeDef."""
 
-    outputs: list[tuple[str, str]]  # (dtype, shape) per output
+    outputs: list[tuple[str, Shape]]  # (dtype, shape) per output
     source: list[Frame]  # user frames, outermost first
     autograph_line: int | None = None  # line of the AutoGraph-converted code that made it
 

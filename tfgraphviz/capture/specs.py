@@ -7,6 +7,8 @@ import re
 from pathlib import Path
 from typing import Any
 
+from tfgraphviz._util.shape import Shape
+from tfgraphviz._util.shape import shape_text as _shape_text
 from tfgraphviz.errors import exception_text
 
 AT = "\n  at "  # what describe_error puts between the message and `file.py:LINE: code`
@@ -30,12 +32,16 @@ def error_line(error: str) -> int | None:
     return int(match.group(1)) if match else None
 
 
-def shape_text(shape: Any) -> str:
+def shape_dims(shape: Any) -> Shape:
+    """A TensorShape's sizes (None: unknown), None for an unknown rank."""
     try:
-        dims = shape.as_list()
+        return tuple(shape.as_list())
     except ValueError:
-        return "?"
-    return "[" + ",".join("?" if d is None else str(d) for d in dims) + "]"
+        return None
+
+
+def shape_text(shape: Any) -> str:
+    return _shape_text(shape_dims(shape))
 
 
 def describe_spec(spec: Any) -> str:

@@ -14,6 +14,7 @@ Node ids: an op of the main graph is its TensorFlow name; an op inside a body is
 from typing import Any, Literal, NotRequired, TypedDict
 
 from tfgraphviz._util.frame import Frame
+from tfgraphviz._util.shape import Shape
 
 NodeKind = Literal[
     "op",  # any other op
@@ -44,7 +45,7 @@ class Output(TypedDict):
     """One output of a node."""
 
     dtype: str  # "float32", "resource", "?" when unknown
-    shape: str  # "[2,?]", "[*]" for an unknown rank, "?" when unknown
+    shape: Shape  # (2, None) for [2,?], None for an unknown rank; written "[2,?]", "?"
 
 
 class NodeData(TypedDict):
@@ -92,7 +93,7 @@ class DataEdge(TypedDict):
     src_output: int  # output index of the source node
     dst_input: int  # data input index of the target node (control inputs not counted)
     dtype: str  # of that output, as in Output
-    shape: str  # of that output, as in Output
+    shape: Shape  # of that output, as in Output
 
 
 class ControlEdge(TypedDict):
