@@ -47,9 +47,9 @@ def __getattr__(name: str) -> Any:
     import importlib
 
     homes = {
-        "to_dot": "tfgraphviz.draw", "write_dot": "tfgraphviz.draw",
-        "write_svg": "tfgraphviz.draw", "write_png": "tfgraphviz.draw",
-        "write_pdf": "tfgraphviz.draw", "to_json": "tfgraphviz.export",
+        "to_dot": "tfgraphviz.drawing", "write_dot": "tfgraphviz.drawing",
+        "write_svg": "tfgraphviz.drawing", "write_png": "tfgraphviz.drawing",
+        "write_pdf": "tfgraphviz.drawing", "to_json": "tfgraphviz.export",
         "from_json": "tfgraphviz.export", "write_json": "tfgraphviz.export",
         "read_json": "tfgraphviz.export", "write_graphml": "tfgraphviz.export",
         "write_tensorboard": "tfgraphviz.export", "errors": "tfgraphviz.errors",

@@ -515,7 +515,7 @@ def test_autograph_findings_cover_the_defs_a_tf_function_calls():
 def test_jit_compile_is_in_the_title_the_json_and_the_explanation():
     import json
 
-    from tfgraphviz.draw.dot import heading_of, to_dot
+    from tfgraphviz.drawing.dot import heading_of, to_dot
     from tfgraphviz.export.nodelink import from_json, to_json
 
     fns = explain_file(DATA / "explain_jit.py")

@@ -13,7 +13,7 @@ from urllib.parse import unquote
 import networkx as nx
 import pytest
 
-from tfgraphviz.draw.style import node_label
+from tfgraphviz.drawing.style import node_label
 from tfgraphviz.model.build import to_networkx
 from tfgraphviz.views.build import view, view_and_visible
 

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from tfgraphviz.draw.dot import BOUNDARY_ROW, to_dot
-from tfgraphviz.draw.legend import legend_keys
+from tfgraphviz.drawing.dot import BOUNDARY_ROW, to_dot
+from tfgraphviz.drawing.legend import legend_keys
 from tfgraphviz.export.nodelink import read_json
 from tfgraphviz.views.build import view
 

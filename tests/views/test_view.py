@@ -222,7 +222,7 @@ def test_auto_depth_on_a_big_model_is_fast_and_readable():
 
 SCRIPT = """
 import hashlib, tensorflow as tf, tfgraphviz
-from tfgraphviz.draw.dot import to_dot
+from tfgraphviz.drawing.dot import to_dot
 def f(x):
     for i in range(4):
         with tf.name_scope(f"block{i}"):
@@ -249,7 +249,7 @@ def test_scopes_side_by_side_with_the_same_name_are_told_apart():
     is labelled by the end of its path that differs; a scope whose name is unique keeps it."""
     import tensorflow as tf
 
-    from tfgraphviz.draw.style import node_label
+    from tfgraphviz.drawing.style import node_label
 
     def f(x: Any) -> Any:
         with tf.GradientTape() as tape:
@@ -294,7 +294,7 @@ def test_many_gradient_sums_in_the_tapes_box_are_grouped_on_its_page(tmp_path):
     (resnet50's tape page was 9130 pt wide), and that box opens to the 40 sums."""
     from tfgraphviz.capture import capture_file
     from tfgraphviz.capture.hooks.recorder import captured_output
-    from tfgraphviz.draw import drawing
+    from tfgraphviz.drawing import pages as drawing
     from tfgraphviz.views import view_and_visible
 
     path = tmp_path / "gradient_sums.py"

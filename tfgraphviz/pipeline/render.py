@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 from tfgraphviz._util.defaults import DEFAULT_DPI, LAYOUT_TIMEOUT, MANIFEST
 from tfgraphviz._util.fs import real_subfolder, write_text
 from tfgraphviz._util.naming import file_stem
-from tfgraphviz.draw.drawing import LAYOUT_FORMATS, draw
+from tfgraphviz.drawing.pages import LAYOUT_FORMATS, draw
 from tfgraphviz.errors import (
     InputError,
 )
@@ -192,7 +192,7 @@ def _write_function(traced: TracedFunction, plan: Plan, problems: list[Problem],
                     drawings: list[tuple[str, str, Any]]) -> dict[str, Any]:
     """Write the files of one function's ConcreteFunctions; return its manifest entry and
     add (title, stem, model) of each drawing to `drawings`."""
-    from tfgraphviz.draw.dot import heading_of
+    from tfgraphviz.drawing.dot import heading_of
     from tfgraphviz.model.build import to_networkx
 
     stem = file_stem(traced.name)
@@ -315,7 +315,7 @@ def execute(plan: Plan, say: Callable[[str], None] = lambda _m: None,
     ("importing f.py", "tracing f", "" once the user's code is done)."""
     from tfgraphviz._util.version import __version__
     from tfgraphviz.capture.hooks.recorder import captured_output
-    from tfgraphviz.draw.layout import graphviz_version
+    from tfgraphviz.drawing.layout import graphviz_version
 
     progress(f"importing {plan.source.name}")
     with captured_output():  # TensorFlow's start-up log lines are noise here

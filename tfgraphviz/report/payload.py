@@ -9,9 +9,9 @@ from typing import Any
 import networkx as nx
 
 from tfgraphviz._util.text import quoted, type_text
-from tfgraphviz.draw.dot import cluster_attrs, cluster_label, graph_header, heading_of
-from tfgraphviz.draw.legend import LEGEND_TEXT, legend_keys, side_legend
-from tfgraphviz.draw.style import (
+from tfgraphviz.drawing.dot import cluster_attrs, cluster_label, graph_header, heading_of
+from tfgraphviz.drawing.legend import LEGEND_TEXT, legend_keys, side_legend
+from tfgraphviz.drawing.style import (
     attr_list,
     describe,
     edge_style,

@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from tfgraphviz.draw import layout
-from tfgraphviz.draw.layered.dotsource import parse
-from tfgraphviz.draw.layered.place import position
+from tfgraphviz.drawing import layout
+from tfgraphviz.drawing.layered.dotsource import parse
+from tfgraphviz.drawing.layered.place import position
 
 ROOT = Path(__file__).resolve().parents[2]
 HEADER = ('digraph G {\n  graph [fontname="Helvetica", label="t"];\n'
@@ -123,8 +123,8 @@ def test_edge_labels_move_to_tooltips_and_edges_get_routes():
 
 
 def test_output_is_byte_identical_across_processes():
-    script = ("import sys, hashlib; from tfgraphviz.draw import layout; "
-              "from tests.draw.test_layered import chain_and_fan; s = chain_and_fan(60, 40); "
+    script = ("import sys, hashlib; from tfgraphviz.drawing import layout; "
+              "from tests.drawing.test_layered import chain_and_fan; s = chain_and_fan(60, 40); "
               "print(hashlib.sha256(layout.LAYERED.run(s, 'svg', 60, None)[0]).hexdigest())")
     digests = {subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
                               check=True, cwd=ROOT,
@@ -155,7 +155,7 @@ def test_text_not_written_one_statement_per_line_is_refused():
 
 def test_a_very_wide_layer_is_folded_into_several_rows():
     """1,500 parallel updates (an optimizer's) would make one row ~150,000 points wide."""
-    from tfgraphviz.draw.layered.layering import ROW_WIDTH
+    from tfgraphviz.drawing.layered.layering import ROW_WIDTH
 
     source = HEADER + '  x [label="x"];\n' + "".join(
         f'  u{i} [label="AssignAddVariableOp_{i}"];\n  x -> u{i};\n' for i in range(1500)) + "}\n"

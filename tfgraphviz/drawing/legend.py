@@ -8,7 +8,7 @@ from typing import Any
 import networkx as nx
 
 from tfgraphviz._util.text import html, quoted
-from tfgraphviz.draw.style import (
+from tfgraphviz.drawing.style import (
     BUNDLE_STYLE,
     ORIGINS,
     attr_list,

@@ -11,8 +11,8 @@ import networkx as nx
 
 from tfgraphviz._util.fs import write_text
 from tfgraphviz._util.text import html, quoted, short
-from tfgraphviz.draw.legend import bundled, legend_keys, legend_lines
-from tfgraphviz.draw.style import (
+from tfgraphviz.drawing.legend import bundled, legend_keys, legend_lines
+from tfgraphviz.drawing.style import (
     BUNDLE_STYLE,
     CLUSTER_FILLS,
     COLORS,

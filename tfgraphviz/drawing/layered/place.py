@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from tfgraphviz.draw.layered.dotsource import DotGraph
-from tfgraphviz.draw.layered.layering import NODESEP, SWEEPS, layers, x_coordinates
+from tfgraphviz.drawing.layered.dotsource import DotGraph
+from tfgraphviz.drawing.layered.layering import NODESEP, SWEEPS, layers, x_coordinates
 
 RANKSEP = 30.0  # points between layers
 PAD = 8.0  # points inside a cluster's border
@@ -243,7 +243,7 @@ def position(source: str, straight: bool = False) -> tuple[str, float, float]:
     """DOT text with every node at a fixed position (our layout), for `neato -n2`, and the
     drawing's width and height in points; with `straight`, edges are straight lines between
     nodes (no bend points: cheaper)."""
-    from tfgraphviz.draw.layered.dotsource import parse, with_positions
+    from tfgraphviz.drawing.layered.dotsource import parse, with_positions
 
     graph = parse(source)
     if not graph.nodes:

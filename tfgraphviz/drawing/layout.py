@@ -21,7 +21,7 @@ import networkx as nx
 from tfgraphviz._util.cleanup import at_abandon
 from tfgraphviz._util.defaults import DEFAULT_DPI, LAYOUT_TIMEOUT
 from tfgraphviz._util.fs import write_bytes
-from tfgraphviz.draw.dot import to_dot
+from tfgraphviz.drawing.dot import to_dot
 from tfgraphviz.errors import GraphvizNotFoundError, LayoutError, LayoutTimeoutError
 
 DEFAULT_TIMEOUT = LAYOUT_TIMEOUT
@@ -222,7 +222,7 @@ def _dot(options: tuple[str, ...], edit: Callable[[str], str] | None = None) -> 
 def _layered(straight: bool) -> Run:
     def run(source: str, fmt: str, timeout: float, dpi: float | None
             ) -> tuple[bytes, list[str]]:
-        from tfgraphviz.draw.layered.place import position
+        from tfgraphviz.drawing.layered.place import position
 
         start = time.monotonic()
         try:

@@ -34,7 +34,7 @@ class Drawn:
 
 def _layout(source: str, fmt: str, timeout: float, dpi: float) -> tuple[bytes, list[str]]:
     """Image bytes and warnings (a cheaper strategy was used) from the layout engine."""
-    from tfgraphviz.draw.layout import render
+    from tfgraphviz.drawing.layout import render
 
     data, warnings = render(source, fmt, timeout, dpi if fmt == "png" else None)
     return data, list(warnings)
@@ -100,7 +100,7 @@ def draw(graph: nx.MultiDiGraph, stem: str, folder: Path, formats: tuple[str, ..
     a page per collapsed box (`<stem>/scopes/<scope>.svg`) its node links to, and those pages
     pages of their own boxes, one level at a time, up to MAX_PAGES pages; a box past that
     links to itself opened in report.html."""
-    from tfgraphviz.draw.dot import to_dot
+    from tfgraphviz.drawing.dot import to_dot
     from tfgraphviz.views.build import view_and_visible
 
     drawn, shown = view_and_visible(graph, options.depth, options.expand, options.fold,
@@ -181,7 +181,7 @@ def _write_pages(pages: list[tuple[str, nx.MultiDiGraph]], folder: Path, stem: s
     from concurrent.futures import ThreadPoolExecutor
 
     from tfgraphviz._util.fs import real_subfolder
-    from tfgraphviz.draw.dot import to_dot
+    from tfgraphviz.drawing.dot import to_dot
 
     if not pages:
         return

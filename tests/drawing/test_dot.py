@@ -14,9 +14,9 @@ import networkx as nx
 import pytest
 
 from tfgraphviz._util.text import html, quoted, short, xml_safe
-from tfgraphviz.draw.dot import heading_of, to_dot, wrap
-from tfgraphviz.draw.legend import legend_keys
-from tfgraphviz.draw.style import (
+from tfgraphviz.drawing.dot import heading_of, to_dot, wrap
+from tfgraphviz.drawing.legend import legend_keys
+from tfgraphviz.drawing.style import (
     ORIGINS,
     edge_style,
     node_style,
@@ -470,7 +470,7 @@ def test_render_shows_loop_variable_names_in_svg_and_json(tmp_path):
 
 def test_automatic_control_edges_into_a_noop_are_one_bundle_in_a_collapsed_view(
         traced_examples):
-    from tfgraphviz.draw.style import describe
+    from tfgraphviz.drawing.style import describe
     from tfgraphviz.views.build import view
 
     shown = view(_model(traced_examples, "training_step", "train_step"), depth=1)

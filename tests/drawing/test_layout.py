@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from tfgraphviz._util import fs as fsutil
-from tfgraphviz.draw.layout import graphviz_version, run_dot, write_png, write_svg
+from tfgraphviz.drawing.layout import graphviz_version, run_dot, write_png, write_svg
 from tfgraphviz.errors import GraphvizNotFoundError, LayoutError, LayoutTimeoutError, OutputError
 
 BIG = "digraph G {" + " ".join(f"n{i} -> n{(i * 7919) % 4000};" for i in range(4000)) + "}"
@@ -91,7 +91,7 @@ def test_a_symlink_at_the_target_is_replaced_not_written_through(tmp_path):
 
 
 def test_dot_children_are_tracked_and_get_a_parent_death_signal():
-    from tfgraphviz.draw import layout
+    from tfgraphviz.drawing import layout
 
     assert layout.RUNNING == set()
     if sys.platform.startswith("linux"):
@@ -128,7 +128,7 @@ def _hanging_dot(tmp_path: Path, also_neato: bool) -> str:
 
 
 def test_settings_follow_the_size_of_the_graph():
-    from tfgraphviz.draw.layout import LAYERED, STRAIGHT, Size, strategies
+    from tfgraphviz.drawing.layout import LAYERED, STRAIGHT, Size, strategies
 
     assert [s.name for s in strategies(Size(90, 126, 4))] == ["dot", LAYERED.name,
                                                               STRAIGHT.name]
@@ -140,14 +140,14 @@ def test_settings_follow_the_size_of_the_graph():
 
 
 def test_size_is_measured_from_the_dot_text():
-    from tfgraphviz.draw.layout import measure
+    from tfgraphviz.drawing.layout import measure
 
     size = measure(_fan(40))
     assert (size.nodes, size.edges, size.fan_out) == (41, 79, 40)
 
 
 def test_a_fan_out_graph_gets_limited_passes_and_labels_beside_edges():
-    from tfgraphviz.draw.layout import lay_out
+    from tfgraphviz.drawing.layout import lay_out
 
     done = lay_out(_fan(100), "svg", 60)
     assert done.strategy == "dot (limited passes)" and done.warnings == []
@@ -155,7 +155,7 @@ def test_a_fan_out_graph_gets_limited_passes_and_labels_beside_edges():
 
 
 def test_medium_graphs_get_edge_labels_placed_after_the_layout():
-    from tfgraphviz.draw.layout import edge_labels_as_xlabels
+    from tfgraphviz.drawing.layout import edge_labels_as_xlabels
 
     line = '  a -> b [color="#404040", label="f32[2]", labeltooltip="a → b: f32[2]"];'
     assert edge_labels_as_xlabels(line) == (
@@ -166,7 +166,7 @@ def test_medium_graphs_get_edge_labels_placed_after_the_layout():
 
 @pytest.mark.slow
 def test_a_dot_that_does_not_finish_falls_back_to_the_layered_layout(tmp_path, monkeypatch):
-    from tfgraphviz.draw.layout import LAYERED, lay_out, render
+    from tfgraphviz.drawing.layout import LAYERED, lay_out, render
 
     monkeypatch.setenv("PATH", _hanging_dot(tmp_path, also_neato=False))
     done = lay_out("digraph G {\n  a [label=a];\n  b [label=b];\n  a -> b;\n}\n", "svg", 4)
@@ -179,7 +179,7 @@ def test_a_dot_that_does_not_finish_falls_back_to_the_layered_layout(tmp_path, m
 
 
 def test_when_every_strategy_runs_out_the_budget_is_named(tmp_path, monkeypatch):
-    from tfgraphviz.draw.layout import render
+    from tfgraphviz.drawing.layout import render
 
     monkeypatch.setenv("PATH", _hanging_dot(tmp_path, also_neato=True))
     with pytest.raises(LayoutTimeoutError, match="within 1.5 s"):
@@ -188,13 +188,13 @@ def test_when_every_strategy_runs_out_the_budget_is_named(tmp_path, monkeypatch)
 
 
 def layout_running() -> set[subprocess.Popen[bytes]]:
-    from tfgraphviz.draw import layout
+    from tfgraphviz.drawing import layout
 
     return layout.RUNNING
 
 
 def test_render_without_graphviz_is_a_clear_error(monkeypatch):
-    from tfgraphviz.draw.layout import render
+    from tfgraphviz.drawing.layout import render
 
     monkeypatch.setenv("PATH", "/nonexistent")
     with pytest.raises(GraphvizNotFoundError, match="apt-get install graphviz"):

@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 
-from tfgraphviz.draw.dot import to_dot
-from tfgraphviz.draw.layout import lay_out
+from tfgraphviz.drawing.dot import to_dot
+from tfgraphviz.drawing.layout import lay_out
 from tfgraphviz.model.build import to_networkx
 from tfgraphviz.views.build import view_and_visible
 
