@@ -389,10 +389,10 @@ def test_xml_invalid_characters_never_reach_dot_or_svg():
     assert "\u00e9" in safe and "\U0001f600" in safe  # ordinary characters stay
     graph = nx.MultiDiGraph(name=BAD, signature="", note=BAD, bodies=[])
     graph.add_node("a", name=BAD, op="Const", kind="const", body="", attrs={"value": BAD},
-                   outputs=[{"dtype": "string", "shape": "[]"}], source=[BAD], variable="")
+                   outputs=[{"dtype": "string", "shape": ()}], source=[BAD], variable="")
     graph.add_node("b", name="b", op="PrintV2", kind="op", body="", attrs={}, outputs=[],
                    stateful=True, source=[], variable=BAD)
-    graph.add_edge("a", "b", kind="data", src_output=0, dst_input=0, dtype="string", shape="[]")
+    graph.add_edge("a", "b", kind="data", src_output=0, dst_input=0, dtype="string", shape=())
     graph.add_edge("a", "b", kind="control", origin="user", where=BAD)
     source = to_dot(graph)
     assert xml_safe(source) == source

@@ -5,7 +5,9 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 
 import networkx as nx
+import pytest
 
+from tfgraphviz._util.frame import Frame
 from tfgraphviz.export.nodelink import (
     from_json,
     read_json,
@@ -68,7 +70,7 @@ def test_graphml_is_well_formed_with_control_characters(traced_examples, tmp_pat
     graph = to_networkx(traced_examples["control_deps"].functions["step"].graphs[0], "step")
     graph.graph["trace_output"] = CONTROL  # what a trace printed
     some = next(iter(graph.nodes))
-    graph.nodes[some]["source"] = [CONTROL]
+    graph.nodes[some]["source"] = [Frame(CONTROL, 1, "f")]
     path = write_graphml(graph, tmp_path / "g.graphml")
     root = ET.parse(path).getroot()  # raises on malformed XML
     texts = [d.text or "" for d in root.iter(f"{GRAPHML}data")]
@@ -124,8 +126,61 @@ def test_fast_encoder_writes_what_json_dumps_writes():
 def test_model_json_is_the_json_modules_text(traced_examples):
     import json
 
+    from tfgraphviz._util.shape import shape_text
+
     for name, fn in traced_examples["loops_and_conds"].functions.items():
         graph = to_networkx(fn.graphs[0], name)
         data = nx.node_link_data(graph, edges="links")
+        for node in data["nodes"]:  # frames and shapes are written as text
+            node["source"] = [str(frame) for frame in node["source"]]
+            node["outputs"] = [{**o, "shape": shape_text(o["shape"])} for o in node["outputs"]]
+        for link in data["links"]:
+            if link["kind"] == "data":
+                link["shape"] = shape_text(link["shape"])
         assert to_json(graph) == json.dumps(data, indent=1, sort_keys=True,
                                             ensure_ascii=False) + "\n"
+
+
+ODD = Frame("a in b:7.py", 3, "f")  # a file name holding " in " and ":"
+
+
+def test_frames_are_values_written_as_text_and_read_back(traced_examples):
+    graph = to_networkx(traced_examples["control_deps"].functions["step"].graphs[0], "step")
+    some = next(n for n, d in graph.nodes(data=True) if d["source"])
+    assert all(isinstance(f, Frame) for f in graph.nodes[some]["source"])
+    graph.nodes[some]["source"] = [ODD, *graph.nodes[some]["source"]]
+    text = to_json(graph)
+    assert '"a in b:7.py:3 in f"' in text
+    assert isinstance(graph.nodes[some]["source"][0], Frame)  # writing left the model alone
+    back = from_json(text)
+    assert back.nodes[some]["source"][0] == ODD
+    assert all(isinstance(f, Frame) for _, d in back.nodes(data=True) for f in d["source"])
+    assert "a in b:7.py:3 in f" in to_graphml(graph)
+    assert graph.nodes[some]["source"][0] is ODD
+
+
+def test_frame_text_parses_back_only_as_written():
+    assert Frame.parse(str(ODD)) == ODD
+    assert str(Frame("f.py", 12, "f")) == "f.py:12 in f"
+    for bad in ("f.py:12", "f.py in f", "f.py:x in f"):
+        with pytest.raises(ValueError):
+            Frame.parse(bad)
+
+
+def test_shapes_are_tuples_written_as_text_and_read_back(traced_examples):
+    from tfgraphviz._util.shape import parse_shape, shape_text
+
+    graph = to_networkx(traced_examples["control_deps"].functions["step"].graphs[0], "step")
+    shapes = [o["shape"] for _, d in graph.nodes(data=True) for o in d["outputs"]]
+    shapes += [d["shape"] for _, _, d in graph.edges(data=True) if d["kind"] == "data"]
+    assert shapes and all(s is None or isinstance(s, tuple) for s in shapes)
+    text = to_json(graph)
+    assert all(s is None or isinstance(s, tuple) for _, d in graph.nodes(data=True)
+               for s in (o["shape"] for o in d["outputs"]))  # writing left the model alone
+    back = from_json(text)
+    assert [o["shape"] for _, d in back.nodes(data=True) for o in d["outputs"]] == [
+        o["shape"] for _, d in graph.nodes(data=True) for o in d["outputs"]]
+    assert '"shape": "[' in text and '"shape": "[' in to_graphml(graph).replace('&quot;', '"')
+    for shape in [None, (), (2, None), (None,), (1, 2, 3)]:
+        assert parse_shape(shape_text(shape)) == shape
+    assert shape_text((2, None)) == "[2,?]" and shape_text(None) == "?"

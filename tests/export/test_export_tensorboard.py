@@ -177,7 +177,7 @@ def test_resnet50_has_only_the_model_at_the_top_level(traced_examples):
 def _node(graph, node_id: str, op: str, kind: str = "op", variable: str = "") -> None:
     graph.add_node(node_id, name=node_id.rpartition("::")[2], op=op, kind=kind,
                    variable=variable, body=node_id.rpartition("::")[0],
-                   outputs=[{"dtype": "resource", "shape": "[]"}])
+                   outputs=[{"dtype": "resource", "shape": ()}])
 
 
 def _data(graph, src: str, dst: str, dst_input: int = 0) -> None:

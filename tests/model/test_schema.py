@@ -41,6 +41,11 @@ def _type_problems(value: Any, hint: Any, where: str) -> list[str]:
             return [f"{where}: {value!r} is not a list"]
         return [p for i, item in enumerate(value)
                 for p in _type_problems(item, get_args(hint)[0], f"{where}[{i}]")]
+    if origin is tuple:  # tuple[X, ...]
+        if not isinstance(value, tuple):
+            return [f"{where}: {value!r} is not a tuple"]
+        return [p for i, item in enumerate(value)
+                for p in _type_problems(item, get_args(hint)[0], f"{where}[{i}]")]
     if origin is dict:
         if not isinstance(value, dict):
             return [f"{where}: {value!r} is not a dict"]
@@ -103,6 +108,8 @@ def test_every_model_of_the_examples_follows_the_schema(traced_examples):
     (lambda d: d.pop("scope"), "missing key 'scope'"),
     (lambda d: d.update(kind="tensor"), "'tensor' not in"),
     (lambda d: d.update(depth=True), "True is not int"),
+    (lambda d: d.update(source=["f.py:12 in f"]), "'f.py:12 in f' is not Frame"),
+    (lambda d: d["outputs"].append({"dtype": "float32", "shape": "[2,?]"}), "'[2,?]' is none of"),
 ])
 def test_the_checker_finds_unknown_missing_and_wrong_values(traced_examples, change, needle):
     traced = traced_examples["control_deps"].functions["step"].graphs[0]

@@ -134,7 +134,7 @@ def test_every_op_has_its_look_details_and_edges(blocks):
     relu = next(n for n in payload["nodes"] if n["n"] == "block2/Relu")
     assert relu["l"].startswith("<b>Relu</b>") and relu["o"] == "Relu"
     assert relu["out"] == ["float32[2,8]"] and relu["at"]["T"] == "float32"
-    assert relu["src"] == blocks.nodes[relu["id"]]["source"]
+    assert relu["src"] == [str(f) for f in blocks.nodes[relu["id"]]["source"]]
     style = payload["styles"][relu["s"]]
     assert 'fillcolor="#ffffff"' in style and 'shape="box"' in style
     bodies = {b["id"]: b for b in payload["bodies"]}

@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from tfgraphviz._util.shape import shape_text
+
 __all__ = ["XML_INVALID", "html", "quoted", "short", "type_text", "xml_safe"]
 
 
@@ -51,5 +53,5 @@ def short(text: str, limit: int = 32) -> str:
 
 def type_text(spec: dict[str, Any]) -> str:
     """`float32[2,?]`; a scalar `float32[]` (as in signatures), an unknown rank `float32[*]`."""
-    shape = spec.get("shape", "?")
-    return str(spec.get("dtype", "?")) + ("[*]" if shape == "?" else str(shape))
+    shape = spec.get("shape")
+    return str(spec.get("dtype", "?")) + ("[*]" if shape is None else shape_text(shape))

@@ -9,21 +9,22 @@ from collections import deque
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from tfgraphviz._util.frame import Frame
 from tfgraphviz._util.gc import paused_gc
+from tfgraphviz._util.shape import Shape
 from tfgraphviz.capture.hooks.autograph import AutoGraphFrames, line_in
 from tfgraphviz.capture.records import (
     MAIN,
     OpInfo,
     TracedGraph,
-    frame_line,
 )
-from tfgraphviz.capture.specs import shape_text, signature_of
+from tfgraphviz.capture.specs import shape_dims, signature_of
 from tfgraphviz.capture.tfobjects import user_function
 
 if TYPE_CHECKING:
     from tfgraphviz.capture.hooks.recorder import Recording
 
-def _user_frames(op: Any, user_file: Path, resolved: str) -> list[str]:
+def _user_frames(op: Any, user_file: Path, resolved: str) -> list[Frame]:
     """Frames of the user's file in the op's creation stack."""
     frames = []
     try:
@@ -32,21 +33,21 @@ def _user_frames(op: Any, user_file: Path, resolved: str) -> list[str]:
         stack = None
     for frame in stack or []:
         if frame.filename == resolved and frame.name != "<module>":
-            frames.append(f"{user_file.name}:{frame.lineno} in {frame.name}")
+            frames.append(Frame(user_file.name, frame.lineno, frame.name))
     return frames
 
 
-def _shape_of(tensor: Any) -> str:
-    """`shape_text(tensor.shape)` without building a TensorShape when the C shape suffices."""
+def _shape_of(tensor: Any) -> Shape:
+    """`shape_dims(tensor.shape)` without building a TensorShape when the C shape suffices."""
     if getattr(tensor, "_shape_val", None) is None:
         try:
             dims, unknown = tensor._shape  # (dims with None or -1 unknown, unknown rank)
         except Exception:  # noqa: BLE001 - not a graph tensor: the public way
-            return shape_text(tensor.shape)
+            return shape_dims(tensor.shape)
         if unknown:
-            return "?"
-        return "[" + ",".join("?" if d is None or d < 0 else str(d) for d in dims) + "]"
-    return shape_text(tensor.shape)
+            return None
+        return tuple(None if d is None or d < 0 else d for d in dims)
+    return shape_dims(tensor.shape)
 
 
 # TensorFlow's user frames leave out files whose path holds one of these (but for paths
@@ -65,7 +66,7 @@ def _op_table(graph: Any, user_file: Path, autograph: dict[str, AutoGraphFrames]
     resolved = str(user_file.resolve())
     name = user_file.name
     whole = any(part in resolved for part in _TF_INTERNAL)
-    walked: dict[Any, list[str]] = {}
+    walked: dict[Any, list[Frame]] = {}
     with paused_gc():
         for op in graph.get_operations():
             outputs = [(t.dtype.name, _shape_of(t)) for t in op.outputs]
@@ -80,7 +81,7 @@ def _op_table(graph: Any, user_file: Path, autograph: dict[str, AutoGraphFrames]
                 continue
             if frames is None:
                 frames = walked[stack] = [
-                    f"{name}:{frame.lineno} in {frame.name}" for frame in stack
+                    Frame(name, frame.lineno, frame.name) for frame in stack
                     if frame.filename == resolved and frame.name != "<module>"]
             table[op.name] = OpInfo(outputs, frames, lines.get(op.name))
     return table
@@ -288,7 +289,7 @@ def _source_lines(traced: TracedGraph, user_file: Path) -> dict[int, str]:
     """{line: stripped text} of the user-file lines that made ops (innermost frame)."""
     import linecache
 
-    wanted = {frame_line(info.source[-1]) for table in traced.op_info.values()
+    wanted = {info.source[-1].line for table in traced.op_info.values()
               for info in table.values() if info.source}
     lines = {}
     for line in sorted(n for n in wanted if n):

@@ -7,6 +7,9 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
+from tfgraphviz._util.frame import Frame
+from tfgraphviz._util.shape import Shape
+
 
 class TargetKind(StrEnum):
     """What a target is; its value is the `kind` string of the manifest and the JSON."""
@@ -110,8 +113,8 @@ MAIN = ""  # key of the top-level graph in TracedGraph's per-function tables
 class OpInfo:
     """What the live graph knows about one op beyond its NodeDef."""
 
-    outputs: list[tuple[str, str]]  # (dtype, shape) per output
-    source: list[str]  # user frames, "file.py:LINE in func"
+    outputs: list[tuple[str, Shape]]  # (dtype, shape) per output
+    source: list[Frame]  # user frames, outermost first
     autograph_line: int | None = None  # line of the AutoGraph-converted code that made it
 
 
@@ -205,13 +208,6 @@ class TracedFunction:
     # first line (decorators included) of the traced Python function's def in the user's
     # file, from its code object; 0 if unknown or defined elsewhere
     def_line: int = 0
-
-
-def frame_line(frame: str) -> int | None:
-    """The line number of a user frame `file.py:LINE in func`."""
-    head = frame.rsplit(" in ", 1)[0]
-    number = head.rpartition(":")[2]
-    return int(number) if number.isdigit() else None
 
 
 @dataclass

@@ -7,6 +7,8 @@ import re
 from pathlib import Path
 from typing import Any
 
+from tfgraphviz._util.shape import Shape
+from tfgraphviz._util.shape import shape_text as _shape_text
 from tfgraphviz.errors import exception_text
 
 AT = "\n  at "  # what describe_error puts between the message and `file.py:LINE: code`
@@ -24,17 +26,22 @@ def is_variable_error(error: str) -> bool:
 
 
 def error_line(error: str) -> int | None:
-    """The line of the user's file that a describe_error text points at (`\\n  at f.py:LINE`)."""
+    """The line of the user's file that a describe_error text points at (`\\n  at f.py:LINE`);
+    only for `TracedFunction.errors`, which keep text (trace_infos keeps the line itself)."""
     match = _AT_LINE.search(error)
     return int(match.group(1)) if match else None
 
 
-def shape_text(shape: Any) -> str:
+def shape_dims(shape: Any) -> Shape:
+    """A TensorShape's sizes (None: unknown), None for an unknown rank."""
     try:
-        dims = shape.as_list()
+        return tuple(shape.as_list())
     except ValueError:
-        return "?"
-    return "[" + ",".join("?" if d is None else str(d) for d in dims) + "]"
+        return None
+
+
+def shape_text(shape: Any) -> str:
+    return _shape_text(shape_dims(shape))
 
 
 def describe_spec(spec: Any) -> str:
@@ -90,19 +97,34 @@ def signature_of(concrete: Any) -> str:
 def describe_error(exc: BaseException, user_file: Path) -> str:
     """The whole error message on one line, then `  at file.py:LINE: source line` (the line
     of the user's file that caused it) when one is known."""
+    return located_error(exc, user_file)[0]
+
+
+def located_error(exc: BaseException, user_file: Path) -> tuple[str, int | None]:
+    """`describe_error`'s text and the line of the user's file it points at (None when none)."""
+    where, line = error_location(exc, user_file)
+    return exception_text(exc) + (f"{AT}{where}" if where else ""), line
+
+
+def error_location(exc: BaseException, user_file: Path) -> tuple[str, int | None]:
+    """`file.py:LINE: source line` of the user's file that caused `exc`, and LINE ("", None
+    when not known). TensorFlow's error text (`File "...", line N, in f`) is the only place
+    a graph-building error's user frame is written: it is read from there, else from the
+    Python traceback."""
     lines = [ln.strip() for ln in str(exc).strip().splitlines() if ln.strip()]
-    message = exception_text(exc)
-    where = ""
+    where, number = "", None
     pattern = re.compile(r'File "([^"]+)", line (\d+), in (\S+)')
     for i, line in enumerate(lines):
         m = pattern.search(line)
         if m and Path(m.group(1)).name == user_file.name:
             code = lines[i + 1] if i + 1 < len(lines) and not pattern.search(lines[i + 1]) else ""
             where = f"{user_file.name}:{m.group(2)}" + (f": {code}" if code else "")
+            number = int(m.group(2))
     if not where:
         import traceback
 
         for frame in traceback.extract_tb(exc.__traceback__):
             if Path(frame.filename).resolve() == user_file.resolve():
                 where = f"{user_file.name}:{frame.lineno}: {(frame.line or '').strip()}"
-    return message + (f"{AT}{where}" if where else "")
+                number = frame.lineno
+    return where, number

@@ -21,7 +21,7 @@ from tfgraphviz.capture.records import (
     TracedGraph,
     TraceRecord,
 )
-from tfgraphviz.capture.specs import describe_error, signature_of
+from tfgraphviz.capture.specs import AT, describe_error, error_location, signature_of
 from tfgraphviz.capture.tfobjects import required_parameters, user_function
 from tfgraphviz.capture.traceinfo import trace_infos
 from tfgraphviz.errors import CallSpecError, exception_text
@@ -213,10 +213,10 @@ def _trace_once(traced: TracedFunction, fn: Any, user_file: Path,
     except Exception as exc:  # noqa: BLE001 - user code may raise anything while tracing
         traced.errors.append(describe_error(exc, user_file))
     except BaseException as exc:  # noqa: BLE001 - sys.exit(), GeneratorExit: not the end of us
-        where = describe_error(exc, user_file).partition("\n")[2]
+        where = error_location(exc, user_file)[0]
         traced.errors.append(f"tracing stopped: {exception_text(exc)} (a "
                              f"{type(exc).__name__} while tracing is an error here)"
-                             + (f"\n{where}" if where else ""))
+                             + (f"{AT}{where}" if where else ""))
 
 
 def trace_target(target: Target, calls: list[CallSpec], rec: Recording, user_file: Path,

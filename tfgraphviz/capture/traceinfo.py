@@ -11,11 +11,10 @@ from typing import Any
 from tfgraphviz.capture.records import ParamInfo, PrintSite, TraceInfo, TraceRecord
 from tfgraphviz.capture.specs import (
     AT,
-    describe_error,
     describe_spec,
     display_shape,
-    error_line,
     is_variable_error,
+    located_error,
     signature_of,
 )
 
@@ -124,8 +123,7 @@ def trace_infos(records: list[TraceRecord], graph_index: dict[int, int],
             info.nested_in = index_of.get(id(record.parent))
         info.saving_line = record.saving_line
         if record.error is not None:
-            info.error = describe_error(record.error, user_file)
-            info.error_line = error_line(info.error)
+            info.error, info.error_line = located_error(record.error, user_file)
             info.error_kind = "variable_creation" if is_variable_error(str(record.error)) \
                 else "other"
         elif info.created_variables and record.scope == "variable_creation" and not record.first:

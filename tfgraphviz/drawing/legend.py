@@ -90,7 +90,7 @@ def legend_keys(graph: nx.MultiDiGraph) -> list[str]:
     for _, _, d in graph.edges(data=True):
         used.add(f"control:{origin_of(d)}" if d["kind"] == "control" else
                  "call" if d["kind"] in ("call", "return") else d["kind"])
-        if d["kind"] == "data" and d.get("shape") == "?":
+        if d["kind"] == "data" and d.get("shape", ()) is None:
             used.add("unknown_rank")
     if graph.graph.get("bodies"):
         used.add("call")  # also the style of an op's tie to a body whose arguments are unknown

@@ -10,7 +10,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-_FRAME = re.compile(r"^(.*):(\d+) in (\S+)$")
+from tfgraphviz._util.frame import Frame
+
 _LOOPS = (ast.For, ast.AsyncFor, ast.While)
 _SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)
 
@@ -95,14 +96,9 @@ def _without_comment(line: str) -> str:
     return line.strip()
 
 
-def frames(source_list: list[str]) -> list[tuple[int, str]]:
-    """`["f.py:12 in f", ...]` -> [(12, "f"), ...] (outermost first)."""
-    found = []
-    for text in source_list:
-        match = _FRAME.match(text)
-        if match:
-            found.append((int(match.group(2)), match.group(3)))
-    return found
+def frames(source_list: list[Frame]) -> list[tuple[int, str]]:
+    """An op's frames as (line, function), outermost first."""
+    return [(frame.line, frame.function) for frame in source_list]
 
 
 def own_frames(data: dict[str, Any], func: str) -> list[int]:

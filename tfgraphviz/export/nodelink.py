@@ -10,8 +10,10 @@ from typing import Any
 
 import networkx as nx
 
+from tfgraphviz._util.frame import Frame
 from tfgraphviz._util.fs import write_text
 from tfgraphviz._util.gc import paused_gc
+from tfgraphviz._util.shape import parse_shape, shape_text
 from tfgraphviz._util.text import xml_safe
 
 _SURROGATE = re.compile("[\ud800-\udfff]")
@@ -114,10 +116,31 @@ def _dumps(data: Any) -> str:
     return "".join(chunks)
 
 
+def _write_values(data: dict[str, Any]) -> dict[str, Any]:
+    """A node's attributes with its frames and shapes as the text files hold (`f.py:12 in f`,
+    `[2,?]`)."""
+    if "source" in data:
+        data["source"] = [str(frame) for frame in data["source"]]
+    if "outputs" in data:  # the model's output dicts are shared: new ones
+        data["outputs"] = [{**o, "shape": shape_text(o["shape"])} for o in data["outputs"]]
+    return data
+
+
+def _write_edge_values(data: dict[str, Any]) -> dict[str, Any]:
+    """An edge's attributes with a data edge's shape as the text files hold (`[2,?]`)."""
+    if data.get("kind") == "data":
+        data["shape"] = shape_text(data["shape"])
+    return data
+
+
 def to_json(graph: nx.MultiDiGraph) -> str:
     """Node-link JSON with sorted keys: identical models give identical text."""
     with paused_gc():
         data = nx.node_link_data(graph, edges="links")
+        for node in data["nodes"]:  # node_link_data's own dicts: the model is left as it is
+            _write_values(node)
+        for link in data["links"]:
+            _write_edge_values(link)
         text = _dumps(data) + "\n"
     # A lone surrogate (user text decoded with surrogateescape) cannot be written as UTF-8:
     # keep it as a JSON escape, which reads back as the same string.
@@ -127,6 +150,14 @@ def to_json(graph: nx.MultiDiGraph) -> str:
 def from_json(text: str) -> nx.MultiDiGraph:
     """The model back from `to_json` text."""
     data = json.loads(text)
+    for node in data["nodes"]:
+        if "source" in node:
+            node["source"] = [Frame.parse(frame) for frame in node["source"]]
+        for output in node.get("outputs", []):
+            output["shape"] = parse_shape(output["shape"])
+    for link in data["links"]:
+        if link.get("kind") == "data":
+            link["shape"] = parse_shape(link["shape"])
     graph = nx.node_link_graph(data, directed=True, multigraph=True, edges="links")
     assert isinstance(graph, nx.MultiDiGraph)
     return graph
@@ -156,11 +187,11 @@ def to_graphml(graph: nx.MultiDiGraph) -> str:
     flat = nx.MultiDiGraph()
     flat.graph.update({k: _scalar(v) for k, v in graph.graph.items()})
     for node, data in graph.nodes(data=True):
-        flat.add_node(_scalar(node), **{k: _scalar(v) for k, v in data.items()
+        flat.add_node(_scalar(node), **{k: _scalar(v) for k, v in _write_values(dict(data)).items()
                                         if v is not None})  # autograph_line: missing, not "null"
     for u, v, key, data in graph.edges(keys=True, data=True):
         flat.add_edge(_scalar(u), _scalar(v), key=_scalar(key),
-                      **{k: _scalar(val) for k, val in data.items()})
+                      **{k: _scalar(val) for k, val in _write_edge_values(dict(data)).items()})
     return "\n".join(nx.generate_graphml(flat)) + "\n"
 
 

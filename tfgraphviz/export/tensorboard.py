@@ -13,21 +13,22 @@ import networkx as nx
 
 from tfgraphviz._util.fs import write_bytes
 from tfgraphviz._util.gc import paused_gc
+from tfgraphviz._util.shape import Shape
 from tfgraphviz.model.build import SEP
 
 EVENT_FILE = "events.out.tfevents.0000000000.tfgraphviz"
 CAPTURES = "captures"  # the scope of variables whose readers share no layer
 
 
-def _shape_proto(text: str) -> object:
+def _shape_proto(dims: Shape) -> object:
     from tensorboard.compat.proto import tensor_shape_pb2
 
     shape = tensor_shape_pb2.TensorShapeProto()
-    if text == "?" or not text.startswith("["):
+    if dims is None:
         shape.unknown_rank = True
         return shape
-    for dim in filter(None, text.strip("[]").split(",")):
-        shape.dim.add(size=-1 if dim == "?" else int(dim))
+    for dim in dims:
+        shape.dim.add(size=-1 if dim is None else dim)
     return shape
 
 

@@ -5,6 +5,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from tfgraphviz._util.shape import Shape
+from tfgraphviz._util.shape import shape_text as _shape_text
+
 MAX_TEXT = 120
 HIDDEN = {"_output_shapes"}  # carried elsewhere in the model
 
@@ -32,11 +35,16 @@ def dtype_name(enum: int) -> str:
     return name
 
 
+def shape_dims(shape: Any) -> Shape:
+    """A TensorShapeProto's sizes (None: unknown), None for an unknown rank."""
+    if shape.unknown_rank:
+        return None
+    return tuple(None if d.size < 0 else d.size for d in shape.dim)
+
+
 def shape_text(shape: Any) -> str:
     """`[2,?]` for a TensorShapeProto, `?` for unknown rank."""
-    if shape.unknown_rank:
-        return "?"
-    return "[" + ",".join("?" if d.size < 0 else str(d.size) for d in shape.dim) + "]"
+    return _shape_text(shape_dims(shape))
 
 
 def clip(text: str, limit: int = MAX_TEXT) -> str:

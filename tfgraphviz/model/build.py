@@ -19,7 +19,7 @@ from tfgraphviz._util.tfops import (
 )
 from tfgraphviz.capture.records import MAIN, AutoDeps, OpInfo, TargetKind, TracedGraph
 from tfgraphviz.capture.tfobjects import registered_op_def
-from tfgraphviz.model.attrs import Summarizer, dtype_name, shape_text
+from tfgraphviz.model.attrs import Summarizer, dtype_name, shape_dims
 
 SEP = "::"  # joins a body's path to its node names; never part of a TensorFlow name
 MAX_DEPTH = 32
@@ -59,7 +59,7 @@ class _Builder:
         self.graph = nx.MultiDiGraph()
         self.bodies: list[dict[str, Any]] = []
         self.summarize = Summarizer(self.clean, restored)
-        self.outputs: dict[str, list[dict[str, str]]] = {}  # node id -> its outputs
+        self.outputs: dict[str, list[dict[str, Any]]] = {}  # node id -> its outputs
         self.keys: dict[tuple[str, str], int] = {}  # edges added so far per (src, dst)
         self._op_defs: dict[str, Any] = {}  # op type -> (OpDef or None, attr defaults)
 
@@ -121,7 +121,7 @@ class _Builder:
             outputs = [{"dtype": d, "shape": s} for d, s in info.outputs]
         else:
             _, dtypes, stateful = self.output_layout(node)
-            outputs = [{"dtype": d, "shape": "?"} for d in dtypes]
+            outputs = [{"dtype": d, "shape": None} for d in dtypes]
         self.outputs[node_id] = outputs
         auto: AutoDeps = self.traced.auto_deps.get(scope_key, AutoDeps())
         attrs, attr_values = self.summarize(node.attr)
@@ -150,7 +150,7 @@ class _Builder:
         )
 
     def add_boundary(self, node_id: str, name: str, kind: str, body: str, depth: int,
-                     index: int, outputs: list[dict[str, str]]) -> None:
+                     index: int, outputs: list[dict[str, Any]]) -> None:
         """An argument (`arg`) or result (`ret`) node of a body."""
         self.outputs[node_id] = outputs
         self.graph.add_node(
@@ -189,7 +189,7 @@ class _Builder:
 
     def add_data_edge(self, src_id: str, out: int, dst_id: str, dst_input: int) -> None:
         outputs = self.outputs.get(src_id, [])
-        spec = outputs[out] if out < len(outputs) else {"dtype": "?", "shape": "?"}
+        spec = outputs[out] if out < len(outputs) else {"dtype": "?", "shape": None}
         self.edge(src_id, dst_id, kind="data", src_output=out, dst_input=dst_input,
                   dtype=spec["dtype"], shape=spec["shape"])
 
@@ -235,8 +235,8 @@ class _Builder:
         for i, arg in enumerate(sig.input_arg):
             shapes = fdef.arg_attr[i].attr["_output_shapes"].list.shape if i in fdef.arg_attr \
                 else []
-            output = {"dtype": dtype_name(arg.type), "shape": shape_text(shapes[0]) if shapes
-                      else "?"}
+            output = {"dtype": dtype_name(arg.type), "shape": shape_dims(shapes[0]) if shapes
+                      else None}
             self.add_boundary(args[arg.name], arg.name, "arg", prefix, depth, i, [output])
             if i < len(names[0]):
                 self.graph.nodes[args[arg.name]]["py_name"] = names[0][i]

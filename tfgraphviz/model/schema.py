@@ -13,6 +13,9 @@ Node ids: an op of the main graph is its TensorFlow name; an op inside a body is
 
 from typing import Any, Literal, NotRequired, TypedDict
 
+from tfgraphviz._util.frame import Frame
+from tfgraphviz._util.shape import Shape
+
 NodeKind = Literal[
     "op",  # any other op
     "const",  # a Const op
@@ -42,7 +45,7 @@ class Output(TypedDict):
     """One output of a node."""
 
     dtype: str  # "float32", "resource", "?" when unknown
-    shape: str  # "[2,?]", "[*]" for an unknown rank, "?" when unknown
+    shape: Shape  # (2, None) for [2,?], None for an unknown rank; written "[2,?]", "?"
 
 
 class NodeData(TypedDict):
@@ -64,7 +67,7 @@ class NodeData(TypedDict):
     owner: str  # Keras model/optimizer/metric holding that variable (`vae.optimizer`), or ""
     auto_created: bool  # an op automatic control dependencies created (its NoOp)
     control_output: bool  # a body's control output (kept for its side effect)
-    source: list[str]  # user frames that created the op, innermost last: "f.py:12 in f"
+    source: list[Frame]  # user frames that created the op, innermost last; written "f.py:12 in f"
     autograph_line: int | None  # line of the AutoGraph-converted code that made it, if any
     unused: bool  # nothing uses its output and it is kept for no other reason
     # ---- only some nodes
@@ -90,7 +93,7 @@ class DataEdge(TypedDict):
     src_output: int  # output index of the source node
     dst_input: int  # data input index of the target node (control inputs not counted)
     dtype: str  # of that output, as in Output
-    shape: str  # of that output, as in Output
+    shape: Shape  # of that output, as in Output
 
 
 class ControlEdge(TypedDict):

@@ -147,7 +147,7 @@ def _node_records(page: _Page) -> list[dict[str, Any]]:
             "t": quoted(describe(shown)),
             "at": dict(data.get("attrs", {})),
             "out": [type_text(o) for o in data.get("outputs", [])],
-            "src": list(data.get("source", [])),
+            "src": [str(frame) for frame in data.get("source", [])],
             "ag": data.get("autograph_line"),
             "x": {k: data[k] for k in EXTRA_KEYS if data.get(k) not in (None, "", False, [])},
         }

@@ -11,7 +11,6 @@ from typing import Any
 import networkx as nx
 
 from tfgraphviz._util.tfops import VARIABLE_USERS
-from tfgraphviz.capture.records import frame_line
 
 GROUP_LIMIT = 12  # a scope with more children gets virtual groups by name prefix (conv2_*)
 UNIQUIFIER = re.compile(r"(_\d+)+$")
@@ -165,7 +164,7 @@ class Hierarchy:
                 data = self.graph.nodes[item[1]]
                 if data["kind"] not in ("arg", "ret", "placeholder", "variable") \
                         and data.get("source"):
-                    line = frame_line(data["source"][-1])
+                    line = data["source"][-1].line
             else:  # a scope one line made (a loss, `Add_1` with its read, a model's call)
                 line = lines.get(item)
             if line is not None:
@@ -231,7 +230,7 @@ class Hierarchy:
             if data["kind"] in ("arg", "ret", "placeholder", "variable", "const") \
                     or not data.get("source"):
                 continue
-            line = frame_line(data["source"][-1])
+            line = data["source"][-1].line
             if line is None:
                 continue
             item = ("op", node) if len(raw) == len(path) else ("seg", raw[len(path)])
