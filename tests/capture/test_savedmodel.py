@@ -98,3 +98,25 @@ def test_what_cannot_be_loaded_is_one_line_and_exit_2(saved, tmp_path):
         assert not out.exists() or not any(out.iterdir()), path  # nothing written
     assert_clean_error(run_cli("render", str(saved / "counter"), "--tags", "gpu", "-o",
                                str(tmp_path / "tags")), 2, "give those with --tags")
+
+
+@pytest.mark.slow
+def test_source_lines_come_from_the_debug_info_when_it_was_saved(saved, tmp_path):
+    """A model saved with save_debug_info=True: its ops, in the main graph and inside the
+    While and If bodies, carry the lines of the program that saved it; saved without, none,
+    and explain says how to get them."""
+    lines = {}
+    for folder in ("counter_debug", "counter"):
+        out = tmp_path / folder
+        result = run_cli("explain", str(saved / folder), "-o", str(out), "-f", "model.__call__",
+                         "--format", "json")
+        assert result.code == 0, result.stderr
+        graph = json.loads((out / "model.__call__.json").read_text(encoding="utf-8"))
+        lines[folder] = {n["id"].rsplit("::", 1)[-1]: n.get("source") for n in graph["nodes"]
+                         if n.get("op") in ("While", "AssignAddVariableOp")}
+        assert ("debug info" in result.stdout) and (
+            ("save_debug_info=True" in result.stdout) == (folder == "counter"))
+    assert lines["counter"] == {"while": [], "while/cond/AssignAddVariableOp": []}
+    assert lines["counter_debug"]["while"] == ["make_savedmodels.py:20 in __call__"]
+    assert lines["counter_debug"]["while/cond/AssignAddVariableOp"][-1] == \
+        "make_savedmodels.py:22 in __call__"  # self.total.assign_add(...), inside for and if

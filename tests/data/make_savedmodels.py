@@ -33,6 +33,9 @@ counter.twice(tf.constant([1.0, 2.0]))
 for folder in ("counter", "counter_again"):  # saved twice: the drawings must not differ
     tf.saved_model.save(counter, f"{out}/{folder}",
                         signatures={"serving_default": counter.__call__})
+tf.saved_model.save(counter, f"{out}/counter_debug",  # with the source lines of its ops
+                    signatures={"serving_default": counter.__call__},
+                    options=tf.saved_model.SaveOptions(save_debug_info=True))
 
 model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(8, activation="relu",
                                                                 name="hidden"),

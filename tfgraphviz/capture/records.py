@@ -142,6 +142,9 @@ class TracedGraph:
     # per graph: {While/If op name -> Python name AutoGraph gave each of its loop variables
     # (While: per input, loop counter and maximum iterations first; If: per output)}
     control_names: dict[str, dict[str, list[str]]] = field(default_factory=dict)
+    # per graph: {op name -> frames of the program that saved it}, from a SavedModel's debug
+    # info (save_debug_info=True): its ops have no creation stack of their own
+    debug_sources: dict[str, dict[str, list[Frame]]] = field(default_factory=dict)
     # a FuncGraph drawn as a tf.Graph target (`graph = f.get_concrete_function().graph`): the
     # name of the function tf.function traced into it ("" for a graph built by hand)
     traced_by: str = ""

@@ -4,6 +4,7 @@ a module whose names are what gets drawn (`serving_default`, `model.__call__`, `
 from __future__ import annotations
 
 import os
+import re
 import stat
 import sys
 import types
@@ -12,6 +13,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from tfgraphviz._util.frame import Frame
 from tfgraphviz.errors import SourceFileError
 
 SAVED_MODEL_FILES = ("saved_model.pb", "saved_model.pbtxt")
@@ -141,3 +143,83 @@ def restored_children(name: str, obj: Any, depth: int = 1) -> list[tuple[str, An
 
     walk(name, obj, depth)
     return found
+
+
+DEBUG_INFO = Path("debug") / "saved_model_debug_info.pb"  # written by save_debug_info=True
+# folder -> ({saved function name: {op name: frames}}, {fingerprint: saved function name})
+_DEBUG: dict[Path, tuple[dict[str, dict[str, list[Frame]]], dict[tuple[str, ...], str]]] = {}
+
+
+def debug_sources(concrete: Any, graph_def: Any, folder: Path) -> dict[str, dict[str, list[Frame]]]:
+    """{MAIN or a body's function name: {op name: the saving program's frames}} for a
+    restored ConcreteFunction, from the SavedModel's debug info (empty without it). The
+    functions were renamed when loaded: each is matched to its saved FunctionDef by its ops."""
+    from tfgraphviz.capture.records import MAIN
+
+    frames, saved_names = _debug_of(folder)
+    if not frames:
+        return {}
+    found: dict[str, dict[str, list[Frame]]] = {}
+    pairs = [(MAIN, concrete.function_def)]
+    pairs += [(f.signature.name, f) for f in graph_def.library.function]
+    for key, fdef in pairs:
+        saved = saved_names.get(_fingerprint(fdef))
+        if saved is not None and frames.get(saved):
+            found[key] = frames[saved]
+    return found
+
+
+def _fingerprint(fdef: Any) -> tuple[str, ...]:
+    """A FunctionDef's ops by name and type: the same before saving and after loading."""
+    return tuple(sorted(f"{n.name}|{n.op}" for n in fdef.node_def))
+
+
+def _debug_of(folder: Path) -> tuple[dict[str, dict[str, list[Frame]]],
+                                     dict[tuple[str, ...], str]]:
+    if folder not in _DEBUG:
+        _DEBUG[folder] = _read_debug(folder)
+    return _DEBUG[folder]
+
+
+def _read_debug(folder: Path) -> tuple[dict[str, dict[str, list[Frame]]],
+                                      dict[tuple[str, ...], str]]:
+    """The debug info's frames by saved function and op, and the saved FunctionDefs by
+    fingerprint ({} and {} when the model was saved without debug info)."""
+    from tensorflow.core.framework import graph_debug_info_pb2
+    from tensorflow.core.protobuf import saved_model_pb2
+
+    path = folder / DEBUG_INFO
+    if not path.is_file() or not (folder / SAVED_MODEL_FILES[0]).is_file():
+        return {}, {}
+    info = graph_debug_info_pb2.GraphDebugInfo()
+    saved = saved_model_pb2.SavedModel()
+    try:
+        info.ParseFromString(path.read_bytes())
+        saved.ParseFromString((folder / SAVED_MODEL_FILES[0]).read_bytes())
+    except Exception:  # noqa: BLE001 - a damaged debug file: drawn without source lines
+        return {}, {}
+    traces = {key: info.traces[key] for key in info.traces}
+    traces.update({key: info.traces_by_id[i] for key, i in info.name_to_trace_id.items()
+                   if i in info.traces_by_id})
+    frames: dict[str, dict[str, list[Frame]]] = {}
+    for key, trace in traces.items():
+        op, _, function = key.partition("@")
+        stack = list(trace.file_line_cols) + [info.frames_by_id[i] for i in trace.frame_id
+                                               if i in info.frames_by_id]  # older, newer form
+        own = [Frame(Path(info.files[f.file_index]).name, f.line, f.func) for f in stack
+               if f.file_index < len(info.files) and f.func != "<module>"
+               and not _library_file(info.files[f.file_index])]
+        if own:
+            frames.setdefault(function, {})[op] = own
+    names: dict[tuple[str, ...], str] = {}
+    for graph in saved.meta_graphs:
+        for fdef in graph.graph_def.library.function:
+            names.setdefault(_fingerprint(fdef), fdef.signature.name)
+    return frames, names
+
+
+def _library_file(path: str) -> bool:
+    """A file of Python or of an installed package (on the machine that saved the model), not
+    of the program that saved it."""
+    return ("site-packages" in path or "dist-packages" in path or path.startswith("<")
+            or re.search(r"[/\\]lib[/\\]python\d", path) is not None)

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from tfgraphviz.capture import savedmodel
 from tfgraphviz.capture.discover import keras_inputs
 from tfgraphviz.capture.extract import extract_concrete, extract_graph
 from tfgraphviz.capture.hooks.autograph import converted_name
@@ -320,7 +321,10 @@ def _restored(traced: TracedFunction, fn: Any, rec: Recording, user_file: Path,
     if concretes is None:
         concretes = [fn]  # a ConcreteFunction itself, e.g. from loaded.signatures
     for concrete in concretes:
-        traced.graphs.append(_timed(rec, extract_concrete, concrete, rec, user_file, namespace))
+        graph = _timed(rec, extract_concrete, concrete, rec, user_file, namespace)
+        if savedmodel.is_model_input(user_file):  # its debug info, if saved with one
+            graph.debug_sources = savedmodel.debug_sources(concrete, graph.graph_def, user_file)
+        traced.graphs.append(graph)
     if not traced.graphs:
         traced.errors.append("the SavedModel holds no traced signature of this function")
     return traced

@@ -173,6 +173,14 @@ def _seen_lines(models: list[nx.MultiDiGraph], traces: list[Trace]) -> set[int]:
     return lines
 
 
+def _saved_lines(models: list[nx.MultiDiGraph]) -> str:
+    """Where the restored ops' lines come from, or how to get them."""
+    if any(d.get("source") for m in models for _, d in m.nodes(data=True)):
+        return "; the lines of its ops are those of the saving program (its debug info)"
+    return ("; it was saved without its debug info, so its ops have no source lines (save "
+            "with options=tf.saved_model.SaveOptions(save_debug_info=True) to see them)")
+
+
 def explain_function(traced: TracedFunction, models: list[nx.MultiDiGraph], source: Path,
                      source_text: str | None = None) -> FunctionExplanation:
     """The explanation of one traced function (models[i] is the model of traced.graphs[i])."""
@@ -188,8 +196,8 @@ def explain_function(traced: TracedFunction, models: list[nx.MultiDiGraph], sour
         if traced.kind != TargetKind.RESTORED else [finding(
             "restored", f"`{traced.name}` was loaded with tf.saved_model.load: its "
             f"{len(models)} graph{'s are' if len(models) != 1 else ' is'} the ConcreteFunctions "
-            "the SavedModel holds, traced by the program that saved it, not here", src, 0,
-            None)]
+            "the SavedModel holds, traced by the program that saved it, not here"
+            + _saved_lines(models), src, 0, None)]
     findings += _print_findings(traces, src)
     findings += pitfall_findings(traced.name, traces, src, func)
     compiled = [i for i, m in enumerate(models) if m.graph.get("jit_compile")]

@@ -145,7 +145,8 @@ class _Builder:
             stateful=bool(stateful), attrs=attrs, attr_values=attr_values,
             variable=variable, owner=self.traced.owners.get(node.name, "") if variable else "",
             auto_created=node.name in auto.ops, control_output=False,
-            source=list(info.source) if info is not None else [],
+            source=list(info.source) if info is not None and info.source else
+            self.traced.debug_sources.get(scope_key, {}).get(node.name, []),
             autograph_line=info.autograph_line if info is not None else None,
         )
 
