@@ -7,12 +7,13 @@ import os
 import shutil
 import sys
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any, ClassVar, cast
 from urllib.parse import quote
 
 from docutils import nodes
 from docutils.parsers.rst import directives
 from sphinx.application import Sphinx
+from sphinx.builders.html import StandaloneHTMLBuilder
 from sphinx.environment import BuildEnvironment
 from sphinx.util import logging
 from sphinx.util.docutils import SphinxDirective, SphinxTranslator
@@ -167,7 +168,8 @@ def html_visit(self: SphinxTranslator, node: tfgraphviz_diagram) -> None:
     _copy(folder / node["svg"], target / node["svg"])
     if node["pages"] and (folder / node["pages"]).is_dir():
         _copy(folder / node["pages"], target / node["pages"])
-    here = self.builder.get_target_uri(self.builder.current_docname)
+    builder = cast(StandaloneHTMLBuilder, self.builder)  # html, dirhtml, singlehtml, epub
+    here = builder.get_target_uri(builder.current_docname)
     uri = relative_uri(here, f"{OUTPUT}/{key}/{quote(node['svg'])}")
     alt = html.escape(node["alt"])
     self.body.append(f'<div class="tfgraphviz"><object data="{html.escape(uri)}" '
