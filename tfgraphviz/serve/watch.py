@@ -2,73 +2,18 @@
 
 from __future__ import annotations
 
-import ast
 import hashlib
 import os
 from collections.abc import Iterable
 from pathlib import Path
 
-IGNORED_PARTS = ("__pycache__",)
-
-
-def _imported_names(source: Path) -> list[tuple[str, int]]:
-    """(dotted name, relative level) of every import in the file; [] when it does not parse."""
-    try:
-        tree = ast.parse(source.read_bytes())
-    except (OSError, SyntaxError, ValueError):
-        return []
-    names: list[tuple[str, int]] = []
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Import):
-            names += [(alias.name, 0) for alias in node.names]
-        elif isinstance(node, ast.ImportFrom):
-            base = node.module or ""
-            names.append((base, node.level))
-            names += [(f"{base}.{a.name}" if base else a.name, node.level) for a in node.names]
-    return names
-
-
-def _module_files(folder: Path, dotted: str) -> list[Path]:
-    """Files next to the importing file that `dotted` names: `name.py` or a package's modules."""
-    found: list[Path] = []
-    current = folder
-    for part in dotted.split("."):
-        if not part.isidentifier():
-            break
-        module, package = current / f"{part}.py", current / part / "__init__.py"
-        if module.is_file() and not module.is_symlink():
-            found.append(module)
-            break
-        if not (package.is_file() and not package.is_symlink()):
-            break
-        found.append(package)
-        current = current / part
-    return found
+from tfgraphviz._util.imports import local_imports
 
 
 def local_sources(source: Path, exclude: Path | None = None) -> list[Path]:
     """The file and, transitively, the files beside it that it imports (never under `exclude`,
     the output folder)."""
-    seen: dict[Path, None] = {source: None}
-    todo = [source]
-    while todo:
-        current = todo.pop()
-        for dotted, level in _imported_names(current):
-            folder = current.parent
-            for _ in range(max(level - 1, 0)):
-                folder = folder.parent
-            if level == 0:
-                folder = source.parent
-            for path in _module_files(folder, dotted):
-                if path in seen or _inside(path, exclude) or set(path.parts) & set(IGNORED_PARTS):
-                    continue
-                seen[path] = None
-                todo.append(path)
-    return list(seen)
-
-
-def _inside(path: Path, folder: Path | None) -> bool:
-    return folder is not None and (path == folder or folder in path.parents)
+    return [source, *local_imports(source, exclude)]
 
 
 def fingerprint(paths: Iterable[Path]) -> dict[Path, str | None]:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import ast
 import hashlib
 import json
 import os
@@ -15,6 +14,7 @@ from dataclasses import asdict, dataclass
 from importlib import metadata
 from pathlib import Path
 
+from tfgraphviz._util.imports import local_imports
 from tfgraphviz._util.version import __version__
 
 STATUS = "sphinx.json"  # the cache's own note in a render folder: exit code and problems
@@ -47,54 +47,6 @@ class Rendered:
     manifest: dict
     problems: tuple[str, ...]
     fresh: bool
-
-
-def local_imports(source: Path) -> list[Path]:
-    """The files under `source`'s folder (on sys.path when it is imported) that it imports,
-    followed from import to import: `import helpers`, `from pkg.mod import x`, `from . import y`."""
-    root = source.resolve()
-    folder = root.parent
-    seen: set[Path] = set()
-    todo = [root]
-    while todo:
-        path = todo.pop()
-        try:
-            tree = ast.parse(path.read_bytes())
-        except (OSError, SyntaxError, ValueError):
-            continue
-        for base, parts in _imported_modules(tree, folder, path.parent):
-            for found in _module_files(base, parts):
-                found = found.resolve()
-                if found.is_relative_to(folder) and found != root and found not in seen:
-                    seen.add(found)
-                    todo.append(found)
-    return sorted(seen)
-
-
-def _imported_modules(tree: ast.AST, folder: Path, here: Path) -> Iterator[tuple[Path, list[str]]]:
-    """(folder to resolve from, dotted parts) of every module an import in `tree` may load:
-    absolute imports from the rendered file's folder, relative ones from `here`."""
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Import):
-            for alias in node.names:
-                yield folder, alias.name.split(".")
-        elif isinstance(node, ast.ImportFrom):
-            base = here if node.level else folder
-            for _ in range(node.level - 1):  # `from .. import x`: one folder up per extra dot
-                base = base.parent
-            module = node.module.split(".") if node.module else []
-            yield base, module
-            for alias in node.names:  # `from pkg import mod` may load pkg/mod.py
-                yield base, [*module, alias.name]
-
-
-def _module_files(base: Path, parts: list[str]) -> Iterator[Path]:
-    """The files of `parts` and of each package above it under `base` that exist."""
-    for end in range(1, len(parts) + 1):
-        stem = base.joinpath(*parts[:end])
-        for found in (stem.with_suffix(".py"), stem / "__init__.py"):
-            if found.is_file():
-                yield found
 
 
 def cache_key(request: Request, dependencies: list[Path]) -> str:
