@@ -4,7 +4,8 @@ outputs/benchmark.md and outputs/benchmark.json, and (--readme) rewrite README.m
     .venv/bin/python scripts/benchmark.py --readme        # every case, then the README block
     .venv/bin/python scripts/benchmark.py --quick         # two tiny cases (CI smoke run)
     .venv/bin/python scripts/benchmark.py --only chain_1k --repeat 2 --out /tmp/bench
-    .venv/bin/python scripts/benchmark.py --readme-only   # README block from benchmark.json
+    .venv/bin/python scripts/benchmark.py --report-only   # benchmark.md and the README block
+                                                          # again from benchmark.json
 
 Each case names ONE function. Bare TensorFlow: import the file, build, trace that function and
 `as_graph_def` it. tfgraphviz: `render -f THAT_FUNCTION` with the default outputs (and, for the
@@ -327,8 +328,9 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
                         help="folder for benchmark.md and benchmark.json")
     parser.add_argument("--readme", action="store_true",
                         help="then rewrite README.md's benchmark block from benchmark.json")
-    parser.add_argument("--readme-only", action="store_true",
-                        help="only rewrite README.md's block from --out's benchmark.json")
+    parser.add_argument("--report-only", action="store_true",
+                        help="run nothing: rewrite --out's benchmark.md and README.md's block "
+                             "from --out's benchmark.json")
     parser.add_argument("--silent", action="store_true", help="no progress on stderr")
     parser.add_argument("--child", nargs=3, metavar=("bare|build", "FILE", "FUNCTION"),
                         help=argparse.SUPPRESS)
@@ -348,11 +350,12 @@ def main(argv: list[str] | None = None) -> int:
         made = (child_bare if kind == "bare" else child_build)(Path(path), function)
         print("BENCH" + json.dumps(made))
         return 0
-    if args.readme_only:
+    if args.report_only:
         data = json.loads((args.out / "benchmark.json").read_text(encoding="utf-8"))
+        (args.out / "benchmark.md").write_text(report.table(data), encoding="utf-8")
         report.write_readme(ROOT / "README.md", data)
         return 0
-    started = time.perf_counter()
+    started, load = time.perf_counter(), os.getloadavg()[0]
     with tempfile.TemporaryDirectory(prefix="tfgv-bench-") as tmp:
         chosen = [c for c in cases(Path(tmp)) if not args.only or c.name in args.only]
         if not chosen or len(chosen) < len(set(args.only)):
@@ -361,7 +364,8 @@ def main(argv: list[str] | None = None) -> int:
         results = [bench_case(case, args, Path(tmp)) for case in chosen]
     meta = {"python": sys.version.split()[0], "cpus": os.cpu_count(), "repeat": args.repeat,
             "build_repeat": args.build_repeat, "quick": args.quick,
-            "minutes": round((time.perf_counter() - started) / 60, 1)}
+            "minutes": round((time.perf_counter() - started) / 60, 1),
+            "load": [round(load, 1), round(os.getloadavg()[0], 1)]}
     data = {"meta": meta, "results": results}
     text = report.table(data)
     print(text)

@@ -168,7 +168,8 @@ def _case_row(r: dict[str, Any]) -> str:
 def table(data: dict[str, Any]) -> str:
     meta = data["meta"]
     note = " ".join([
-        f"{meta['cpus']} CPUs, Python {meta['python']}; {meta['minutes']} min. Each case names",
+        f"{meta['cpus']} CPUs, Python {meta['python']}; {meta['minutes']} min;",
+        _load(meta) + ". Each case names",
         "one function. Bare TensorFlow: import the file, build, trace that function,",
         "`as_graph_def` (a function the file itself calls, as the small examples do, is traced",
         "by importing the file on both sides). tfgraphviz: `render -f FUNCTION` with the",
@@ -193,6 +194,14 @@ def table(data: dict[str, Any]) -> str:
 
 # ---- README.md's block ----
 
+def _load(meta: dict[str, Any]) -> str:
+    """The load average (1 min) when the run started and ended: other work skews the times."""
+    if not meta.get("load"):
+        return "load average not recorded"
+    start, end = meta["load"]
+    return f"load average {start} at the start, {end} at the end"
+
+
 def _wrap(text: str) -> str:
     return textwrap.fill(text, 99, break_long_words=False, break_on_hyphens=False)
 
@@ -207,7 +216,8 @@ def readme_block(data: dict[str, Any]) -> str:
         "that function with all default outputs), in pairs of fresh processes with alternating "
         "order, as medians of the per-pair ratios, is in [`outputs/benchmark.md`]"
         "(outputs/benchmark.md), made by `scripts/benchmark.py --readme` (which also writes "
-        f"this paragraph; {meta['cpus']} CPUs, {meta['repeat']} pairs per case):"),
+        f"this paragraph; {meta['cpus']} CPUs, {meta['repeat']} pairs per case, "
+        f"{_load(meta)}):"),
         "",
         *_target_rows(data, compact=True),
         "",

@@ -33,7 +33,7 @@ def test_readme_speed_block_is_what_benchmark_json_gives() -> None:
     report = script("benchmark_report")
     data = json.loads((ROOT / "outputs" / "benchmark.json").read_text(encoding="utf-8"))
     assert report.readme_block_in(ROOT / "README.md") == report.readme_block(data), (
-        "README.md's benchmark block drifted: run scripts/benchmark.py --readme-only")
+        "README.md's benchmark block drifted: run scripts/benchmark.py --report-only")
     assert "adds its own tracing" in " ".join(report.readme_block(data).split())
 
 
