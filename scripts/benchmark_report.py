@@ -63,7 +63,7 @@ TIME_ALL = Target("`--depth all`, 10k-15k-op training step", 1.3, True, "x")
 BUILD_RATE = Target("model build", 100.0, False, "k nodes/s")
 LINEAR = Target("model build linear 1k→64k (nodes/s at 64k ÷ at 1k)", 0.8, False, "x")
 MEMORY = Target("peak memory", 1.2, True, "x")
-STEPS = ("resnet50_train_step", "mobilenetv2_train_step")
+STEPS = ("resnet50_train_step", "mobilenetv2_train_step")  # 14,517 and 10,908 ops
 
 
 def _fmt(value: float, unit: str) -> str:
@@ -103,7 +103,7 @@ def targets(data: dict[str, Any]) -> list[tuple[Target, str, float | None]]:
     found += [(TIME_STEP, case, _ratio(rows.get(case), "default", "time_ratio"))
               for case in STEPS]
     found += [(TIME_ALL, case, _ratio(rows.get(case), "depth_all", "time_ratio"))
-              for case in STEPS if case not in rows or 10_000 <= _ops(rows[case]) <= 15_000]
+              for case in STEPS]
     chains = [f"chain_{k}" for k in ("1k", "4k", "16k", "64k")]
     found += [(BUILD_RATE, case, _rate(rows.get(case))) for case in chains]
     first, last = _rate(rows.get(chains[0])), _rate(rows.get(chains[-1]))
