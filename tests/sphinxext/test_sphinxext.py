@@ -112,7 +112,7 @@ def test_html_embeds_each_drawing_as_an_object_with_its_pages_copied(built):
     assert "f.scopes/block.svg" in links
     assert (copied.parent / "f.scopes" / "block.svg").is_file()
     page = (copied.parent / "f.scopes" / "block.svg").read_text(encoding="utf-8")
-    assert 'xlink:href="../../f.svg"' in page  # and back up
+    assert 'xlink:href="../f.svg"' in page  # and back up
     assert '<figcaption>' in index and "<em>f</em>" in index
     report = re.search(r'<a href="([^"]+report\.html)">interactive report</a>', index)
     assert report and (out / report.group(1)).is_file()
@@ -337,7 +337,7 @@ def test_the_docs_build_and_a_drill_down_link_opens_its_page_in_chromium(served_
     assert box[0] > 50 and box[1] > 50
     back = driver.execute_script(
         "return [...document.querySelectorAll('a')].map(a => a.getAttribute('xlink:href'))")
-    assert "../../train_step.svg" in back
+    assert "../train_step.svg" in back
 
 
 def test_local_imports_follow_absolute_relative_and_package_imports(tmp_path):
