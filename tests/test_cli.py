@@ -237,12 +237,17 @@ def test_svg_from_hostile_strings_is_valid_and_inert(tmp_path):
 @pytest.mark.slow
 def test_stale_files_of_removed_functions_are_deleted(tmp_path):
     src = tmp_path / "mod.py"
-    src.write_text((DATA / "mixed.py").read_text())
+    both = ("import tensorflow as tf\n\n@tf.function\ndef fine():\n    return tf.constant(1)\n"
+            "\n@tf.function\ndef gone():\n    return tf.constant(2)\n")
+    src.write_text(both)
     out = tmp_path / "out"
+    assert run_cli("render", str(src), "-o", str(out)).code == 0
+    assert (out / "fine.svg").exists() and (out / "gone.svg").exists()
+    src.write_text(both.split("\n@tf.function\ndef gone")[0])  # `gone` removed from the file
     assert run_cli("render", str(src), "-o", str(out), "-f", "fine").code == 0
-    assert (out / "fine.svg").exists()
-    assert run_cli("render", str(src), "-o", str(out), "-f", "net.apply").code == 0
-    assert not (out / "fine.svg").exists() and (out / "net.apply.svg").exists()
+    assert (out / "gone.svg").exists()  # -f draws only `fine`: the others are kept
+    assert run_cli("render", str(src), "-o", str(out)).code == 0
+    assert not (out / "gone.svg").exists() and (out / "fine.svg").exists()
 
 
 def test_default_output_folder(tmp_path):

@@ -24,8 +24,10 @@ examples:
   tfgraphviz explain model.py          # the same, then what tf.function did and why
 
 exit codes: 0 all rendered; 1 some function could not be traced or laid out (the rest
-are rendered); 2 bad input (file, names, options, output folder), or importing and tracing
-took longer than --timeout; 3 Graphviz's dot missing; 130/143 interrupted (Ctrl-C/SIGTERM).
+are rendered); 2 bad input (file, names, options, output folder), a file that could not be
+written (the others are), or importing, tracing and waiting for another render into the
+folder took longer than --timeout; 3 Graphviz's dot missing; 130/143 interrupted
+(Ctrl-C/SIGTERM).
 """
 
 SERVE_EPILOG = """\
@@ -132,8 +134,9 @@ def _render_options(render: argparse.ArgumentParser, explain: bool, serve: bool 
                         help="resolution of --format png in dots per inch (default: "
                              "%(default)g), e.g. --dpi 192 for a high-density screen")
     render.add_argument("--timeout", type=float, default=600.0, metavar="SECONDS",
-                        help="stop when importing and tracing the file take longer, with one "
-                             "line and exit 2, earlier files untouched (default: %(default)g), "
+                        help="stop when importing and tracing the file (and waiting for "
+                             "another render into the same folder) take longer, with one line "
+                             "and exit 2, earlier files untouched (default: %(default)g), "
                              "e.g. --timeout 60")
     render.add_argument("--depth", default="auto", metavar="N",
                         help="how deep name scopes and cond/while bodies are drawn: a number "

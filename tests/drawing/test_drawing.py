@@ -25,12 +25,12 @@ def test_collapsed_view_links_every_scope_to_its_page(tmp_path):
     assert len(model["nodes"]) == cf["nodes"]  # the JSON keeps every op
     svg = (tmp_path / "train_step.svg").read_text()
     links = sorted(set(re.findall(r'xlink:href="([^"]+)"', svg)))
-    assert links and all(link.startswith("train_step/scopes/") for link in links)
+    assert links and all(link.startswith("train_step.scopes/") for link in links)
     for link in links:
         page = (tmp_path / unquote(link)).read_text()
         ET.fromstring(page)  # a well-formed SVG
-        assert 'href="../../train_step.svg"' in page  # and a link back up
-    assert cf["files"]["scopes"] == "train_step/scopes"
+        assert 'href="../train_step.svg"' in page  # and a link back up
+    assert cf["files"]["scopes"] == "train_step.scopes"
 
 
 @pytest.mark.slow
@@ -42,7 +42,7 @@ def test_depth_all_draws_every_op_and_is_the_same_in_a_fresh_process(tmp_path):
         assert result.code == 0, result.stderr
     for name in ("train_step.dot", "train_step.svg"):
         assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes()
-    assert not (tmp_path / "a" / "train_step").exists()  # nothing collapsed: no pages
+    assert not (tmp_path / "a" / "train_step.scopes").exists()  # nothing collapsed: no pages
 
 
 def test_bad_depth_is_refused_before_tensorflow_loads(tmp_path):
@@ -59,7 +59,7 @@ def test_page_of_a_body_without_its_caller_names_the_caller(tmp_path):
     result = run_cli("render", str(DATA / "drawing_nested_call.py"), "-o", str(tmp_path),
                      "-f", "outer", "--depth", "1", "--format", "svg")
     assert result.code == 0, result.stderr
-    (page,) = (tmp_path / "outer" / "scopes").iterdir()
+    (page,) = (tmp_path / "outer.scopes").iterdir()
     text = page.read_text()
     ET.fromstring(text)
     assert "function called by PartitionedCall" in text and "(PartitionedCall)" not in text
@@ -74,7 +74,7 @@ def test_pages_a_new_render_no_longer_links_to_are_deleted(tmp_path):
     first = run_cli("render", source, "-o", str(tmp_path), "-f", "train_step", "--depth", "1",
                     "--format", "svg")
     assert first.code == 0, first.stderr
-    scopes = tmp_path / "train_step" / "scopes"
+    scopes = tmp_path / "train_step.scopes"
     before = {p.name for p in scopes.iterdir()}
     (scopes / "mine.svg").write_text("<svg/>")
     second = run_cli("render", source, "-o", str(tmp_path), "-f", "train_step", "--depth", "2",
@@ -86,5 +86,5 @@ def test_pages_a_new_render_no_longer_links_to_are_deleted(tmp_path):
     assert listed and listed != before
     assert {p.name for p in scopes.iterdir()} == listed | {"mine.svg"}
     svg = (tmp_path / "train_step.svg").read_text()
-    linked = {unquote(link) for link in re.findall(r'xlink:href="train_step/scopes/([^"]+)"', svg)}
+    linked = {unquote(link) for link in re.findall(r'xlink:href="train_step.scopes/([^"]+)"', svg)}
     assert linked == listed

@@ -78,7 +78,7 @@ def test_every_box_of_every_page_opens(tmp_path: Path):
                      "-f", "gan.train_function", "--format", "svg")
     assert result.code == 0, result.stderr
     overview = out / "gan.train_function.svg"
-    svgs = [overview, *sorted((out / "gan.train_function" / "scopes").glob("*.svg"))]
+    svgs = [overview, *sorted((out / "gan.train_function.scopes").glob("*.svg"))]
     assert len(svgs) > 10
     for svg in svgs:
         text = svg.read_text()

@@ -307,9 +307,9 @@ def test_many_gradient_sums_in_the_tapes_box_are_grouped_on_its_page(tmp_path):
     drawn, shown = view_and_visible(graph)
     assert {shown[n] for n in sums} == {"scope:::gradient_tape"}  # in the tape's box
     pages = dict(drawing._plan_pages(graph, drawn, shown, "step", drawing.ViewOptions()))
-    tape = pages["step/scopes/gradient_tape.svg"]
+    tape = pages["step.scopes/gradient_tape.svg"]
     assert tape.number_of_nodes() <= 20 and not [n for n in sums if n in tape]
     (box,) = [d for _, d in tape.nodes(data=True) if d.get("scope_path") == "gradient_tape/AddN*"]
     assert box["op_count"] == 40 and box["op_types"] == ["AddN ×40"]
-    opened = pages["step/scopes/gradient_tape.AddN%2A.svg"]
+    opened = pages["step.scopes/gradient_tape.AddN%2A.svg"]
     assert set(opened.nodes) == sums

@@ -7,6 +7,7 @@ import re
 
 MAX_STEM = 100  # characters; `<stem>.<i>.autograph.py` stays far below any file-system limit
 _SAFE = re.compile(r"[A-Za-z0-9_\-.@]")
+_PAGE_SAFE = re.compile(r"[A-Za-z0-9_\-]")
 _RESERVED = {"manifest", "tensorboard"}  # compared case-insensitively (macOS, Windows)
 _SUFFIX_LIKE = re.compile(r"\d+|autograph")  # would collide with `f.0.svg`, `f.autograph.py`
 
@@ -36,11 +37,31 @@ def file_stem(name: str) -> str:
     stem = ".".join(parts)
     if stem.startswith("."):
         stem = "%2E" + stem[1:]
-    if len(stem) > MAX_STEM:
-        digest = hashlib.sha256(name.encode("utf-8", "surrogatepass")).hexdigest()[:12]
-        head = stem[:MAX_STEM - 13]
-        cut = head.rfind("%")
-        if cut >= len(head) - 2:
-            head = head[:cut]  # never split a %XX escape
-        stem = f"{head}~{digest}"
-    return stem
+    return _bounded(stem, name)
+
+
+def _bounded(stem: str, key: str) -> str:
+    """`stem` if it is at most MAX_STEM long, else its start and `~` and a hash of `key` (the
+    whole name it stands for; `~` is escaped everywhere else, so a cut stem meets no other)."""
+    if len(stem) <= MAX_STEM:
+        return stem
+    digest = hashlib.sha256(key.encode("utf-8", "surrogatepass")).hexdigest()[:12]
+    head = stem[:MAX_STEM - 13]
+    cut = head.rfind("%")
+    if cut >= len(head) - 2:
+        head = head[:cut]  # never split a %XX escape
+    return f"{head}~{digest}"
+
+
+def page_stem(scope: str, folded: int = 1) -> str:
+    """The stem of a drill-down page for a scope path (and a run of `folded` boxes drawn as
+    one), e.g. `conv2_block1/1_conv` -> `conv2_block1.1_conv`, `block` x3 -> `block@x3`.
+
+    Injective: each `/`-separated part keeps `[A-Za-z0-9_-]` and writes every other character
+    (`.`, `%`, `:`, `@`, `~` included) as `%XX`, an empty part is `%empty`, parts are joined
+    by `.` and a run adds `@x<N>`; so `a.b/c` (`a%2Eb.c`) and `a/b.c` (`a.b%2Ec`) differ, and
+    no stem starts with `.` or holds `..`. Cut with a hash like file_stem when long."""
+    parts = ["".join(c if _PAGE_SAFE.fullmatch(c) else _escape(c) for c in part) or "%empty"
+             for part in scope.split("/")]
+    stem = ".".join(parts) + (f"@x{folded}" if folded > 1 else "")
+    return _bounded(stem, f"{scope}\0{folded}")

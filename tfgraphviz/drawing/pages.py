@@ -63,7 +63,7 @@ def _scope_pages(graph: nx.MultiDiGraph, drawn: nx.MultiDiGraph, shown: dict[str
         sub.graph.update(graph.graph, name=f"{graph.graph.get('name', '')} › {scope}",
                          bodies=_page_bodies(graph, sub), signature="", note="")
         folded = int(data.get("folded", 1))
-        page = f"{stem}/scopes/{page_name(scope + (f' x{folded}' if folded > 1 else ''))}.svg"
+        page = f"{pages_folder(stem)}/{page_name(scope, folded)}.svg"
         data["link"] = quote(back + page)
         first = min(members[node], key=lambda n: (graph.nodes[n]["kind"] in ("arg", "ret"),
                                                      str(n)))  # an op of the box, shown opened
@@ -87,18 +87,26 @@ def _page_bodies(graph: nx.MultiDiGraph, sub: nx.MultiDiGraph) -> list[dict[str,
     return bodies
 
 
-def page_name(scope: str) -> str:
-    """A file name for a scope path: `conv2_block1/1_conv` -> `conv2_block1.1_conv`."""
-    from tfgraphviz._util.naming import file_stem
+def page_name(scope: str, folded: int = 1) -> str:
+    """A file name for a scope path: `conv2_block1/1_conv` -> `conv2_block1.1_conv` (one per
+    scope and run length: see naming.page_stem)."""
+    from tfgraphviz._util.naming import page_stem
 
-    return file_stem(scope.replace("::", ".").replace("/", "."))
+    return page_stem(scope, folded)
+
+
+def pages_folder(stem: str) -> str:
+    """The folder of a drawing's drill-down pages, `<stem>.scopes`: no file the pipeline
+    writes ends in `.scopes`, so it never meets another output (a function named `f.svg`
+    has `f.svg.scopes`, beside `f`'s file `f.svg`)."""
+    return f"{stem}.scopes"
 
 
 def draw(graph: nx.MultiDiGraph, stem: str, folder: Path, formats: tuple[str, ...],
          options: ViewOptions, timeout: float, dpi: float,
          progress: Callable[[str], None] = lambda _m: None) -> Drawn:
     """Write the DOT source and the layouts asked for of the view of `graph`; an SVG also gets
-    a page per collapsed box (`<stem>/scopes/<scope>.svg`) its node links to, and those pages
+    a page per collapsed box (`<stem>.scopes/<scope>.svg`) its node links to, and those pages
     pages of their own boxes, one level at a time, up to MAX_PAGES pages; a box past that
     links to itself opened in report.html."""
     from tfgraphviz.drawing.dot import to_scene
@@ -110,6 +118,7 @@ def draw(graph: nx.MultiDiGraph, stem: str, folder: Path, formats: tuple[str, ..
     source = to_scene(drawn)
     text = source.text()
     result = Drawn({}, [], dict(drawn.graph.get("view", {})))
+    overview = None  # the SVG, written after its pages: it never links to a page not there
     if "dot" in formats:
         write_text(folder / f"{stem}.dot", text)
         result.files["dot"] = f"{stem}.dot"
@@ -126,12 +135,16 @@ def draw(graph: nx.MultiDiGraph, stem: str, folder: Path, formats: tuple[str, ..
                                     "--layout-timeout, or fewer functions with -f", 1))
             break
         result.problems += [(f"{stem}.{fmt}: {w}", 0) for w in warnings]
-        write_bytes(folder / f"{stem}.{fmt}", data)
+        if fmt == "svg":
+            overview = data
+        else:
+            write_bytes(folder / f"{stem}.{fmt}", data)
         result.files[fmt] = f"{stem}.{fmt}"
-    if "svg" in result.files:
+    if overview is not None:
         result.pages = []
         progress(f"laying out {len(pages)} drill-down pages of {stem}")
         _write_pages(pages, folder, stem, timeout, dpi, result)
+        write_bytes(folder / f"{stem}.svg", overview)
     if any(f in LAYOUT_FORMATS and f not in result.files for f in formats) \
             and "dot" not in result.files:
         write_text(folder / f"{stem}.dot", text)  # something to open when layout failed
@@ -163,10 +176,10 @@ def _plan_pages(graph: nx.MultiDiGraph, drawn: nx.MultiDiGraph, shown: dict[str,
             folded = int(parent.nodes[node].get("folded", 1)) > 1  # its blocks one by one
             view, seen = view_and_visible(sub, "auto", (), options.fold and not folded, None,
                                           whole=True)
-            view.graph["up"] = quote("../../" + parent_page if parent is drawn
+            view.graph["up"] = quote("../" + parent_page if parent is drawn
                                      else Path(parent_page).name)
             planned[page] = view
-            queue.append((view, _scope_pages(sub, view, seen, stem, 2), page))
+            queue.append((view, _scope_pages(sub, view, seen, stem, 1), page))
     return list(planned.items())
 
 
@@ -187,7 +200,7 @@ def _write_pages(pages: list[tuple[str, nx.MultiDiGraph]], folder: Path, stem: s
 
     if not pages:
         return
-    target = real_subfolder(real_subfolder(folder, stem), "scopes")
+    target = real_subfolder(folder, pages_folder(stem))
     deadline = time.monotonic() + PAGES_BUDGET
 
     def lay_out(item: tuple[str, nx.MultiDiGraph]) -> tuple[str, bytes | None, str]:
@@ -202,12 +215,13 @@ def _write_pages(pages: list[tuple[str, nx.MultiDiGraph]], folder: Path, stem: s
             return page, None, str(exc)
 
     with ThreadPoolExecutor(max_workers=2) as pool:
-        for page, data, problem in pool.map(lay_out, pages):
-            if data is None:
-                result.problems.append((f"{page}: {problem}; that page is missing", 0))
-                continue
-            write_bytes(target / Path(page).name, data)
-            assert result.pages is not None
-            result.pages.append(page)
+        laid_out = list(pool.map(lay_out, pages))
+    for page, data, problem in reversed(laid_out):  # a page after the pages it links to
+        if data is None:
+            result.problems.append((f"{page}: {problem}; that page is missing", 0))
+            continue
+        write_bytes(target / Path(page).name, data)
+        assert result.pages is not None
+        result.pages.append(page)
     if result.pages:
-        result.files["scopes"] = f"{stem}/scopes"
+        result.files["scopes"] = pages_folder(stem)

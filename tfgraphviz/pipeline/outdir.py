@@ -10,7 +10,7 @@ import re
 import shutil
 import stat
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -19,9 +19,10 @@ from tfgraphviz._util.fs import cannot_write as _cannot
 
 # the only shapes of file names the pipeline writes (see naming.file_stem): anything else a
 # manifest lists was not written by tfgraphviz and is never deleted
-_OWN_FILE = re.compile(r"[^/.][^/]*\.(dot|svg|png|pdf|json|graphml|autograph\.py)|"
+# (drill-down pages are in `<stem>.scopes/`; earlier versions wrote them in `<stem>/scopes/`)
+_OWN_FILE = re.compile(r"[^/.][^/]*\.(dot|svg|png|pdf|json|graphml|autograph\.py|scopes)|"
                        r"tensorboard/[^/.][^/]*|[^/.][^/]*/scopes")
-_OWN_PAGE = re.compile(r"[^/.][^/]*/scopes/[^/.][^/]*\.svg")
+_OWN_PAGE = re.compile(r"[^/.][^/]*(\.scopes|/scopes)/[^/.][^/]*\.svg")
 
 
 def absolute(path: str | Path) -> Path:
@@ -38,6 +39,9 @@ def check_writable(folder: Path) -> None:
             info = os.stat(probe)
             break
         except FileNotFoundError:
+            if os.path.islink(probe):  # mkdir would fail after tracing: say so now
+                raise _cannot(folder, f"{probe} is a symbolic link to "
+                              f"{os.readlink(probe)}, which does not exist") from None
             if probe.parent == probe:
                 raise _cannot(folder, "no part of the path exists") from None
             probe = probe.parent
@@ -50,16 +54,21 @@ def check_writable(folder: Path) -> None:
 
 
 @contextlib.contextmanager
-def locked(folder: Path) -> Iterator[None]:
+def locked(folder: Path, waiting: Callable[[], None] = lambda: None) -> Iterator[None]:
     """Create the folder and hold an exclusive lock on it (fcntl.flock on the folder itself, so
-    no lock file is left behind) while a render writes its files and manifest."""
+    no lock file is left behind) while a render writes its files and manifest; `waiting` is
+    called once if another render holds it (this one then waits for it)."""
     try:
         folder.mkdir(parents=True, exist_ok=True)
         fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
     except OSError as exc:
         raise _cannot(folder, exc.strerror or str(exc)) from exc
     try:
-        fcntl.flock(fd, fcntl.LOCK_EX)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            waiting()
+            fcntl.flock(fd, fcntl.LOCK_EX)
         try:  # the write probe: an O_EXCL file (mkstemp) never follows a planted link
             probe_fd, probe = tempfile.mkstemp(prefix=".tfgraphviz-probe-", dir=folder)
             os.close(probe_fd)
@@ -188,3 +197,44 @@ def _remove(path: Path) -> bool:
     except OSError:
         return False
     return True
+
+
+def _kept_entry(fn: Any, folder: Path) -> dict[str, Any] | None:
+    """An earlier manifest's function entry with only its traces whose files are all of the
+    shapes tfgraphviz writes and still there; None if it is not a function entry."""
+    if not isinstance(fn, dict) or not isinstance(fn.get("name"), str):
+        return None
+    kept = []
+    for cf in fn.get("concrete_functions") or []:
+        files = cf.get("files") if isinstance(cf, dict) else None
+        if isinstance(files, dict) and files and all(
+                isinstance(rel, str) and _OWN_FILE.fullmatch(rel) and exists(folder, rel)
+                for rel in files.values()):
+            kept.append(cf)
+    autograph = fn.get("autograph")
+    if not (isinstance(autograph, str) and _OWN_FILE.fullmatch(autograph)
+            and exists(folder, autograph)):
+        autograph = None
+    return {**fn, "autograph": autograph, "concrete_functions": kept}
+
+
+def keep_others(functions: list[dict[str, Any]], explained: list[Any], old: dict[str, Any],
+                source_path: str, folder: Path) -> None:
+    """A render of some of a file's functions (-f) keeps the others that the earlier render of
+    the same input drew: their manifest entries (files that are still there) and their
+    explanations, in the earlier manifest's order, this render's functions in their place."""
+    if old.get("source_path") != source_path or not isinstance(old.get("functions"), list):
+        return
+    new = {fn["name"]: (fn, why) for fn, why in zip(functions, explained, strict=True)}
+    earlier = old.get("explain", {}).get("functions", []) if isinstance(
+        old.get("explain"), dict) else []
+    old_why = {e.get("name"): e for e in earlier if isinstance(e, dict)}
+    merged: dict[str, tuple[dict[str, Any], Any]] = {}
+    for fn in old["functions"]:
+        entry = _kept_entry(fn, folder)
+        if entry is not None and entry["name"] not in merged:
+            merged[entry["name"]] = new.get(entry["name"]) or (
+                entry, old_why.get(entry["name"], {"name": entry["name"], "findings": []}))
+    merged.update({name: pair for name, pair in new.items() if name not in merged})
+    functions[:] = [fn for fn, _ in merged.values()]
+    explained[:] = [why for _, why in merged.values()]

@@ -7,7 +7,7 @@ import math
 import os
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -15,10 +15,8 @@ from tfgraphviz._util.defaults import DEFAULT_DPI, LAYOUT_TIMEOUT, MANIFEST
 from tfgraphviz._util.fs import real_subfolder, write_text
 from tfgraphviz._util.naming import file_stem
 from tfgraphviz.drawing.pages import LAYOUT_FORMATS, draw
-from tfgraphviz.errors import (
-    InputError,
-)
-from tfgraphviz.pipeline import outdir
+from tfgraphviz.errors import InputError, OutputError
+from tfgraphviz.pipeline import outdir, printed, staging
 from tfgraphviz.views import ViewOptions, parse_depth
 
 if TYPE_CHECKING:
@@ -187,7 +185,8 @@ def _trace_file(plan: Plan, problems: list[Problem], progress: Callable[[str], N
     problems += [Problem(name, str(exc), exc.exit_code) for name, exc in captured.call_errors]
     if notes is not None:
         notes += captured.notes
-    return captured.entries, captured.import_output
+    printed.cap_outputs(captured.entries)  # every output file holds a copy: keep them small
+    return captured.entries, printed.capped(captured.import_output)
 
 
 def _write_function(traced: TracedFunction, plan: Plan, problems: list[Problem],
@@ -231,6 +230,23 @@ def _write_function(traced: TracedFunction, plan: Plan, problems: list[Problem],
     }
 
 
+def _write_set(traced: TracedFunction, plan: Plan, problems: list[Problem],
+               say: Callable[[str], None], progress: Callable[[str], None],
+               drawings: list[tuple[str, str, Any]]) -> dict[str, Any]:
+    """_write_function into a staging folder, its files then moved into place as a set; if
+    they cannot all be written, a problem (the output-error exit) and the function keeps its
+    earlier files (see _keep_earlier); the other functions are written all the same."""
+    try:
+        return staging.written_as_set(plan.output_dir, lambda stage: _write_function(
+            traced, replace(plan, output_dir=stage), problems, say, progress, drawings))
+    except OutputError as exc:
+        message = f"{traced.name}: {exc} (its earlier files, if any, are kept)"
+        problems.append(Problem(traced.name, message, exc.exit_code))
+        return {"name": traced.name, "kind": traced.kind, "trace_count": traced.trace_count,
+                "trace_outputs": [], "autograph": None, "errors": [message],
+                "needs_call": traced.needs_call, "concrete_functions": []}
+
+
 def _explain(traced: TracedFunction, models: list[Any], plan: Plan, source_text: str,
              problems: list[Problem]) -> FunctionExplanation:
     """The explanation of one function (manifest["explain"]); a failure to explain is a
@@ -249,17 +265,25 @@ def _explain(traced: TracedFunction, models: list[Any], plan: Plan, source_text:
 def _report(plan: Plan, source_text: str,
             reported: list[tuple[TracedFunction, FunctionExplanation,
                                  list[tuple[str, str, Any]]]],
-            problems: list[Problem]) -> bool:
-    """Write report.html (every function, its drawings and explanation); True if written."""
+            problems: list[Problem], listed: tuple[list[dict[str, Any]], list[Any]]) -> bool:
+    """Write report.html (every function `listed` in the manifest with its explanation, its
+    drawings; those of -f's kept functions read back); True if written."""
+    from tfgraphviz.pipeline.kept import with_kept
     from tfgraphviz.report import html as report
 
     functions = [report.ReportFunction(
         traced.name, traced.autograph, explanation,
         [report.ReportGraph(title, stem, model, plan.view) for title, stem, model in drawings])
         for traced, explanation, drawings in reported]
+    if plan.functions:
+        functions = with_kept(functions, *listed, plan.output_dir, plan.view)
     try:
         report.write_report(plan.output_dir / REPORT, source_name=plan.source.name,
                             source_text=source_text, functions=functions)
+    except OutputError as exc:  # a full disk, a folder in the way: the other files stay
+        problems.append(Problem("", f"{REPORT} not written: {exc} (the other files are "
+                                "written)", exc.exit_code))
+        return False
     except (OSError, ValueError) as exc:
         problems.append(Problem("", f"{REPORT} not written: {exc}"))
         return False
@@ -277,8 +301,9 @@ def _source_path(plan: Plan) -> str:
 
 
 def _keep_earlier(functions: list[dict[str, Any]], old: dict[str, Any], plan: Plan) -> None:
-    """A function whose trace now fails keeps the drawings of the earlier render of the same
-    file, listed with `from_earlier_render: true`."""
+    """A function whose trace now fails (or whose files could not be written) keeps the
+    drawings of the earlier render of the same file, listed with `from_earlier_render: true`,
+    and its AutoGraph file if it has no new one."""
     if old.get("source_path") != _source_path(plan):
         return
     earlier = {f.get("name"): f for f in old.get("functions", []) if isinstance(f, dict)}
@@ -291,6 +316,10 @@ def _keep_earlier(functions: list[dict[str, Any]], old: dict[str, Any], plan: Pl
             if files and all(isinstance(f, str) and outdir.exists(plan.output_dir, f)
                              for f in files.values()):
                 fn["concrete_functions"].append({**cf, "from_earlier_render": True})
+        autograph = before.get("autograph")
+        if fn["autograph"] is None and isinstance(autograph, str) \
+                and outdir.exists(plan.output_dir, autograph):
+            fn["autograph"] = autograph
 
 
 def _only_existing(functions: list[dict[str, Any]], folder: Path) -> None:
@@ -335,19 +364,27 @@ def execute(plan: Plan, say: Callable[[str], None] = lambda _m: None,
     notes: list[tuple[str, str]] = []
     entries, import_output = _trace_file(plan, problems, progress, notes)
     _release_user_module(plan.source)
-    progress("")
-    progress("writing")
-    with outdir.locked(plan.output_dir):
+
+    def waiting() -> None:  # counted in --timeout: the user's code is not "done" until locked
+        progress(f"waiting for another render into {plan.output_dir}")
+        say(f"waiting for another render into {plan.output_dir} to finish")
+
+    with outdir.locked(plan.output_dir, waiting):
+        progress("")
+        progress("writing")
         old = outdir.read_manifest(plan.output_dir)
+        staging.clean_leftovers(plan.output_dir, old, _source_path(plan))
         functions, explained, reported = [], [], []
         for traced in entries:
             drawings: list[tuple[str, str, Any]] = []
-            functions.append(_write_function(traced, plan, problems, say, progress, drawings))
+            functions.append(_write_set(traced, plan, problems, say, progress, drawings))
             explanation = _explain(traced, [m for _, _, m in drawings], plan, source_text,
                                    problems)
             explained.append(explanation)
             reported.append((traced, explanation, drawings))
         _keep_earlier(functions, old, plan)
+        if plan.functions:  # -f: the file's other functions keep their files
+            outdir.keep_others(functions, explained, old, _source_path(plan), plan.output_dir)
         _only_existing(functions, plan.output_dir)
         manifest = {
             "tfgraphviz": __version__, "source": plan.source.name,
@@ -357,7 +394,7 @@ def execute(plan: Plan, say: Callable[[str], None] = lambda _m: None,
             "explain": {"functions": explained},
             "notes": [{"name": name, "note": why} for name, why in notes],
         }
-        if _report(plan, source_text, reported, problems):
+        if _report(plan, source_text, reported, problems, (functions, explained)):
             manifest["report"] = REPORT
             say(f"  report -> {REPORT}")
         write_text(plan.output_dir / MANIFEST,
