@@ -19,6 +19,33 @@ def test_every_hook_is_found_on_this_tensorflow():
     check_tensorflow()
 
 
+def test_the_optional_hooks_are_found_on_every_tested_tensorflow():
+    """CI runs this on 2.21 and 2.16.2: both have the same hooks, none optional missing (the
+    names of loop variables and the lines that made tf.Variables are drawn on both)."""
+    import inspect
+
+    from tensorflow.python.autograph.operators import control_flow
+    from tensorflow.python.eager.polymorphic_function import (
+        polymorphic_function,
+        tracing_compilation,
+    )
+
+    from tfgraphviz.capture.hooks.autograph import ControlNames, available_hooks
+    from tfgraphviz.capture.hooks.recorder import Recorder
+
+    assert [name for _, name, _, _ in available_hooks(ControlNames())] == [
+        "_tf_while_stmt", "_tf_if_stmt", "while_loop"]
+    assert "__init__" in vars(polymorphic_function.UnliftedInitializerVariable)
+    assert [name for _, name, _ in Recorder().hooks()][-1] == "__init__"
+    # the hooks pass these parameters on by position
+    assert list(inspect.signature(tracing_compilation._create_concrete_function).parameters) == [
+        "function_type", "type_context", "func_graph", "tracing_options"]
+    assert list(inspect.signature(control_flow._tf_while_stmt).parameters) == [
+        "test", "body", "get_state", "set_state", "symbol_names", "opts"]
+    assert list(inspect.signature(control_flow._tf_if_stmt).parameters) == [
+        "cond", "body", "orelse", "get_state", "set_state", "symbol_names", "nouts"]
+
+
 def test_a_missing_hook_names_the_tensorflow_version_and_the_attribute(monkeypatch):
     import tensorflow as tf
     from tensorflow.python.framework import func_graph
