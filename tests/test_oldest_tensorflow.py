@@ -42,6 +42,11 @@ def test_the_oldest_pins_are_tensorflow_2_16_with_its_tensorboard() -> None:
     assert oldest["tensorboard"].startswith("2.16.")
     assert "keras" in oldest and oldest["tensorflow"] != newest["tensorflow"]
     assert "pytest" not in oldest, "test tools keep constraints.txt's pins (one home)"
+    # Keras 3.14 and older name a fit() step's optimizer variables otherwise (pyproject's bound)
+    project = (ROOT / "pyproject.toml").read_text(encoding="utf-8")
+    assert '"keras>=3.15"' in project
+    for pins in (oldest, newest):
+        assert tuple(map(int, pins["keras"].split(".")[:2])) >= (3, 15)
 
 
 @pytest.mark.slow
