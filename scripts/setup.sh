@@ -4,7 +4,10 @@
 # Works with Debian's own /usr/bin/python3, which refuses pip installs outside a virtual env.
 # Run it again at will: once .venv holds what pyproject.toml and constraints.txt ask for, it
 # checks and returns in seconds. PYTHON=/path/to/python3.11 picks the interpreter for .venv.
+# VENV=.venv-tf2.16 PINS=scripts/constraints-tf2.16.txt makes a second venv with the oldest
+# supported TensorFlow (PINS overrides constraints.txt's pins of the packages it names).
 set -euo pipefail
+VENV=${VENV:-.venv}
 cd "$(dirname "$0")/.."
 export PIP_NO_INPUT=1 PIP_DISABLE_PIP_VERSION_CHECK=1
 SUDO=""
@@ -12,6 +15,7 @@ if [ "$(id -u)" != 0 ] && command -v sudo >/dev/null; then SUDO=sudo; fi
 APT_UPDATED=""
 
 fail() { echo "setup: $*" >&2; exit 1; }
+[ -z "${PINS:-}" ] || [ -f "$PINS" ] || fail "PINS=$PINS not found"
 
 apt_install() {
   command -v apt-get >/dev/null ||
@@ -74,44 +78,55 @@ fi
        "(PYTHON=/path/to/python3.11 bash scripts/setup.sh)"
 
 venv_ok() {
-  [ -x .venv/bin/python ] &&
-    .venv/bin/python -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null &&
-    .venv/bin/python -m pip --version >/dev/null 2>&1
+  [ -x "$VENV"/bin/python ] &&
+    "$VENV"/bin/python -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null &&
+    "$VENV"/bin/python -m pip --version >/dev/null 2>&1
 }
 if ! venv_ok; then
-  if [ -e .venv ] || [ -L .venv ]; then
+  if [ -e "$VENV" ] || [ -L "$VENV" ]; then
     # Only a folder that venv made (it has pyvenv.cfg) is ever removed.
-    [ -f .venv/pyvenv.cfg ] && [ ! -L .venv ] ||
-      fail ".venv exists but is not a working virtual environment; move it away and run again"
-    echo "setup: .venv is incomplete or too old; creating it again"
-    rm -rf .venv
+    [ -f "$VENV"/pyvenv.cfg ] && [ ! -L "$VENV" ] ||
+      fail "$VENV exists but is not a working virtual environment; move it away and run again"
+    echo "setup: $VENV is incomplete or too old; creating it again"
+    rm -rf "$VENV"
   fi
-  echo "setup: creating .venv with $("$PY" --version 2>&1) ($(command -v "$PY"))"
-  if ! "$PY" -m venv .venv >/dev/null 2>&1; then
+  echo "setup: creating $VENV with $("$PY" --version 2>&1) ($(command -v "$PY"))"
+  if ! "$PY" -m venv "$VENV" >/dev/null 2>&1; then
     # Debian ships venv's pip bootstrap (ensurepip) separately, in pythonX.Y-venv.
-    rm -rf .venv
+    rm -rf "$VENV"
     ver=$("$PY" -c 'import sys; print(f"{sys.version_info[0]}.{sys.version_info[1]}")')
     echo "setup: $PY -m venv failed (Debian ships it in the package python${ver}-venv)"
     apt_install "python${ver}-venv"
-    "$PY" -m venv .venv || fail "could not create .venv with $PY (see above)"
+    "$PY" -m venv "$VENV" || fail "could not create $VENV with $PY (see above)"
   fi
-  venv_ok || fail ".venv was created but its pip does not run"
+  venv_ok || fail "$VENV was created but its pip does not run"
 fi
 
 # --- the package and its pinned dependencies ----------------------------------------------------
-stamp=.venv/.tfgraphviz-setup
-want=$(cat pyproject.toml scripts/constraints.txt | cksum)
+stamp=$VENV/.tfgraphviz-setup
+constraints=scripts/constraints.txt
+if [ -n "${PINS:-}" ]; then
+  # PINS replaces the pins of the packages it names (TensorFlow's family); constraints.txt's
+  # other pins (the test tools) stay, in one combined file inside the venv.
+  constraints=$VENV/.constraints.txt
+  awk 'NR == FNR { if (/^[A-Za-z]/) { n = tolower($0); sub(/[=<>!~ ;].*/, "", n);
+                                      gsub(/[-_.]+/, "-", n); pinned[n] = 1 }
+                   print; next }
+       { n = tolower($0); sub(/[=<>!~ ;].*/, "", n); gsub(/[-_.]+/, "-", n) }
+       !(n in pinned)' "$PINS" scripts/constraints.txt >"$constraints"
+fi
+want=$(cat pyproject.toml "$constraints" | cksum)
 if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ] &&
-   .venv/bin/python -c 'import tfgraphviz, networkx, graphviz, pytest, selenium, importlinter, nbclient, ipykernel, sphinx, myst_parser' 2>/dev/null; then
-  echo "setup: .venv is up to date"
+   "$VENV"/bin/python -c 'import tfgraphviz, networkx, graphviz, pytest, selenium, importlinter, nbclient, ipykernel, sphinx, myst_parser' 2>/dev/null; then
+  echo "setup: $VENV is up to date"
 else
   rm -f "$stamp"
-  echo "setup: pip install into .venv: tfgraphviz and its pinned dependencies (TensorFlow is" \
+  echo "setup: pip install into $VENV: tfgraphviz and its pinned dependencies (TensorFlow is" \
        "about 600 MB: a few minutes on a fresh machine)"
-  .venv/bin/python -m pip install --progress-bar on -c scripts/constraints.txt -e '.[test]' ||
-    fail "pip could not install tfgraphviz into .venv (its error is above)"
-  err=$(.venv/bin/python -c 'import tensorflow, networkx, tfgraphviz' 2>&1 >/dev/null) ||
+  "$VENV"/bin/python -m pip install --progress-bar on -c "$constraints" -e '.[test]' ||
+    fail "pip could not install tfgraphviz into $VENV (its error is above)"
+  err=$("$VENV"/bin/python -c 'import tensorflow, networkx, tfgraphviz' 2>&1 >/dev/null) ||
     fail "installed, but importing it fails: $(printf '%s' "$err" | tail -n 1)"
   printf '%s\n' "$want" >"$stamp"
 fi
-echo "setup: done; run Python through .venv/bin/python (or first: . .venv/bin/activate)"
+echo "setup: done; run Python through $VENV/bin/python (or first: . $VENV/bin/activate)"

@@ -29,6 +29,21 @@ def update_golden(request: pytest.FixtureRequest) -> bool:
     return bool(request.config.getoption("--update-golden"))
 
 
+def golden_file(name: str, *, writing: bool = False) -> Path:
+    """tests/golden/NAME, drawn with the TensorFlow constraints.txt pins; on another TensorFlow
+    (CI's 2.16), tests/golden/tf2.16/NAME where that version emits a different graph (its
+    README says how), which is also where --update-golden writes on it."""
+    import tensorflow as tf
+
+    pins = (ROOT / "scripts" / "constraints.txt").read_text(encoding="utf-8").splitlines()
+    if f"tensorflow=={tf.__version__}" in pins:
+        return GOLDEN / name
+    versioned = GOLDEN / ("tf" + ".".join(tf.__version__.split(".")[:2])) / name
+    if writing:
+        versioned.parent.mkdir(exist_ok=True)
+    return versioned if writing or versioned.exists() else GOLDEN / name
+
+
 @dataclass
 class Traced:
     module: object

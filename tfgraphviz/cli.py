@@ -24,10 +24,10 @@ examples:
   tfgraphviz explain model.py          # the same, then what tf.function did and why
 
 exit codes: 0 all rendered; 1 some function could not be traced or laid out (the rest
-are rendered); 2 bad input (file, names, options, output folder), a file that could not be
-written (the others are), or importing, tracing and waiting for another render into the
-folder took longer than --timeout; 3 Graphviz's dot missing; 130/143 interrupted
-(Ctrl-C/SIGTERM).
+are rendered); 2 bad input (file, names, options, output folder), TensorFlow older than
+2.16, a file that could not be written (the others are), or importing, tracing and waiting
+for another render into the folder took longer than --timeout; 3 Graphviz's dot missing;
+130/143 interrupted (Ctrl-C/SIGTERM).
 """
 
 SERVE_EPILOG = """\

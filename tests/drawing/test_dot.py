@@ -24,7 +24,7 @@ from tfgraphviz.drawing.style import (
 )
 from tfgraphviz.model.build import to_networkx
 
-from ..conftest import DATA, GOLDEN, run_cli
+from ..conftest import DATA, golden_file, run_cli
 
 SVG = "{http://www.w3.org/2000/svg}"
 XLINK_TITLE = "{http://www.w3.org/1999/xlink}title"
@@ -61,8 +61,9 @@ def test_golden_dot(traced_examples, update_golden, example, function):
     fn = traced_examples[example].functions[function]
     kind = "tf.Graph" if fn.kind == "graph" else "tf.function"
     source = to_dot(to_networkx(fn.graphs[0], function, kind))
-    golden = GOLDEN / f"{example}.{function}.dot"
+    golden = golden_file(f"{example}.{function}.dot")
     if update_golden or not golden.exists():
+        golden = golden_file(golden.name, writing=True)
         golden.write_text(source, encoding="utf-8")
         if not update_golden:
             pytest.fail(f"{golden.name} was missing and has been written; run again")

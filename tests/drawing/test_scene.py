@@ -9,7 +9,7 @@ from tfgraphviz.drawing.dot import to_dot, to_scene
 from tfgraphviz.drawing.scene import Cluster, Defaults, Edge, Node, Rank, walk
 from tfgraphviz.model.build import to_networkx
 
-from ..conftest import GOLDEN
+from ..conftest import golden_file
 
 
 def _model(traced_examples: Any, example: str, function: str) -> Any:
@@ -20,7 +20,7 @@ def test_the_drawing_serializes_to_the_golden_dot_text(traced_examples):
     """loops_and_conds.sum_of_abs: nested clusters, ranks, chains, the legend."""
     model = _model(traced_examples, "loops_and_conds", "sum_of_abs")
     drawn = to_scene(model)
-    golden = (GOLDEN / "loops_and_conds.sum_of_abs.dot").read_text(encoding="utf-8")
+    golden = golden_file("loops_and_conds.sum_of_abs.dot").read_text(encoding="utf-8")
     assert drawn.text() == golden == to_dot(model)
     kinds = {type(item) for item in walk(drawn.body)}
     assert {Cluster, Defaults, Edge, Node, Rank} <= kinds
