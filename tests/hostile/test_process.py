@@ -83,7 +83,8 @@ def test_sys_exit_from_inspection_skips_the_object(tmp_path: Path) -> None:
     assert listed.code == 0, listed.stderr
     assert "on_class: skipped: inspecting it raised SystemExit" in listed.stdout
     named = run_cli("render", str(path), "-f", "on_missing.x", "-o", str(tmp_path / "o2"))
-    assert_clean_error(named, 2, "--function on_missing.x: could not be inspected", "sys.exit(5)")
+    assert_clean_error(named, 2, "--function on_missing.x: inspecting it raised SystemExit",
+                       "sys.exit(5)")
 
 
 @pytest.mark.parametrize("upto", ["4096", "os.sysconf('SC_OPEN_MAX')"])

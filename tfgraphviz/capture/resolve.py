@@ -53,7 +53,9 @@ def resolve_name(module: types.ModuleType, name: str, option: str, known: list[s
         raise
     except PROBE_ERRORS as exc:  # a hostile object raising on a probe
         raise FunctionNotFoundError(
-            f"{option} {name}: could not be inspected ({exception_text(exc)})") from None
+            f"{option} {name}: inspecting it raised "
+            + (f"SystemExit ({exception_text(exc)})" if isinstance(exc, SystemExit)
+               else exception_text(exc))) from None
     if kind is None:
         raise FunctionNotFoundError(f"{option} {name}: is a {type(obj).__name__}, not a "
                                     "function, tf.Graph or Keras model")
