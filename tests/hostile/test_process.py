@@ -4,12 +4,18 @@ surrogates in names, huge messages, AutoGraph refusing a function)."""
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
+import signal
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import assert_clean_error, run_cli
+from tests.conftest import ROOT, assert_clean_error, run_cli
 
 HEADER = """\
 import tensorflow as tf
@@ -186,3 +192,36 @@ def test_autograph_code_that_cannot_be_made_is_a_note(tmp_path: Path) -> None:
     assert (out / "f.svg").is_file() and (out / "g.svg").is_file()
     manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
     assert all(fn["errors"] == [] for fn in manifest["functions"])
+
+
+def test_signal_handlers_the_file_installs_do_not_disarm_sigterm(tmp_path: Path) -> None:
+    """A file that ignores SIGTERM and SIGINT (and lets SIGCHLD reap children) at import:
+    SIGTERM during drawing still ends the run at once with one line and exit 143."""
+    path = _write(tmp_path, HEADER + "import signal\nsignal.signal(signal.SIGTERM, signal.SIG_IGN)"
+                                     "\nsignal.signal(signal.SIGINT, signal.SIG_IGN)\n"
+                                     "signal.signal(signal.SIGCHLD, signal.SIG_IGN)\n")
+    bindir, pidfile = tmp_path / "bin", tmp_path / "dot.pid"
+    bindir.mkdir()
+    (bindir / "dot").write_text(f'#!/bin/sh\n[ "$1" = -V ] && exit 0\necho $$ > {pidfile}\n'
+                                "exec sleep 600\n")
+    (bindir / "dot").chmod(0o755)
+    env = {**os.environ, "PATH": f"{bindir}{os.pathsep}{os.environ['PATH']}"}
+    env.pop("PYTHONHASHSEED", None)
+    proc = subprocess.Popen([sys.executable, "-m", "tfgraphviz", "render", str(path), "-o",
+                             str(tmp_path / "o")], cwd=ROOT, env=env, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 300
+        while not pidfile.exists() or not pidfile.read_text().strip():
+            assert time.monotonic() < deadline and proc.poll() is None
+            time.sleep(0.1)
+        proc.send_signal(signal.SIGTERM)
+        _, err = proc.communicate(timeout=30)
+    finally:
+        proc.kill()
+        proc.wait()
+        if pidfile.exists() and pidfile.read_text().strip():
+            with contextlib.suppress(OSError):
+                os.kill(int(pidfile.read_text()), signal.SIGKILL)
+    assert proc.returncode == 143, err
+    assert err.startswith("tfgraphviz: terminated") and "Traceback" not in err
