@@ -21,15 +21,19 @@ def printable(text: str) -> str:
     return _CONTROL.sub(lambda m: repr(m.group())[1:-1], text)
 
 
-# a message line longer than this is cut: the full text is in the traceback --debug prints
-MAX_LINE = 300
+# a message line longer than this is cut in the middle (its start says what failed, its end
+# where and what to do): the full text is in the traceback --debug prints
+MAX_LINE = 1000
 
 
 def cut(line: str, limit: int = MAX_LINE) -> str:
-    """`line`, or its first `limit` characters and how much more --debug shows."""
+    """`line`, or its first two thirds and last third of `limit` characters around how much
+    was left out."""
     if len(line) <= limit:
         return line
-    return f"{line[:limit]}… ({len(line) - limit} more characters: --debug shows all)"
+    head, tail = limit * 2 // 3, limit // 3
+    return (f"{line[:head]} …[{len(line) - head - tail} characters cut, --debug shows all]… "
+            f"{line[-tail:]}")
 
 
 class _Private:
