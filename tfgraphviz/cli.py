@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, cast
 
-from tfgraphviz.console import Console, Watchdog, on_sigterm
+from tfgraphviz.console import Console, Watchdog, on_sigterm, quiet_inherited
 from tfgraphviz.errors import TfGraphvizError
 
 if TYPE_CHECKING:
@@ -314,6 +314,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     console = Console()
     if args.command != "serve":  # serve stops its render and exits 0
         on_sigterm(console)
+        if argv is None and not args.debug:  # a real command line: its own process
+            quiet_inherited()
     code = _run(args, console)
     if argv is None:
         console.finish(code)

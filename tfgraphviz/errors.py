@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+# What the user's code may raise when tfgraphviz only looks at one of its objects (a property,
+# __getattr__, __class__ or an isinstance check running the file's code): everything but
+# Ctrl-C. Such an object is skipped with a note; it never ends the run.
+PROBE_ERRORS: tuple[type[BaseException], ...] = (Exception, SystemExit, GeneratorExit)
+
 
 class TfGraphvizError(Exception):
     """Base class: the message is one line a user can act on."""

@@ -7,6 +7,7 @@ import stat
 import tempfile
 from pathlib import Path
 
+from tfgraphviz._util.text import utf8
 from tfgraphviz.errors import OutputError
 
 # temporary files being written now: a SIGTERM handler removes them before the process ends
@@ -42,7 +43,7 @@ def write_bytes(path: Path, data: bytes) -> Path:
 
 
 def write_text(path: Path, text: str) -> Path:
-    return write_bytes(path, text.encode("utf-8"))
+    return write_bytes(path, utf8(text))
 
 
 def remove_in_flight() -> None:

@@ -7,7 +7,7 @@ from typing import Any
 
 from tfgraphviz._util.shape import shape_text
 
-__all__ = ["XML_INVALID", "html", "quoted", "short", "type_text", "xml_safe"]
+__all__ = ["XML_INVALID", "html", "quoted", "short", "type_text", "utf8", "xml_safe"]
 
 
 def _xml_invalid() -> re.Pattern[str]:
@@ -18,6 +18,13 @@ def _xml_invalid() -> re.Pattern[str]:
 
 
 XML_INVALID = _xml_invalid()
+
+
+def utf8(text: str) -> bytes:
+    """The UTF-8 bytes every written file and pipe gets: a lone surrogate (a name the user's
+    file made with setattr or globals(), a message it raised) is written as its escape
+    `\\udcff`, as xml_safe shows it, the same in every run, instead of failing."""
+    return text.encode("utf-8", errors="backslashreplace")
 
 
 def xml_safe(text: str) -> str:

@@ -32,7 +32,8 @@ class Capture:
     import_output: str = ""  # what the file printed while it was imported
     # (target name, error) of each --call whose arguments could not be used
     call_errors: list[tuple[str, CallSpecError]] = field(default_factory=list)
-    notes: list[tuple[str, str]] = field(default_factory=list)  # candidates not drawn: why
+    # candidates not drawn, and functions drawn without their AutoGraph code: why
+    notes: list[tuple[str, str]] = field(default_factory=list)
     extract_seconds: float = 0.0  # time spent turning traces into TracedGraphs
 
 
@@ -110,8 +111,10 @@ def capture_file(path: Path, names: Sequence[str] | None = None,
             my_calls = [s for s in calls if s.function in aliases]
             with captured_output():  # TensorFlow's warnings; user prints are in the records
                 try:
-                    result.entries.append(trace_target(target, my_calls, rec, path,
-                                                       vars(module)))
+                    traced = trace_target(target, my_calls, rec, path, vars(module))
+                    result.entries.append(traced)
+                    if traced.autograph_note:
+                        result.notes.append((target.name, traced.autograph_note))
                 except CallSpecError as exc:
                     result.call_errors.append((target.name, exc))
                 except (TfGraphvizError, KeyboardInterrupt):

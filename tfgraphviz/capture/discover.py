@@ -26,6 +26,7 @@ from tfgraphviz.capture.tfobjects import (
     is_tf_module,
     required_parameters,
 )
+from tfgraphviz.errors import PROBE_ERRORS
 
 
 def _defined_in(fn: Any, path: Path) -> bool:
@@ -165,7 +166,7 @@ def discover_all(module: types.ModuleType, path: Path
             continue
         try:
             _probe(name, obj, module, path, add, skip)
-        except Exception as exc:  # noqa: BLE001 - a proxy object may raise on any probe
+        except PROBE_ERRORS as exc:  # a proxy object may raise on any probe, sys.exit too
             skip(name, f"skipped: inspecting it raised {type(exc).__name__}")
     names = {t.name for t in targets}
     for created in created_functions(module):

@@ -20,6 +20,7 @@ from tfgraphviz.capture.records import (
 )
 from tfgraphviz.capture.specs import shape_dims, signature_of
 from tfgraphviz.capture.tfobjects import user_function
+from tfgraphviz.errors import PROBE_ERRORS
 
 if TYPE_CHECKING:
     from tfgraphviz.capture.hooks.recorder import Recording
@@ -141,7 +142,7 @@ def _variable_names(namespace: dict[str, Any], wanted: set[int]) -> dict[int, st
                                  hidden or attr.startswith("_"))
                                 for attr, value in items[:500]
                                 if not attr.startswith("__") and not _scalar(value))
-        except Exception:  # noqa: BLE001 - user objects may raise on any probe
+        except PROBE_ERRORS:  # user objects may raise on any probe
             continue
     return {**private, **keras, **public}
 
@@ -206,7 +207,7 @@ def keras_owners(namespace: dict[str, Any]) -> tuple[dict[int, str], dict[str, s
                     layers = [v for v in getattr(obj, "layers", []) if _keras_kind(v)]
                     frontier.extend((f"{path}.get_layer({v.name!r})", v, depth + 1)
                                     for v in layers)
-        except Exception:  # noqa: BLE001 - user objects may raise on any probe
+        except PROBE_ERRORS:  # user objects may raise on any probe
             continue
     # var -> (rank, name): optimizers and metrics first, then models the file reaches by
     # attributes (`generator`, not its sub-model `generator.get_layer('sequential')`), the

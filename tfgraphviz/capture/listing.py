@@ -12,6 +12,7 @@ from typing import Any
 from tfgraphviz.capture.discover import discover_all, needs_arguments
 from tfgraphviz.capture.loader import created_functions
 from tfgraphviz.capture.records import TargetKind
+from tfgraphviz.errors import PROBE_ERRORS
 
 __all__ = ["left_out", "list_candidates", "skip_matches", "skipped_by"]
 
@@ -78,7 +79,7 @@ def _tracing_note(fn: Any) -> str:
     """`; traced 2 times at import` or `; needs --call (arguments: x)` for --list."""
     try:
         count = int(fn.experimental_get_tracing_count())
-    except Exception:  # noqa: BLE001 - a plain callable, or a TensorFlow without the method
+    except PROBE_ERRORS:  # a plain callable, or a TensorFlow without the method
         count = 0
     if count:
         return f"; traced {count} time{'s' if count > 1 else ''} at import"

@@ -3,18 +3,20 @@ every tf.function it creates."""
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import importlib.util
 import io
 import os
 import re
+import signal
 import stat
 import sys
 import tokenize
 import traceback
 import types
 import weakref
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 from tfgraphviz.capture.hooks.compat import check_tensorflow
@@ -147,7 +149,7 @@ def load_module(path: Path, tags: Sequence[str] = ()) -> types.ModuleType:
     if folder not in sys.path:
         sys.path.insert(0, folder)
     try:
-        with watch_creations(path) as created, watch_model_calls():
+        with watch_creations(path) as created, watch_model_calls(), _kept_signal_handlers():
             spec.loader.exec_module(module)  # the folder stays on sys.path: tracing may import
     except KeyboardInterrupt:
         sys.modules.pop(name, None)
@@ -160,6 +162,28 @@ def load_module(path: Path, tags: Sequence[str] = ()) -> types.ModuleType:
         ) from exc
     _CREATED[module] = created
     return module
+
+
+# What tfgraphviz relies on once the file is imported: SIGTERM and SIGINT end the run with one
+# line, SIGCHLD left alone so `dot` can be waited for, SIGPIPE as Python set it
+_GUARDED_SIGNALS = ("SIGINT", "SIGTERM", "SIGCHLD", "SIGPIPE")
+
+
+@contextlib.contextmanager
+def _kept_signal_handlers() -> Iterator[None]:
+    """Put back the handlers of _GUARDED_SIGNALS the file's import changed."""
+    saved = {}
+    for name in _GUARDED_SIGNALS:
+        number = getattr(signal, name, None)
+        if number is not None:
+            saved[number] = signal.getsignal(number)
+    try:
+        yield
+    finally:
+        for number, handler in saved.items():
+            if handler is not None and signal.getsignal(number) is not handler:
+                with contextlib.suppress(ValueError, OSError):  # not the main thread
+                    signal.signal(number, handler)
 
 
 def _describe(exc: BaseException, path: Path) -> str:

@@ -205,6 +205,7 @@ class TracedFunction:
     trace_count: int = 0
     trace_outputs: list[str] = field(default_factory=list)
     autograph: str | None = None
+    autograph_note: str = ""  # why `autograph` could not be made (the graphs are drawn)
     errors: list[str] = field(default_factory=list)
     needs_call: str | None = None  # the option to add when no trace was possible
     traces: list[TraceInfo] = field(default_factory=list)  # every trace, in order

@@ -15,7 +15,7 @@ from tfgraphviz.capture.tfobjects import (
     is_restored,
     is_tf_function,
 )
-from tfgraphviz.errors import FunctionNotFoundError
+from tfgraphviz.errors import PROBE_ERRORS, FunctionNotFoundError, exception_text
 
 
 def resolve_name(module: types.ModuleType, name: str, option: str, known: list[str]) -> Target:
@@ -51,9 +51,11 @@ def resolve_name(module: types.ModuleType, name: str, option: str, known: list[s
         kind = _kind_of(obj, len(parts))
     except FunctionNotFoundError:
         raise
-    except Exception as exc:  # noqa: BLE001 - a hostile object raising on a probe
+    except PROBE_ERRORS as exc:  # a hostile object raising on a probe
         raise FunctionNotFoundError(
-            f"{option} {name}: inspecting it raised {type(exc).__name__}: {exc}") from None
+            f"{option} {name}: inspecting it raised "
+            + (f"SystemExit ({exception_text(exc)})" if isinstance(exc, SystemExit)
+               else exception_text(exc))) from None
     if kind is None:
         raise FunctionNotFoundError(f"{option} {name}: is a {type(obj).__name__}, not a "
                                     "function, tf.Graph or Keras model")
@@ -76,7 +78,7 @@ def _no_attribute(owner: Any, parts: list[str], i: int, option: str) -> str:
     """`--function Net.aply: Net has no attribute aply; did you mean Net.apply?`"""
     try:
         names = [n for n in dir(owner) if not n.startswith("_")] + ["__call__"]
-    except Exception:  # noqa: BLE001 - hostile __dir__
+    except PROBE_ERRORS:  # hostile __dir__
         names = []
     prefix = ".".join(parts[:i])
     text = f"{option} {'.'.join(parts)}: {prefix} has no attribute {parts[i]}"

@@ -25,7 +25,7 @@ from tfgraphviz.capture.records import (
 from tfgraphviz.capture.specs import AT, describe_error, error_location, signature_of
 from tfgraphviz.capture.tfobjects import required_parameters, user_function
 from tfgraphviz.capture.traceinfo import trace_infos
-from tfgraphviz.errors import CallSpecError, exception_text
+from tfgraphviz.errors import PROBE_ERRORS, CallSpecError, exception_text
 
 
 @dataclass
@@ -192,7 +192,7 @@ def def_line(fn: Any, user_file: Path) -> int:
         if code is None or Path(code.co_filename).resolve() != user_file.resolve():
             return 0
         return int(code.co_firstlineno)
-    except Exception:  # noqa: BLE001 - user objects may raise on any probe
+    except PROBE_ERRORS:  # user objects may raise on any probe
         return 0
 
 
@@ -258,12 +258,21 @@ def trace_target(target: Target, calls: list[CallSpec], rec: Recording, user_fil
             traced.autograph = tf.autograph.to_code(user_function(fn))
     except Exception as exc:  # noqa: BLE001 - AutoGraph refuses some callables
         traced.autograph = None
-        traced.errors.append(f"AutoGraph could not convert it: {type(exc).__name__}: {exc}")
+        traced.autograph_note = autograph_note(exc)
     _from_records(traced, fn, rec, user_file, namespace, ours,
                   getattr(fn, "input_signature", None) is not None)
     if not traced.graphs and not traced.errors:
         traced.needs_call = call_hint(target, rec, namespace)
     return traced
+
+
+def autograph_note(exc: Exception) -> str:
+    """Why AutoGraph's version of a function could not be written: the first sentence of its
+    error, without object addresses (the same text in every run). Only that file is missing."""
+    first = (str(exc).strip().splitlines() or [""])[0].split(". ")[0].rstrip(":. ")
+    first = re.sub(r" at 0x[0-9a-fA-F]+", "", first)
+    return (f"AutoGraph's version of its code could not be made ({type(exc).__name__}"
+            f"{': ' + first if first else ''}); its graphs are drawn without it")
 
 
 # functions tf.function traces around the user's when it made variables: not the user's traces

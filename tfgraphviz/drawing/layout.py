@@ -22,6 +22,7 @@ import networkx as nx
 from tfgraphviz._util.cleanup import at_abandon
 from tfgraphviz._util.defaults import DEFAULT_DPI, LAYOUT_TIMEOUT
 from tfgraphviz._util.fs import write_bytes
+from tfgraphviz._util.text import utf8
 from tfgraphviz.drawing.dot import to_scene
 from tfgraphviz.drawing.scene import Cluster, Defaults, Edge, Node, Scene, Statement, walk
 from tfgraphviz.errors import GraphvizNotFoundError, LayoutError, LayoutTimeoutError
@@ -85,7 +86,7 @@ def run_dot(source: str, fmt: str, timeout: float = DEFAULT_TIMEOUT,
             f"Graphviz's `dot` could not run ({exc}); {INSTALL_HINT}") from None
     RUNNING.add(proc)
     try:
-        out, err = proc.communicate(source.encode("utf-8"), timeout=timeout)
+        out, err = proc.communicate(utf8(source), timeout=timeout)
     except subprocess.TimeoutExpired:
         proc.kill()
         proc.communicate()

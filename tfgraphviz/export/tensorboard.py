@@ -14,6 +14,7 @@ import networkx as nx
 from tfgraphviz._util.fs import write_bytes
 from tfgraphviz._util.gc import paused_gc
 from tfgraphviz._util.shape import Shape
+from tfgraphviz._util.text import utf8
 from tfgraphviz.model.build import SEP
 
 EVENT_FILE = "events.out.tfevents.0000000000.tfgraphviz"
@@ -197,15 +198,15 @@ def to_graph_def(graph: nx.MultiDiGraph) -> Any:
                     proto.attr[key].s = json.dumps(values[key], sort_keys=True).encode()
         else:  # a model without the protos: their text summaries
             for key, value in data.get("attrs", {}).items():
-                proto.attr[key].CopyFrom(attr_value_pb2.AttrValue(s=value.encode("utf-8")))
+                proto.attr[key].CopyFrom(attr_value_pb2.AttrValue(s=utf8(value)))
         if data["kind"] in ("arg", "ret") and "index" not in proto.attr:
             proto.attr["index"].i = int(data.get("index", 0))
         if data.get("variable"):
-            proto.attr["_python_variable"].s = data["variable"].encode("utf-8")
+            proto.attr["_python_variable"].s = utf8(data["variable"])
         if names[node] != _sanitize(node.replace(SEP, "/")):
-            proto.attr["_tf_name"].s = data["name"].encode("utf-8")
+            proto.attr["_tf_name"].s = utf8(data["name"])
         if origins:
-            proto.attr["_control_origins"].list.s.extend(o.encode("utf-8") for o in origins)
+            proto.attr["_control_origins"].list.s.extend(utf8(o) for o in origins)
         outputs = data.get("outputs", [])
         if outputs and "_output_shapes" not in proto.attr:
             shapes = proto.attr["_output_shapes"].list.shape

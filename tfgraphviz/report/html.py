@@ -14,6 +14,7 @@ from typing import Any
 import networkx as nx
 
 from tfgraphviz._util.fs import write_text
+from tfgraphviz._util.text import utf8
 from tfgraphviz.explain.records import FunctionExplanation
 from tfgraphviz.views import ViewOptions
 
@@ -56,7 +57,7 @@ def _json(value: Any) -> str:
 def _packed(value: Any) -> str:
     """JSON, gzip-compressed (no timestamp: same bytes every time) and base64-encoded."""
     data = json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    return base64.b64encode(gzip.compress(data.encode("utf-8"), 9, mtime=0)).decode("ascii")
+    return base64.b64encode(gzip.compress(utf8(data), 9, mtime=0)).decode("ascii")
 
 
 def _gzipped(name: str) -> str:

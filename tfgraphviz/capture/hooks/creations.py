@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from tfgraphviz.capture.records import TargetKind
+from tfgraphviz.errors import PROBE_ERRORS
 
 __all__ = ["Created", "watch_creations"]
 
@@ -154,7 +155,7 @@ def watch_creations(path: Path) -> Iterator[list[Created]]:
             if statements is None:
                 statements = _statements(path)
             _note_creation(self, path, tf_dir, statements, created)
-        except Exception:  # noqa: BLE001 - never break the user's import
+        except PROBE_ERRORS:  # never break the user's import
             pass
 
     cls.__init__ = init

@@ -9,6 +9,8 @@ import weakref
 from collections.abc import Iterator
 from typing import Any
 
+from tfgraphviz.errors import PROBE_ERRORS
+
 __all__ = ["recorded_inputs", "watch_model_calls"]
 
 
@@ -81,7 +83,7 @@ def watch_model_calls() -> Iterator[None]:
         if isinstance(self, model_cls) and (args or "inputs" in kwargs):
             try:
                 _note_model_call(self, args[0] if args else kwargs["inputs"])
-            except Exception:  # noqa: BLE001 - never break the user's call
+            except PROBE_ERRORS:  # never break the user's call
                 pass
         return original(self, *args, **kwargs)
 
