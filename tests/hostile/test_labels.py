@@ -70,3 +70,51 @@ def test_odd_line_breaks_do_not_shift_quoted_lines(tmp_path: Path) -> None:
     assert "lines.py:14: `for v in [1, 2]`" in result.stdout, result.stdout
     graph = json.loads((out / "f.json").read_text(encoding="utf-8"))["graph"]
     assert graph["source_lines"]["15"] == "x = x + v"  # the tooltips' line texts agree
+
+
+DEEP_FILE = """\
+import tensorflow as tf
+
+DEPTH = 40
+
+
+@tf.function
+def conds(x):
+    def nest(x, n):
+        if n == 0:
+            return x * 2.0
+        return tf.cond(x > 0, lambda: nest(x, n - 1), lambda: x)
+    return nest(x, DEPTH)
+
+
+def innermost(x):
+    return x * 2.0
+
+
+fns = [tf.function(innermost)]
+for _ in range(DEPTH):
+    fns.append(tf.function(lambda x, inner=fns[-1]: inner(x) + 1.0))
+calls = fns[-1]
+calls(tf.constant(1.0))
+conds(tf.constant(1.0))
+"""
+
+
+def test_nesting_cut_is_said(tmp_path: Path) -> None:
+    """40 nested conds and 40 nested tf.functions: the bodies below level 32 are not drawn,
+    and the drawing, the JSON and the explanation say so, at which depth and what to do."""
+    out = tmp_path / "out"
+    result = run_cli("explain", str(_write(tmp_path / "deep.py", DEEP_FILE)), "-o", str(out),
+                     "-q", "--format", "dot,json", "--depth", "all", "-f", "conds", "-f", "calls")
+    assert result.code == 0, result.stderr
+    for name in ("conds", "calls"):
+        graph = json.loads((out / f"{name}.json").read_text(encoding="utf-8"))["graph"]
+        assert graph["nesting_cut"]["depth"] == 32, graph.get("nesting_cut")
+        assert len(graph["nesting_cut"]["ops"]) >= 1
+        dot = (out / f"{name}.dot").read_text(encoding="utf-8")
+        assert "nested deeper than 32 levels" in dot, dot[:2000]
+        found = [f for f in _explained(out, name)["findings"] if f["kind"] == "nesting_cut"]
+        assert len(found) == 1 and "32 levels" in found[0]["text"], found
+    calls_text = next(f["text"] for f in _explained(out, "calls")["findings"]
+                      if f["kind"] == "nesting_cut")
+    assert "-f" in calls_text, calls_text  # how to see more: draw the inner one on its own

@@ -30,6 +30,7 @@ from tfgraphviz.explain.records import (
 from tfgraphviz.explain.retrace import hints, number_ranges, recursion_findings
 from tfgraphviz.explain.source import Source, find_def, frames
 from tfgraphviz.explain.traces import cause, traces_of
+from tfgraphviz.model.nesting import cut_note
 
 MANY_TRACES = 3  # more traces than this made by the user's calls earns a warning
 
@@ -233,6 +234,9 @@ def explain_function(traced: TracedFunction, models: list[nx.MultiDiGraph], sour
                 findings += autograph_findings(model, index, src, called,
                                                called_by=traced.name)
         findings += control_findings(model, index, src)
+        if "nesting_cut" in model.graph:  # bodies below the deepest level drawn
+            findings.append(finding("nesting_cut", cut_note(model.graph["nesting_cut"]), src,
+                                    0, index, model.graph["nesting_cut"]["ops"]))
         found, uses = state_findings(model, index, src, traced.name)
         for item in found:
             variable = item.get("variable")
