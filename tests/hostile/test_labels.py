@@ -7,6 +7,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 from ..conftest import run_cli
 
 # characters str.splitlines() breaks at but Python's tokenizer does not count as line ends
@@ -118,3 +120,90 @@ def test_nesting_cut_is_said(tmp_path: Path) -> None:
     calls_text = next(f["text"] for f in _explained(out, "calls")["findings"]
                       if f["kind"] == "nesting_cut")
     assert "-f" in calls_text, calls_text  # how to see more: draw the inner one on its own
+
+
+ODD_FILE = """\
+import tensorflow as tf
+
+ns = {"tf": tf}
+exec("def made(x):\\n    return x * 2\\n", ns)
+made = tf.function(ns["made"])
+lam = tf.function(eval("lambda x: x + 1"))
+code = compile("def g(x):\\n    return x * 5\\n", __file__, "exec")
+exec(code, ns)
+g = tf.function(ns["g"])
+add = tf.function(tf.math.add)
+
+
+class Obj:
+    def __call__(self, x):
+        return x - 1
+
+
+obj_fn = tf.function(Obj())
+
+
+class Cls:
+    @staticmethod
+    @tf.function
+    def smeth(x):
+        return x * 3
+
+    @classmethod
+    @tf.function
+    def cmeth(cls, x):
+        return x * 4
+
+
+made(tf.constant(1.0))
+lam(tf.constant(1.0))
+g(tf.constant(1.0))
+obj_fn(tf.constant(1.0))
+Cls.smeth(tf.constant(1.0))
+Cls.cmeth(tf.constant(1.0))
+add(tf.constant(1.0), tf.constant(2.0))
+"""
+
+
+@pytest.fixture(scope="module")
+def odd(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, str], object]:
+    """The odd file's --list ({name: description}) and its explain run."""
+    folder = tmp_path_factory.mktemp("odd")
+    path = _write(folder / "odd.py", ODD_FILE)
+    listed = run_cli("render", str(path), "--list")
+    assert listed.code == 0, listed.stderr
+    names = dict(line.split(": ", 1) for line in listed.stdout.splitlines() if ": " in line)
+    result = run_cli("explain", str(path), "-o", str(folder / "out"), "-q", "--format", "json")
+    return folder / "out", names, result
+
+
+def test_odd_functions_are_listed_by_their_names(odd: tuple[Path, dict[str, str], object]
+                                                 ) -> None:
+    _, names, _ = odd
+    assert not [n for n in names if "@" in n], names  # each is held by its name
+    for name in ("made", "lam", "g"):
+        assert "skipped" not in names[name], names
+        assert "defined in exec'd code, no source" in names[name], names
+    assert "tf.math.add (TensorFlow, no source in this file)" in names["add"], names
+    assert "Obj.__call__ (line 14)" in names["obj_fn"], names
+    assert "skipped" not in names["Cls.smeth"] and "line 24" in names["Cls.smeth"], names
+    assert "skipped" not in names["Cls.cmeth"] and "line 29" in names["Cls.cmeth"], names
+
+
+def test_odd_functions_are_explained_truthfully(odd: tuple[Path, dict[str, str], object]
+                                                ) -> None:
+    out, _, result = odd
+    assert result.code == 0, result.stderr  # no source is not an error
+    assert "AutoGraph could not convert" not in result.stderr, result.stderr
+    where = {f["name"]: (f["line"], f["where"]) for f in _manifest(out)["explain"]["functions"]}
+    assert where["obj_fn"] == (14, "odd.py:14"), where
+    assert where["Cls.smeth"] == (24, "odd.py:24"), where
+    assert where["Cls.cmeth"] == (29, "odd.py:29"), where
+    for name in ("made", "lam", "g", "add"):
+        assert where[name] == (0, ""), where  # no line of this file is theirs
+        texts = [f["text"] for f in _explained(out, name)["findings"] if f["kind"] == "no_source"]
+        assert len(texts) == 1, (name, texts)
+    assert "exec'd code" in next(f["text"] for f in _explained(out, "g")["findings"]
+                                 if f["kind"] == "no_source")
+    ops = json.loads((out / "g.json").read_text(encoding="utf-8"))["nodes"]
+    assert not [n["source"] for n in ops if n["source"]], "line 2 of odd.py is not g's"
