@@ -30,15 +30,8 @@ from tfgraphviz.capture.tfobjects import (
 
 
 def _defined_in(fn: Any, path: Path) -> bool:
-    fn = getattr(fn, "__func__", fn)
-    code = getattr(fn, "__code__", None)
-    if code is None:
-        try:
-            source = inspect.getsourcefile(fn)
-        except TypeError:
-            return False
-        return source is not None and Path(source).resolve() == path.resolve()
-    return Path(code.co_filename).resolve() == path.resolve()
+    """Whether the user's file wrote the code of `fn` (a tf.function or a plain function)."""
+    return origin(fn, path).where == "file"
 
 
 def _methods(owner_name: str, obj: Any, path: Path) -> list[Target]:
@@ -49,13 +42,13 @@ def _methods(owner_name: str, obj: Any, path: Path) -> list[Target]:
         for attr, value in vars(cls).items():
             if attr in seen or not is_tf_function(value):
                 continue
-            if _defined_in(value.python_function, path):
+            if _defined_in(value, path):
                 seen.add(attr)
                 found.append(Target(f"{owner_name}.{attr}", TargetKind.METHOD, getattr(obj, attr)))
     for attr, value in sorted(instance_dict(obj).items()):
         if attr in seen or attr.startswith("_") or not is_tf_function(value):
             continue
-        if _defined_in(value.python_function, path):
+        if _defined_in(value, path):
             found.append(Target(f"{owner_name}.{attr}", TargetKind.METHOD, value))
     return found
 
