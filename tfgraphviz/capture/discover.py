@@ -12,6 +12,7 @@ from typing import Any
 from tfgraphviz.capture.hooks.creations import Created
 from tfgraphviz.capture.hooks.modelcalls import recorded_inputs
 from tfgraphviz.capture.loader import created_functions
+from tfgraphviz.capture.origin import origin
 from tfgraphviz.capture.records import Target, TargetKind
 from tfgraphviz.capture.savedmodel import is_model_module, restored_children
 from tfgraphviz.capture.tfobjects import (
@@ -30,15 +31,8 @@ from tfgraphviz.errors import PROBE_ERRORS
 
 
 def _defined_in(fn: Any, path: Path) -> bool:
-    fn = getattr(fn, "__func__", fn)
-    code = getattr(fn, "__code__", None)
-    if code is None:
-        try:
-            source = inspect.getsourcefile(fn)
-        except TypeError:
-            return False
-        return source is not None and Path(source).resolve() == path.resolve()
-    return Path(code.co_filename).resolve() == path.resolve()
+    """Whether the user's file wrote the code of `fn` (a tf.function or a plain function)."""
+    return origin(fn, path).where == "file"
 
 
 def _methods(owner_name: str, obj: Any, path: Path) -> list[Target]:
@@ -49,13 +43,13 @@ def _methods(owner_name: str, obj: Any, path: Path) -> list[Target]:
         for attr, value in vars(cls).items():
             if attr in seen or not is_tf_function(value):
                 continue
-            if _defined_in(value.python_function, path):
+            if _defined_in(value, path):
                 seen.add(attr)
                 found.append(Target(f"{owner_name}.{attr}", TargetKind.METHOD, getattr(obj, attr)))
     for attr, value in sorted(instance_dict(obj).items()):
         if attr in seen or attr.startswith("_") or not is_tf_function(value):
             continue
-        if _defined_in(value.python_function, path):
+        if _defined_in(value, path):
             found.append(Target(f"{owner_name}.{attr}", TargetKind.METHOD, value))
     return found
 
@@ -100,7 +94,11 @@ def _probe(name: str, obj: Any, module: types.ModuleType, path: Path,
     if is_restored(obj):
         add(Target(name, TargetKind.RESTORED, obj))
     elif is_tf_function(obj):
-        if _defined_in(obj.python_function, path):
+        if not _instance_alive(obj):
+            skip(name, "skipped: tf.function method of an instance that no longer exists "
+                       "(its variables went with it): nothing is left to draw it with")
+        elif origin(obj, path).where in ("file", "exec") or any(
+                c.function is obj for c in created_functions(module)):  # exec'd, tf.math.add
             add(Target(name, TargetKind.FUNCTION, obj))
         else:
             skip(name, f"skipped: tf.function {_library_of(obj)}")
@@ -178,6 +176,10 @@ def discover_all(module: types.ModuleType, path: Path
             continue
         if created.owner:
             method = f"{created.owner}.{created.name}"
+            static = _static_method(module, created)
+            if static is not None:  # a staticmethod or classmethod: no instance needed
+                add(Target(method, TargetKind.METHOD, static))
+                continue
             copies = [b for b in created.bound if not any(t.obj is b for t in targets)
                       and (_instance_alive(b) or traced_at_import(b))]  # drawn from its traces
             if not copies:
@@ -208,6 +210,17 @@ def discover_all(module: types.ModuleType, path: Path
         add(target)
     _relate(targets, created_functions(module))
     return targets, notes, skipped
+
+
+def _static_method(module: types.ModuleType, created: Created) -> Any:
+    """The tf.function `Cls.name` gives when the class holds it as a staticmethod or a
+    classmethod (bound to the class), else None."""
+    owner = vars(module).get(created.owner)
+    held = vars(owner).get(created.name) if isinstance(owner, type) else None
+    if isinstance(held, staticmethod | classmethod) and held.__func__ is created.function:
+        value = getattr(owner, created.name)
+        return value if is_tf_function(value) else None
+    return None
 
 
 def note_text(target: Target, hint: str | None = None) -> str:

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 from tfgraphviz._util.frame import Frame
 from tfgraphviz._util.gc import paused_gc
 from tfgraphviz._util.shape import Shape
+from tfgraphviz._util.sourcetext import file_line
 from tfgraphviz.capture.hooks.autograph import AutoGraphFrames, line_in
 from tfgraphviz.capture.records import (
     MAIN,
@@ -288,13 +289,11 @@ def _without_comment(line: str) -> str:
 
 def _source_lines(traced: TracedGraph, user_file: Path) -> dict[int, str]:
     """{line: stripped text} of the user-file lines that made ops (innermost frame)."""
-    import linecache
-
     wanted = {info.source[-1].line for table in traced.op_info.values()
               for info in table.values() if info.source}
     lines = {}
     for line in sorted(n for n in wanted if n):
-        text = _without_comment(linecache.getline(str(user_file), line)).strip()
+        text = _without_comment(file_line(user_file, line)).strip()
         if text:
             lines[line] = text
     return lines

@@ -11,6 +11,7 @@ from typing import Any
 
 from tfgraphviz.capture.discover import discover_all, needs_arguments
 from tfgraphviz.capture.loader import created_functions
+from tfgraphviz.capture.origin import origin
 from tfgraphviz.capture.records import TargetKind
 from tfgraphviz.errors import PROBE_ERRORS
 
@@ -66,6 +67,8 @@ def _candidates(module: types.ModuleType, path: Path, skip: Sequence[str]
         line = lines.get(id(target.obj))
         if line:
             text += f" (line {line})"
+        if target.kind in (TargetKind.FUNCTION, TargetKind.METHOD):
+            text += _origin_text(target.obj, path)
         if target.shadowed:
             text += "; no name holds it now (shadowed or never bound): drawn as the file traced it"
         if target.kind.user_def or target.kind.keras_step:
@@ -73,6 +76,17 @@ def _candidates(module: types.ModuleType, path: Path, skip: Sequence[str]
         result.append((target.name, text))
     notes = [(n, skipped_by(n, skip) or text) for n, text in notes]
     return result, notes + left + skipped
+
+
+def _origin_text(fn: Any, path: Path) -> str:
+    """`; defined in exec'd code, no source`, `; tf.math.add (TensorFlow, ...)`, or the
+    def a callable object runs: `; runs Obj.__call__ (line 14)`."""
+    found = origin(fn, path)
+    if found.note:
+        return f"; {found.note}"
+    if found.qualname.endswith(".__call__") and found.line:
+        return f"; runs {found.qualname} (line {found.line})"
+    return ""
 
 
 def _tracing_note(fn: Any) -> str:

@@ -212,6 +212,7 @@ class TracedFunction:
     # first line (decorators included) of the traced Python function's def in the user's
     # file, from its code object; 0 if unknown or defined elsewhere
     def_line: int = 0
+    no_source: str = ""  # origin.Origin.note: exec'd code or a library's function, else ""
 
 
 @dataclass

@@ -15,6 +15,7 @@ from tfgraphviz.capture.discover import keras_inputs
 from tfgraphviz.capture.extract import extract_concrete, extract_graph
 from tfgraphviz.capture.hooks.autograph import converted_name
 from tfgraphviz.capture.hooks.recorder import Recording, captured_output
+from tfgraphviz.capture.origin import compiled_here, origin, written_frames
 from tfgraphviz.capture.records import (
     Target,
     TargetKind,
@@ -23,9 +24,9 @@ from tfgraphviz.capture.records import (
     TraceRecord,
 )
 from tfgraphviz.capture.specs import AT, describe_error, error_location, signature_of
-from tfgraphviz.capture.tfobjects import required_parameters, user_function
+from tfgraphviz.capture.tfobjects import required_parameters
 from tfgraphviz.capture.traceinfo import trace_infos
-from tfgraphviz.errors import PROBE_ERRORS, CallSpecError, exception_text
+from tfgraphviz.errors import CallSpecError, exception_text
 
 
 @dataclass
@@ -184,18 +185,6 @@ def call_hint(target: Target, rec: Recording | None = None,
     return f"--call \"{target.name}({', '.join(f'{p.name}=...' for p in params)})\""
 
 
-def def_line(fn: Any, user_file: Path) -> int:
-    """The first line (decorators included) of the def of the Python function `fn` traces,
-    when that def is in the user's file; 0 otherwise."""
-    try:
-        code = getattr(user_function(fn), "__code__", None)
-        if code is None or Path(code.co_filename).resolve() != user_file.resolve():
-            return 0
-        return int(code.co_firstlineno)
-    except PROBE_ERRORS:  # user objects may raise on any probe
-        return 0
-
-
 def _timed(rec: Recording, extract: Callable[..., TracedGraph], *args: Any) -> TracedGraph:
     """extract(*args), its time added to rec.extract_seconds (the benchmark reads it)."""
     start = time.perf_counter()
@@ -237,8 +226,9 @@ def trace_target(target: Target, calls: list[CallSpec], rec: Recording, user_fil
     fn = target.obj
     if target.kind in (TargetKind.PLAIN, TargetKind.KERAS):
         fn = tf.function(target.obj)
-    if target.kind != TargetKind.KERAS:
-        traced.def_line = def_line(fn, user_file)
+    found = origin(fn, user_file) if target.kind != TargetKind.KERAS else None
+    if found is not None:
+        traced.def_line, traced.no_source = found.line, found.note
     ours: set[int] = set()
     if target.kind == TargetKind.KERAS:
         inputs = keras_inputs(target.obj)
@@ -254,13 +244,18 @@ def trace_target(target: Target, calls: list[CallSpec], rec: Recording, user_fil
         args, kwargs = evaluate_call(spec, namespace)
         _trace_once(traced, fn, user_file, args, kwargs)
     try:
-        if target.kind != TargetKind.KERAS:  # Keras' own call() is library code, not the user's
-            traced.autograph = tf.autograph.to_code(user_function(fn))
+        if found is not None and found.where == "file":  # no source, no AutoGraph code
+            traced.autograph = tf.autograph.to_code(found.function)
     except Exception as exc:  # noqa: BLE001 - AutoGraph refuses some callables
         traced.autograph = None
         traced.autograph_note = autograph_note(exc)
     _from_records(traced, fn, rec, user_file, namespace, ours,
                   getattr(fn, "input_signature", None) is not None)
+    if found is not None and compiled_here(found, user_file):  # no line of the file is its
+        for tg in traced.graphs:
+            for table in tg.op_info.values():
+                for info in table.values():
+                    info.source = written_frames(info.source, user_file)
     if not traced.graphs and not traced.errors:
         traced.needs_call = call_hint(target, rec, namespace)
     return traced

@@ -3,11 +3,11 @@ where, its error, the tf.Variables it made, and whether TensorFlow traced again 
 
 from __future__ import annotations
 
-import linecache
 import re
 from pathlib import Path
 from typing import Any
 
+from tfgraphviz._util.sourcetext import file_line
 from tfgraphviz.capture.records import ParamInfo, PrintSite, TraceInfo, TraceRecord
 from tfgraphviz.capture.specs import (
     AT,
@@ -103,7 +103,7 @@ def _non_first_call_error(line: int, user_file: Path) -> str:
     trace, so no record holds it), pointing at the line that made it."""
     if not line:
         return NON_FIRST_CALL
-    code = linecache.getline(str(user_file), line).strip()
+    code = file_line(user_file, line).strip()
     return NON_FIRST_CALL + f"{AT}{user_file.name}:{line}" + (f": {code}" if code else "")
 
 

@@ -30,6 +30,7 @@ from tfgraphviz.explain.records import (
 from tfgraphviz.explain.retrace import hints, number_ranges, recursion_findings
 from tfgraphviz.explain.source import Source, find_def, frames
 from tfgraphviz.explain.traces import cause, traces_of
+from tfgraphviz.model.nesting import cut_note
 
 MANY_TRACES = 3  # more traces than this made by the user's calls earns a warning
 
@@ -190,7 +191,7 @@ def explain_function(traced: TracedFunction, models: list[nx.MultiDiGraph], sour
         trace["cause"] = cause(trace, traces[:i]) if traced.kind != TargetKind.RESTORED else None
     func = find_def(src, traced.name, _seen_lines(models, traces),
                     traced.def_line) \
-        if TargetKind(traced.kind).user_def else None
+        if TargetKind(traced.kind).user_def and not traced.no_source else None
     def_line = func.lineno if func is not None else 0
     findings = _trace_findings(traced.name, traces, src, def_line) \
         if traced.kind != TargetKind.RESTORED else [finding(
@@ -198,6 +199,11 @@ def explain_function(traced: TracedFunction, models: list[nx.MultiDiGraph], sour
             f"{len(models)} graph{'s are' if len(models) != 1 else ' is'} the ConcreteFunctions "
             "the SavedModel holds, traced by the program that saved it, not here"
             + _saved_lines(models), src, 0, None)]
+    if traced.no_source:  # exec'd code, tf.math.add: no def of the file is its source
+        findings.append(finding(
+            "no_source", f"`{traced.name}` runs code with no source in this file "
+            f"({traced.no_source}): its drawing shows the ops it made, with no line of the "
+            "file and no AutoGraph code", src, 0, None))
     findings += _print_findings(traces, src)
     findings += pitfall_findings(traced.name, traces, src, func)
     compiled = [i for i, m in enumerate(models) if m.graph.get("jit_compile")]
@@ -233,6 +239,9 @@ def explain_function(traced: TracedFunction, models: list[nx.MultiDiGraph], sour
                 findings += autograph_findings(model, index, src, called,
                                                called_by=traced.name)
         findings += control_findings(model, index, src)
+        if "nesting_cut" in model.graph:  # bodies below the deepest level drawn
+            findings.append(finding("nesting_cut", cut_note(model.graph["nesting_cut"]), src,
+                                    0, index, model.graph["nesting_cut"]["ops"]))
         found, uses = state_findings(model, index, src, traced.name)
         for item in found:
             variable = item.get("variable")

@@ -9,6 +9,7 @@ from typing import Any, Unpack
 
 import networkx as nx
 
+from tfgraphviz._util.sourcetext import python_lines
 from tfgraphviz._util.tfops import CALL_OPS, IF_OR_CASE_OPS, WHILE_OPS
 from tfgraphviz.explain.records import Extra, Finding
 from tfgraphviz.explain.source import Source, frames, loop_of, own_frames, span, statements
@@ -108,7 +109,7 @@ def autograph_findings(model: nx.MultiDiGraph, index: int, src: Source,
     (`outer`: frames of `func` on every op's stack from traces around this one, dropped).
     For a def the traced function `called_by` calls, only what AutoGraph converted is said:
     its Python loops and ifs may have run once per call, which the ops do not tell."""
-    scan = _Scan(model, index, src, (autograph or "").splitlines(), called_by,
+    scan = _Scan(model, index, src, python_lines(autograph or ""), called_by,
                  f" (in `{src.qualname(func)}`, called from `{called_by}`)" if called_by
                  else "")
     first, last = func.lineno, func.end_lineno or func.lineno

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from tfgraphviz._util.frame import Frame
+from tfgraphviz._util.sourcetext import python_lines
 
 _LOOPS = (ast.For, ast.AsyncFor, ast.While)
 _SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)
@@ -32,7 +33,7 @@ class Source:
             tree: ast.Module | None = ast.parse(text)
         except (OSError, SyntaxError, ValueError, UnicodeDecodeError):
             text, tree = text or "", None
-        source = cls(path, text.splitlines(), tree)
+        source = cls(path, python_lines(text), tree)
         for parent in ast.walk(tree) if tree is not None else []:
             for child in ast.iter_child_nodes(parent):
                 source.parents[id(child)] = parent

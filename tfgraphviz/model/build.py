@@ -20,9 +20,9 @@ from tfgraphviz._util.tfops import (
 from tfgraphviz.capture.records import MAIN, AutoDeps, OpInfo, TargetKind, TracedGraph
 from tfgraphviz.capture.tfobjects import registered_op_def
 from tfgraphviz.model.attrs import Summarizer, dtype_name, shape_dims
+from tfgraphviz.model.nesting import MAX_DEPTH, note_cut
 
 SEP = "::"  # joins a body's path to its node names; never part of a TensorFlow name
-MAX_DEPTH = 32
 
 # Which attribute of a control-flow op names which body, and the role shown to users.
 ROLE_NAMES = {"then_branch": "then", "else_branch": "else", "cond": "cond", "body": "body",
@@ -281,8 +281,6 @@ class _Builder:
     def expand_calls(self, caller_id: str, node: Any, depth: int, scope_key: str) -> None:
         """Add every body an op calls (cond/while/case/call), linked with its argument mapping;
         `scope_key` is the graph holding the op (MAIN or its function's name)."""
-        if depth > MAX_DEPTH:
-            return
         called: list[tuple[str, str]] = []
         if node.op in self.library:
             called.append(("callee", node.op))
@@ -294,6 +292,9 @@ class _Builder:
             elif value.WhichOneof("value") == "list":
                 funcs = [f.name for f in value.list.func if f.name in self.library]
                 called.extend((f"{role}{i}", f) for i, f in enumerate(funcs))
+        if depth > MAX_DEPTH:  # not drawn: said in graph.graph["nesting_cut"]
+            note_cut(self.graph, MAX_DEPTH, caller_id, [f for _, f in called])
+            return
         body_ids = []
         names = self.traced.control_names.get(scope_key, {}).get(node.name, [])
         for role, fname in called:

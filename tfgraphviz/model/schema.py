@@ -136,6 +136,15 @@ class BodyInfo(TypedDict):
     ops: int  # number of ops (arguments and results not counted)
 
 
+class NestingCut(TypedDict):
+    """`GraphData.nesting_cut` (model.nesting): the ops at the deepest level drawn whose
+    bodies were left out."""
+
+    depth: int  # the deepest level drawn (MAX_DEPTH)
+    ops: list[str]  # ids of the ops whose bodies are not drawn, in the order met
+    functions: list[str]  # the stable names of the bodies not drawn, sorted
+
+
 class GraphData(TypedDict):
     """`graph.graph`: about the traced graph as a whole."""
 
@@ -149,3 +158,4 @@ class GraphData(TypedDict):
     source_lines: dict[str, str]  # line number (as text) -> that line of the user's file
     jit_compile: bool  # tf.function(jit_compile=True)
     note: NotRequired[str]  # set by the pipeline: a trace that succeeded before one failed
+    nesting_cut: NotRequired[NestingCut]  # bodies deeper than model.nesting.MAX_DEPTH

@@ -14,6 +14,7 @@ import networkx as nx
 from tfgraphviz._util.text import type_text
 from tfgraphviz._util.tfops import CALL_OPS, CONTROL_FLOW, SUMMARY_OPS
 from tfgraphviz.errors import InputError
+from tfgraphviz.model.nesting import cut_note
 from tfgraphviz.views.fold import absorb_noise, fold_runs
 from tfgraphviz.views.names import name_apart, name_owners
 from tfgraphviz.views.scopes import (
@@ -396,6 +397,9 @@ def build_view(graph: nx.MultiDiGraph, plan: ViewPlan) -> nx.MultiDiGraph:
                 out.nodes[key]["body"] = bodies.pop()
     used = {d.get("body", "") for _, d in out.nodes(data=True)}
     out.graph.update(graph.graph)
+    if "nesting_cut" in graph.graph:  # under the title, after the pipeline's note
+        out.graph["note"] = "; ".join(filter(None, (str(graph.graph.get("note", "")),
+                                                   cut_note(graph.graph["nesting_cut"]))))
     out.graph["bodies"] = [b for b in graph.graph.get("bodies", []) if b["id"] in used]
     out.graph["view"] = {**settings, "visible_nodes": out.number_of_nodes()}
     return out
