@@ -371,11 +371,10 @@ class Recorder:
         entered the `control_dependencies` blocks that gave it control inputs."""
         rec = self.rec
         op = self._orig["_create_op_internal"](graph, *args, **kwargs)
-        stacks = rec.op_stacks.get(id(graph))
-        if stacks is None:
-            stacks = rec.op_stacks[id(graph)] = OpStacks()
+        if id(graph) not in rec.op_stacks:
+            rec.op_stacks[id(graph)] = OpStacks()
             rec._keep.append(graph)
-        stacks.note(op.name, sys._getframe(1))
+        rec.op_stacks[id(graph)].note(op.name, sys._getframe(1))
         frames = autograph_frames(sys._getframe(2))
         if frames:
             table = rec.autograph_ops.get(id(graph))
