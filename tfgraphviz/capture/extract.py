@@ -13,7 +13,7 @@ from tfgraphviz._util.frame import Frame
 from tfgraphviz._util.gc import paused_gc
 from tfgraphviz._util.shape import Shape
 from tfgraphviz._util.sourcetext import file_line
-from tfgraphviz.capture.hooks.autograph import AutoGraphFrames, line_in
+from tfgraphviz.capture.hooks.autograph import line_in
 from tfgraphviz.capture.records import (
     MAIN,
     OpInfo,
@@ -57,36 +57,58 @@ def _shape_of(tensor: Any) -> Shape:
 _TF_INTERNAL = ("tensorflow/python", "tensorflow\\python")
 
 
-def _op_table(graph: Any, user_file: Path, autograph: dict[str, AutoGraphFrames] | None = None,
+def _op_table(graph: Any, user_file: Path, rec: Recording | None = None,
               converted: str = "") -> dict[str, OpInfo]:
     """Outputs, user frames and line in `converted`'s AutoGraph code (`tf__f`; from the
-    recorded `autograph` frames) of every op. Each distinct stack of TensorFlow's user frames
-    (its own frames dropped, in C++) is walked once: ops made by the same lines along the same
-    calls share one walk."""
+    frames `rec` recorded) of every op. TensorFlow's traceback of an op is read only for the
+    first op of each distinct creation stack `rec` numbered while tracing (ops made by the
+    same lines along the same calls share its frames); ops traced without the hooks share a
+    walk per distinct stack of TensorFlow's user frames."""
     table = {}
+    autograph = rec.autograph_ops.get(id(graph)) if rec is not None else None
     lines = {name: line_in(frames, converted) for name, frames in (autograph or {}).items()}
+    recorded = rec.op_stacks.get(id(graph)) if rec is not None else None
+    numbers = recorded.by_op if recorded is not None else {}
     resolved = str(user_file.resolve())
-    name = user_file.name
-    whole = any(part in resolved for part in _TF_INTERNAL)
-    walked: dict[Any, list[Frame]] = {}
+    reader = _FrameReader(user_file, resolved)
+    read: dict[int, list[Frame]] = {}
     with paused_gc():
         for op in graph.get_operations():
             outputs = [(t.dtype.name, _shape_of(t)) for t in op.outputs]
-            try:
-                stack = op.traceback
-                if not whole:
-                    stack = stack.get_user_frames()
-                frames = walked.get(stack)
-            except Exception:  # noqa: BLE001 - ops imported from protos have none
-                table[op.name] = OpInfo(outputs, _user_frames(op, user_file, resolved),
-                                        lines.get(op.name))
-                continue
+            number = numbers.get(op.name)
+            frames = read.get(number) if number is not None else None
             if frames is None:
-                frames = walked[stack] = [
-                    Frame(name, frame.lineno, frame.name) for frame in stack
-                    if frame.filename == resolved and frame.name != "<module>"]
+                frames = reader.frames(op)
+                if number is not None:
+                    read[number] = frames
             table[op.name] = OpInfo(outputs, frames, lines.get(op.name))
     return table
+
+
+class _FrameReader:
+    """The user file's frames of an op from TensorFlow's traceback; each distinct stack of
+    TensorFlow's user frames (its own frames dropped, in C++) is walked once."""
+
+    def __init__(self, user_file: Path, resolved: str) -> None:
+        self.user_file = user_file
+        self.resolved = resolved
+        self.name = user_file.name
+        self.whole = any(part in resolved for part in _TF_INTERNAL)
+        self.walked: dict[Any, list[Frame]] = {}
+
+    def frames(self, op: Any) -> list[Frame]:
+        try:
+            stack = op.traceback
+            if not self.whole:
+                stack = stack.get_user_frames()
+            frames = self.walked.get(stack)
+        except Exception:  # noqa: BLE001 - ops imported from protos have none
+            return _user_frames(op, self.user_file, self.resolved)
+        if frames is None:
+            frames = self.walked[stack] = [
+                Frame(self.name, frame.lineno, frame.name) for frame in stack
+                if frame.filename == self.resolved and frame.name != "<module>"]
+        return frames
 
 
 _SCALARS = (type(None), bool, int, float, complex, str, bytes, bytearray, memoryview)
@@ -242,8 +264,7 @@ def extract_concrete(concrete: Any, rec: Recording, user_file: Path,
     if converted is None:
         converted = _converted_of(concrete, rec)
     traced = TracedGraph(signature_of(concrete), graph.as_graph_def(), trace_output=output)
-    traced.op_info[MAIN] = _op_table(graph, user_file, rec.autograph_ops.get(id(graph)),
-                                     converted)
+    traced.op_info[MAIN] = _op_table(graph, user_file, rec, converted)
     traced.auto_deps[MAIN] = rec.auto_deps_for(graph)
     traced.control_origins[MAIN] = rec.origins_for(graph)
     traced.control_names[MAIN] = rec.control_names.by_graph.get(id(graph), {})
@@ -252,8 +273,7 @@ def extract_concrete(concrete: Any, rec: Recording, user_file: Path,
         name = fdef.signature.name
         body = rec.graphs_by_name.get(name)
         if body is not None:
-            traced.op_info[name] = _op_table(body, user_file, rec.autograph_ops.get(id(body)),
-                                             converted)
+            traced.op_info[name] = _op_table(body, user_file, rec, converted)
             traced.auto_deps[name] = rec.auto_deps_for(body)
             traced.control_origins[name] = rec.origins_for(body)
             traced.control_names[name] = rec.control_names.by_graph.get(id(body), {})
@@ -327,7 +347,7 @@ def extract_graph(graph: Any, user_file: Path, rec: Recording | None = None) -> 
     from tensorflow.python.framework.func_graph import FuncGraph
 
     traced = TracedGraph("", graph.as_graph_def())
-    traced.op_info[MAIN] = _op_table(graph, user_file)
+    traced.op_info[MAIN] = _op_table(graph, user_file, rec)
     if rec is not None:
         traced.control_origins[MAIN] = rec.origins_for(graph)
     traced.auto_deps_known = rec is not None

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import StrEnum
+from types import FrameType
 from typing import Any
 
 from tfgraphviz._util.frame import Frame
@@ -107,6 +108,36 @@ Origin = tuple[str, str]  # ("user" | "library", where: "f.py:12" or "keras/src/
 
 
 MAIN = ""  # key of the top-level graph in TracedGraph's per-function tables
+
+
+@dataclass
+class OpStacks:
+    """The distinct Python stacks one graph's ops were created at, numbered while tracing:
+    ops made by the same lines along the same calls get the same number, so extraction reads
+    TensorFlow's traceback (tens of microseconds an op, however it is read) once per number.
+    A stack is keyed by its code objects' ids and positions; the code objects of each
+    distinct stack are kept, so no id can be reused by another code object."""
+
+    by_op: dict[str, int] = field(default_factory=dict)  # op name -> its stack's number
+    _numbers: dict[tuple[int, ...], int] = field(default_factory=dict)
+    _codes: list[list[Any]] = field(default_factory=list)  # per number: its code objects
+
+    def note(self, op_name: str, frame: FrameType | None) -> None:
+        """Number the stack running at `frame` (the caller of the op's creation)."""
+        key: list[int] = []
+        probe = frame
+        while probe is not None:
+            key.append(id(probe.f_code))
+            key.append(probe.f_lasti)
+            probe = probe.f_back
+        number = self._numbers.setdefault(tuple(key), len(self._numbers))
+        if number == len(self._codes):  # a new stack
+            codes = []
+            while frame is not None:
+                codes.append(frame.f_code)
+                frame = frame.f_back
+            self._codes.append(codes)
+        self.by_op[op_name] = number
 
 
 @dataclass

@@ -30,6 +30,7 @@ ROLE_NAMES = {"then_branch": "then", "else_branch": "else", "cond": "cond", "bod
 # How many leading inputs of the caller are not passed to the body (If's predicate, ...).
 SKIPPED_INPUTS = {**dict.fromkeys(IF_OR_CASE_OPS, 1), **dict.fromkeys(WHILE_OPS + CALL_OPS, 0)}
 RETURNS_TO_CALLER = {"then", "else", "body", "callee"}
+_NONE: dict[str, Any] = {}  # an empty table, for lookups only: never written to
 __all__ = ["SEP", "SUMMARY_OPS", "VARIABLE_USERS", "arg_id", "python_name", "result_id",
            "stable_function_name", "to_networkx"]  # the op sets: views imports them from here
 
@@ -115,7 +116,8 @@ class _Builder:
 
     # ---- nodes ---------------------------------------------------------------------------
     def add_op(self, node_id: str, node: Any, scope_key: str, body: str, depth: int) -> None:
-        info: OpInfo | None = self.traced.op_info.get(scope_key, {}).get(node.name)
+        name, op = node.name, node.op  # each read of a proto field makes a new str: once
+        info: OpInfo | None = self.traced.op_info.get(scope_key, _NONE).get(name)
         if info is not None:
             stateful = self.stateful(node)
             outputs = [{"dtype": d, "shape": s} for d, s in info.outputs]
@@ -123,30 +125,29 @@ class _Builder:
             _, dtypes, stateful = self.output_layout(node)
             outputs = [{"dtype": d, "shape": None} for d in dtypes]
         self.outputs[node_id] = outputs
-        auto: AutoDeps = self.traced.auto_deps.get(scope_key, AutoDeps())
+        auto: AutoDeps | None = self.traced.auto_deps.get(scope_key)
         attrs, attr_values = self.summarize(node.attr)
-        kind = "op"
-        variable = ""
-        if node.op == "Const":
+        kind, variable = "op", ""
+        if op == "Const":
             kind = "const"
-        elif node.op in ("Placeholder", "_Arg"):
+        elif op in ("Placeholder", "_Arg"):
             kind = "placeholder"
-            variable = self.traced.variables.get(node.name, "") if not body else ""
+            variable = self.traced.variables.get(name, "") if not body else ""
             if variable:
                 kind = "variable"  # a tf.Variable the function captured
             elif outputs and outputs[0]["dtype"] == "resource" and not body:
-                kind, variable = "variable", node.name  # a tf.Variable passed as argument
-        elif node.op in ("VarHandleOp", "VariableV2", "Variable"):
+                kind, variable = "variable", name  # a tf.Variable passed as argument
+        elif op in ("VarHandleOp", "VariableV2", "Variable"):
             kind = "variable"
-            variable = attrs.get("shared_name") or node.name
+            variable = attrs.get("shared_name") or name
         self.graph.add_node(
-            node_id, name=node.name, op=node.op, kind=kind, body=body, depth=depth,
-            scope=node.name.rpartition("/")[0], device=node.device, outputs=outputs,
+            node_id, name=name, op=op, kind=kind, body=body, depth=depth,
+            scope=name.rpartition("/")[0], device=node.device, outputs=outputs,
             stateful=bool(stateful), attrs=attrs, attr_values=attr_values,
-            variable=variable, owner=self.traced.owners.get(node.name, "") if variable else "",
-            auto_created=node.name in auto.ops, control_output=False,
+            variable=variable, owner=self.traced.owners.get(name, "") if variable else "",
+            auto_created=auto is not None and name in auto.ops, control_output=False,
             source=list(info.source) if info is not None and info.source else
-            self.traced.debug_sources.get(scope_key, {}).get(node.name, []),
+            self.traced.debug_sources.get(scope_key, _NONE).get(name, []),
             autograph_line=info.autograph_line if info is not None else None,
         )
 
@@ -175,9 +176,9 @@ class _Builder:
 
     def add_edges(self, prefix: str, node_id: str, node: Any, scope_key: str,
                   resolve: Any) -> None:
-        data_index = 0
-        controls = sorted(raw for raw in node.input if raw.startswith("^"))
-        for raw in [raw for raw in node.input if not raw.startswith("^")] + controls:
+        data_index, inputs = 0, list(node.input)
+        controls = sorted(raw for raw in inputs if raw.startswith("^"))
+        for raw in [raw for raw in inputs if not raw.startswith("^")] + controls:
             if raw.startswith("^"):
                 src = raw[1:]
                 origin, where = self.control_origin(scope_key, node.name, src)

@@ -19,7 +19,7 @@ from tfgraphviz.capture.hooks.autograph import (
     available_hooks,
 )
 from tfgraphviz.capture.hooks.compat import check_tensorflow
-from tfgraphviz.capture.records import AutoDeps, Origin, TraceRecord
+from tfgraphviz.capture.records import AutoDeps, OpStacks, Origin, TraceRecord
 from tfgraphviz.capture.traceinfo import describe_params
 
 
@@ -36,6 +36,7 @@ class Recording:
     user_files: set[str] = field(default_factory=set)  # resolved paths that count as "user"
     # id(graph) -> {op name -> converted functions and lines on the stack when it was made}
     autograph_ops: dict[int, dict[str, AutoGraphFrames]] = field(default_factory=dict)
+    op_stacks: dict[int, OpStacks] = field(default_factory=dict)  # id(graph) -> its op stacks
     control_names: ControlNames = field(default_factory=ControlNames)
     active: list[TraceRecord] = field(default_factory=list)  # traces running, innermost last
     extract_seconds: float = 0.0  # time spent in extract_concrete / extract_graph
@@ -370,6 +371,10 @@ class Recorder:
         entered the `control_dependencies` blocks that gave it control inputs."""
         rec = self.rec
         op = self._orig["_create_op_internal"](graph, *args, **kwargs)
+        if id(graph) not in rec.op_stacks:
+            rec.op_stacks[id(graph)] = OpStacks()
+            rec._keep.append(graph)
+        rec.op_stacks[id(graph)].note(op.name, sys._getframe(1))
         frames = autograph_frames(sys._getframe(2))
         if frames:
             table = rec.autograph_ops.get(id(graph))
