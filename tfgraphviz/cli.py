@@ -198,10 +198,10 @@ def _list_examples() -> int:
 
 def _render(args: argparse.Namespace, console: Console) -> int:
     """Check every argument (no TensorFlow yet), then import, trace and write."""
-    from tfgraphviz.pipeline import execute, list_candidates, plan, positive
+    from tfgraphviz.pipeline import MAX_SECONDS, execute, list_candidates, plan, positive
 
     shown = args.output or os.path.join("tfgraphviz-out", Path(args.file).stem)
-    timeout = positive(args.timeout, "--timeout", "60")
+    timeout = positive(args.timeout, "--timeout", "60", most=MAX_SECONDS)
     watchdog = Watchdog(console, timeout, code=2)
     try:
         if args.list:

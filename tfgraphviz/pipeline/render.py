@@ -29,6 +29,8 @@ if TYPE_CHECKING:
 FORMATS = ("dot", "svg", "png", "pdf", "json", "graphml", "tensorboard")
 DEFAULT_FORMATS = ("dot", "svg", "json", "tensorboard")
 REPORT = "report.html"
+MAX_SECONDS = 604800.0  # --timeout and --layout-timeout at most (a week): longer waits
+# overflow the clocks of threads and poll()
 _TF_LOG_LINE = re.compile(r"^[IWEF]\d{4} \d\d:\d\d:\d\d\.\d+ +\d+ \S+:\d+\] .*$\n?", re.M)
 
 
@@ -79,14 +81,17 @@ def parse_formats(text: str | Sequence[str]) -> tuple[str, ...]:
     return formats
 
 
-def positive(value: float, option: str, example: str) -> float:
-    """A finite number > 0, else an InputError naming the option (nan, inf, 0, -1)."""
+def positive(value: float, option: str, example: str, most: float = math.inf) -> float:
+    """A finite number > 0 and at most `most`, else an InputError naming the option (nan,
+    inf, 0, -1, 1e308 seconds)."""
     try:
         number = float(value)
     except (TypeError, ValueError):
         number = math.nan
     if not math.isfinite(number) or number <= 0:
         raise InputError(f"{option} {value}: give a positive number, e.g. {option} {example}")
+    if number > most:
+        raise InputError(f"{option} {value}: at most {most:g} seconds, e.g. {option} {example}")
     return number
 
 
@@ -104,7 +109,7 @@ def plan(path: str | Path, output_dir: str | Path, *, functions: Sequence[str] =
     source = check_input(Path(path))  # resolved now, before the user's code runs
     chosen = parse_formats(formats)
     specs = [parse_call(c) for c in calls]
-    timeout = positive(layout_timeout, "--layout-timeout", "300")
+    timeout = positive(layout_timeout, "--layout-timeout", "300", most=MAX_SECONDS)
     resolution = positive(dpi, "--dpi", "144")
     options = ViewOptions(parse_depth(depth), tuple(expand), bool(fold), noise)
     _check_skip(functions, skip)
