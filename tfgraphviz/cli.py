@@ -99,8 +99,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _render_options(render: argparse.ArgumentParser, explain: bool, serve: bool = False) -> None:
     """The options `render`, `explain` and `serve` share (serve: no --list, -q)."""
-    from tfgraphviz._util.defaults import LAYOUT_TIMEOUT
-    from tfgraphviz.pipeline import DEFAULT_DPI, DEFAULT_FORMATS, FORMATS
+    from tfgraphviz._util.defaults import DEFAULT_DPI, DEFAULT_FORMATS, FORMATS, LAYOUT_TIMEOUT
 
     render.add_argument("file", help="the Python file to import (e.g. model.py), a SavedModel "
                         "folder or a .keras file" if not serve

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import math
 import os
@@ -11,14 +12,22 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from tfgraphviz._util.defaults import DEFAULT_DPI, LAYOUT_TIMEOUT, MANIFEST
+from tfgraphviz._util.defaults import (
+    DEFAULT_DPI,
+    DEFAULT_FORMATS,
+    FORMATS,
+    LAYOUT_TIMEOUT,
+    MANIFEST,
+)
 from tfgraphviz._util.fs import real_subfolder, write_text
+from tfgraphviz._util.gc import frozen_heap
 from tfgraphviz._util.naming import file_stem
-from tfgraphviz.drawing.pages import LAYOUT_FORMATS, draw
+from tfgraphviz.drawing.pages import LAYOUT_FORMATS, Drawn, draw
 from tfgraphviz.errors import (
     InputError,
 )
 from tfgraphviz.pipeline import outdir
+from tfgraphviz.pipeline.background import Drawings
 from tfgraphviz.views import ViewOptions, parse_depth
 
 if TYPE_CHECKING:
@@ -26,8 +35,6 @@ if TYPE_CHECKING:
     from tfgraphviz.capture.trace import CallSpec
     from tfgraphviz.explain.records import FunctionExplanation
 
-FORMATS = ("dot", "svg", "png", "pdf", "json", "graphml", "tensorboard")
-DEFAULT_FORMATS = ("dot", "svg", "json", "tensorboard")
 REPORT = "report.html"
 MAX_SECONDS = 604800.0  # --timeout and --layout-timeout at most (a week): longer waits
 # overflow the clocks of threads and poll()
@@ -135,10 +142,10 @@ def _clean_output(text: str) -> str:
     return _TF_LOG_LINE.sub("", text)
 
 
-def _export(graph: Any, stem: str, plan: Plan, problems: list[Problem], name: str,
-            progress: Callable[[str], None]) -> tuple[dict[str, str], dict[str, Any]]:
-    """Write every requested file for one model; return {format: relative path} and the view
-    that was drawn."""
+def _export(graph: Any, stem: str, plan: Plan) -> tuple[dict[str, str],
+                                                       Callable[[], Drawn] | None]:
+    """Write the JSON, GraphML and TensorBoard files of one model; return {format: relative
+    path} and, when a drawing is asked for, the function that draws it (see draw)."""
     from tfgraphviz.export.nodelink import write_graphml, write_json
     from tfgraphviz.export.tensorboard import write_tensorboard
 
@@ -155,16 +162,10 @@ def _export(graph: Any, stem: str, plan: Plan, problems: list[Problem], name: st
         elif fmt == "graphml":
             write_graphml(graph, folder / f"{stem}.graphml")
             files[fmt] = f"{stem}.graphml"
-    drawn: dict[str, Any] = {}
-    if any(f == "dot" or f in LAYOUT_FORMATS for f in plan.formats):
-        result = draw(graph, stem, folder, plan.formats, plan.view, plan.layout_timeout,
-                      plan.dpi, progress)
-        files.update(result.files)
-        drawn = result.view
-        if result.pages is not None:
-            drawn = {**drawn, "pages": sorted(result.pages)}
-        problems += [Problem(name, message, code) for message, code in result.problems]
-    return dict(sorted(files.items())), drawn
+    if not any(f == "dot" or f in LAYOUT_FORMATS for f in plan.formats):
+        return dict(sorted(files.items())), None
+    return dict(sorted(files.items())), functools.partial(
+        draw, graph, stem, folder, plan.formats, plan.view, plan.layout_timeout, plan.dpi)
 
 
 def _edge_counts(graph: Any) -> dict[str, int]:
@@ -196,10 +197,10 @@ def _trace_file(plan: Plan, problems: list[Problem], progress: Callable[[str], N
 
 
 def _write_function(traced: TracedFunction, plan: Plan, problems: list[Problem],
-                    say: Callable[[str], None], progress: Callable[[str], None],
-                    drawings: list[tuple[str, str, Any]]) -> dict[str, Any]:
-    """Write the files of one function's ConcreteFunctions; return its manifest entry and
-    add (title, stem, model) of each drawing to `drawings`."""
+                    drawings: list[tuple[str, str, Any]], pool: Drawings) -> dict[str, Any]:
+    """Write the files of one function's ConcreteFunctions, their drawings started in
+    `pool`; return its manifest entry and add (title, stem, model) of each drawing to
+    `drawings`."""
     from tfgraphviz.drawing.dot import heading_of
     from tfgraphviz.model.build import to_networkx
 
@@ -220,13 +221,13 @@ def _write_function(traced: TracedFunction, plan: Plan, problems: list[Problem],
         if traced.errors:
             graph.graph["note"] = ("a trace that succeeded before tracing failed: "
                                    + traced.errors[0])
-        files, drawn = _export(graph, cf_stem, plan, problems, traced.name, progress)
+        files, drawing = _export(graph, cf_stem, plan)
         concrete.append({
             "signature": tg.signature, "trace_output": _clean_output(tg.trace_output),
             "files": files, "nodes": graph.number_of_nodes(), "edges": _edge_counts(graph),
-            "bodies": [b["id"] for b in graph.graph["bodies"]], "view": drawn,
+            "bodies": [b["id"] for b in graph.graph["bodies"]], "view": {},
         })
-        say(f"  {heading_of(graph)} -> {', '.join(files.values())}")
+        pool.add(concrete[-1], heading_of(graph), traced.name, cf_stem, drawing, problems)
         drawings.append((heading_of(graph), cf_stem, graph))
     return {
         "name": traced.name, "kind": traced.kind, "trace_count": traced.trace_count,
@@ -308,14 +309,12 @@ def _only_existing(functions: list[dict[str, Any]], folder: Path) -> None:
 def _release_user_module(source: Path) -> None:
     """Everything is extracted as plain data now: let the user's module (its tf.functions,
     their graphs and the stack frames TensorFlow cached on every op) be freed before the
-    files are written, which keeps peak memory down on big graphs."""
-    import gc
+    files are written (the caller collects), which keeps peak memory down on big graphs."""
     import sys
 
     from tfgraphviz.capture.loader import input_module_name
 
     sys.modules.pop(input_module_name(source), None)
-    gc.collect()
 
 
 def execute(plan: Plan, say: Callable[[str], None] = lambda _m: None,
@@ -342,27 +341,31 @@ def execute(plan: Plan, say: Callable[[str], None] = lambda _m: None,
     _release_user_module(plan.source)
     progress("")
     progress("writing")
-    with outdir.locked(plan.output_dir):
+    with frozen_heap(), outdir.locked(plan.output_dir):
         old = outdir.read_manifest(plan.output_dir)
         functions, explained, reported = [], [], []
-        for traced in entries:
-            drawings: list[tuple[str, str, Any]] = []
-            functions.append(_write_function(traced, plan, problems, say, progress, drawings))
-            explanation = _explain(traced, [m for _, _, m in drawings], plan, source_text,
-                                   problems)
-            explained.append(explanation)
-            reported.append((traced, explanation, drawings))
+        with Drawings() as pool:  # Graphviz runs while the rest is written
+            for traced in entries:
+                drawings: list[tuple[str, str, Any]] = []
+                functions.append(_write_function(traced, plan, problems, drawings, pool))
+                explanation = _explain(traced, [m for _, _, m in drawings], plan,
+                                       source_text, problems)
+                explained.append(explanation)
+                reported.append((traced, explanation, drawings))
+            written = _report(plan, source_text, reported, problems)  # needs no layout
+            version = graphviz_version()
+            pool.finish(problems, say, progress)
         _keep_earlier(functions, old, plan)
         _only_existing(functions, plan.output_dir)
         manifest = {
             "tfgraphviz": __version__, "source": plan.source.name,
             "source_path": _source_path(plan), "tensorflow": tf.__version__,
-            "graphviz": graphviz_version(), "formats": list(plan.formats),
+            "graphviz": version, "formats": list(plan.formats),
             "import_output": _clean_output(import_output), "functions": functions,
             "explain": {"functions": explained},
             "notes": [{"name": name, "note": why} for name, why in notes],
         }
-        if _report(plan, source_text, reported, problems):
+        if written:
             manifest["report"] = REPORT
             say(f"  report -> {REPORT}")
         write_text(plan.output_dir / MANIFEST,
