@@ -81,6 +81,19 @@ def kill_running() -> None:
         _kill(proc)
 
 
+_STOPPED = threading.Event()  # set while an interrupted render winds down: no new `dot`
+
+
+def stop_all(stopped: bool = True) -> None:
+    """Kill every running `dot` and refuse to start another (LayoutError) until
+    stop_all(False): the drawings of an interrupted render end at once."""
+    if stopped:
+        _STOPPED.set()
+        kill_running()
+    else:
+        _STOPPED.clear()
+
+
 def _start(args: list[str]) -> subprocess.Popen[bytes]:
     """Start `dot` in a process group of its own (see _kill), tracked in RUNNING. In the
     main thread a Ctrl-C is held back while Python forks: its KeyboardInterrupt would
@@ -97,6 +110,8 @@ def _start(args: list[str]) -> subprocess.Popen[bytes]:
                                 stderr=subprocess.PIPE, preexec_fn=_die_with_parent(),
                                 start_new_session=True)
         RUNNING.add(proc)
+        if _STOPPED.is_set():
+            _kill(proc)
     finally:
         if previous is not None:
             signal.signal(signal.SIGINT, previous)
@@ -147,6 +162,8 @@ def run_dot(source: str, fmt: str, timeout: float = DEFAULT_TIMEOUT,
     itself dies."""
     if timeout <= 0:
         raise LayoutTimeoutError("Graphviz did not finish the layout within 0 s")
+    if _STOPPED.is_set():
+        raise LayoutError("Graphviz was stopped: the render was interrupted")
     args = [dot_executable(), f"-T{fmt}", *([f"-Gdpi={dpi:g}"] if dpi else []), *options]
     try:
         proc = _start(args)

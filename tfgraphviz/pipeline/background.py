@@ -45,10 +45,13 @@ class Drawings:
         if kind is None:
             self._pool.shutdown(wait=True)
             return
-        from tfgraphviz.drawing.layout import kill_running
+        from tfgraphviz.drawing.layout import stop_all
 
-        self._pool.shutdown(wait=False, cancel_futures=True)  # interrupted: stop Graphviz
-        kill_running()
+        stop_all()  # interrupted: the drawing under way stops, no file is written after
+        try:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+        finally:
+            stop_all(False)
 
     def add(self, entry: dict[str, Any], heading: str, name: str, stem: str,
             draw: Callable[[], Drawn] | None, problems: list[Problem]) -> None:
