@@ -101,8 +101,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _render_options(render: argparse.ArgumentParser, explain: bool, serve: bool = False) -> None:
     """The options `render`, `explain` and `serve` share (serve: no --list, -q)."""
-    from tfgraphviz._util.defaults import LAYOUT_TIMEOUT
-    from tfgraphviz.pipeline import DEFAULT_DPI, DEFAULT_FORMATS, FORMATS
+    from tfgraphviz._util.defaults import DEFAULT_DPI, DEFAULT_FORMATS, FORMATS, LAYOUT_TIMEOUT
 
     render.add_argument("file", help="the Python file to import (e.g. model.py), a SavedModel "
                         "folder or a .keras file" if not serve
@@ -201,10 +200,10 @@ def _list_examples() -> int:
 
 def _render(args: argparse.Namespace, console: Console) -> int:
     """Check every argument (no TensorFlow yet), then import, trace and write."""
-    from tfgraphviz.pipeline import execute, list_candidates, plan, positive
+    from tfgraphviz.pipeline import MAX_SECONDS, execute, list_candidates, plan, positive
 
     shown = args.output or os.path.join("tfgraphviz-out", Path(args.file).stem)
-    timeout = positive(args.timeout, "--timeout", "60")
+    timeout = positive(args.timeout, "--timeout", "60", most=MAX_SECONDS)
     watchdog = Watchdog(console, timeout, code=2)
     try:
         if args.list:

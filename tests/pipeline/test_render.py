@@ -55,6 +55,8 @@ def test_missing_file_is_reported_at_once_and_creates_nothing(tmp_path):
     (["--layout-timeout", "inf"], "--layout-timeout inf"),
     (["--layout-timeout", "-1"], "--layout-timeout -1"),
     (["--timeout", "nan"], "--timeout nan"),
+    (["--timeout", "1e308"], "--timeout 1e+308: at most 604800 seconds"),  # was exit 0,
+    # the watchdog's thread died with a traceback
     (["--dpi", "0"], "--dpi 0"),
     (["--format", "svg,gif"], "--format gif: unknown"),
     (["--call", "f("], "not a Python call"),

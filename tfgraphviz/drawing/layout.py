@@ -5,12 +5,14 @@ with settings chosen from the size of the drawing, else our layered layout drawn
 from __future__ import annotations
 
 import ctypes
+import functools
 import os
 import re
 import shutil
 import signal
 import subprocess
 import sys
+import threading
 import time
 import warnings
 from collections.abc import Callable
@@ -34,6 +36,7 @@ RUNNING: set[subprocess.Popen[bytes]] = set()  # `dot` children now: killed on S
 _PR_SET_PDEATHSIG = 1
 
 
+@functools.cache
 def _die_with_parent() -> Callable[[], None] | None:
     """A preexec_fn making the child get SIGKILL when tfgraphviz dies (Linux prctl); None
     elsewhere. The libc function is looked up here, in the parent, not after the fork."""
@@ -60,14 +63,97 @@ def dot_executable() -> str:
     return exe
 
 
-@at_abandon
-def kill_running() -> None:
-    """Kill every `dot` this process started and has not reaped yet."""
-    for proc in list(RUNNING):
+def _kill(proc: subprocess.Popen[bytes]) -> None:
+    """Kill `dot` and whatever it started (its own process group): a child left alive
+    would hold the pipes open and make the wait for them endless."""
+    try:
+        os.killpg(proc.pid, signal.SIGKILL)
+    except OSError:
         try:
             proc.kill()
         except OSError:
             pass
+
+
+@at_abandon
+def kill_running() -> None:
+    """Kill every `dot` this process started and has not reaped yet."""
+    for proc in list(RUNNING):
+        _kill(proc)
+
+
+_STOPPED = threading.Event()  # set while an interrupted render winds down: no new `dot`
+
+
+def stop_all(stopped: bool = True) -> None:
+    """Kill every running `dot` and refuse to start another (LayoutError) until
+    stop_all(False): the drawings of an interrupted render end at once."""
+    if stopped:
+        _STOPPED.set()
+        kill_running()
+    else:
+        _STOPPED.clear()
+
+
+def _start(args: list[str]) -> subprocess.Popen[bytes]:
+    """Start `dot` in a process group of its own (see _kill), tracked in RUNNING. In the
+    main thread a Ctrl-C is held back while Python forks: its KeyboardInterrupt would
+    otherwise be raised inside a fork hook (logging's _releaseLock), printed there and
+    swallowed. It is raised once the child is started, and the child killed."""
+    held: list[int] = []
+    main = threading.current_thread() is threading.main_thread()
+    previous = signal.getsignal(signal.SIGINT) if main else None
+    if previous is not None:
+        signal.signal(signal.SIGINT, lambda signum, _frame: held.append(signum))
+    proc = None
+    try:
+        proc = subprocess.Popen(args, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, preexec_fn=_die_with_parent(),
+                                start_new_session=True)
+        RUNNING.add(proc)
+        if _STOPPED.is_set():
+            _kill(proc)
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGINT, previous)
+        if held and proc is not None:
+            _kill(proc)
+            proc.wait()
+            RUNNING.discard(proc)
+        if held:
+            signal.raise_signal(signal.SIGINT)  # now handled as it would have been
+    return proc
+
+
+def _communicate(proc: subprocess.Popen[bytes], data: bytes | None,
+                 timeout: float) -> tuple[bytes, bytes]:
+    """Feed `dot`, read what it prints; kill it (and its children) on timeout or interrupt."""
+    try:
+        return proc.communicate(data, timeout=min(timeout, MAX_WAIT))
+    except BaseException:
+        _kill(proc)
+        proc.wait()
+        raise
+    finally:
+        RUNNING.discard(proc)
+
+
+MAX_WAIT = 1e6  # seconds: a longer wait overflows the poll() of subprocess (about 24 days)
+MAGIC = {"svg": (b"<?xml", b"<svg"), "png": (b"\x89PNG\r\n\x1a\n",), "pdf": (b"%PDF-",)}
+
+
+def _check_output(out: bytes, fmt: str) -> None:
+    """A `dot` that printed something else than the image asked for is a failed layout."""
+    if fmt in MAGIC:
+        ok = out.lstrip().startswith(MAGIC[fmt])
+    else:  # DOT text with positions
+        try:
+            ok = out.decode("utf-8").lstrip().startswith(("digraph", "graph", "strict"))
+        except UnicodeDecodeError:
+            ok = False
+    if not ok:
+        raise LayoutError(f"Graphviz's dot printed no {fmt.upper()} ({len(out)} bytes of "
+                          "something else); check the Graphviz installation with dot -V")
 
 
 def run_dot(source: str, fmt: str, timeout: float = DEFAULT_TIMEOUT,
@@ -77,41 +163,39 @@ def run_dot(source: str, fmt: str, timeout: float = DEFAULT_TIMEOUT,
     itself dies."""
     if timeout <= 0:
         raise LayoutTimeoutError("Graphviz did not finish the layout within 0 s")
+    if _STOPPED.is_set():
+        raise LayoutError("Graphviz was stopped: the render was interrupted")
     args = [dot_executable(), f"-T{fmt}", *([f"-Gdpi={dpi:g}"] if dpi else []), *options]
     try:
-        proc = subprocess.Popen(args, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                stderr=subprocess.PIPE, preexec_fn=_die_with_parent())
+        proc = _start(args)
     except OSError as exc:
         raise GraphvizNotFoundError(
             f"Graphviz's `dot` could not run ({exc}); {INSTALL_HINT}") from None
-    RUNNING.add(proc)
     try:
-        out, err = proc.communicate(utf8(source), timeout=timeout)
+        out, err = _communicate(proc, utf8(source), timeout)
     except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.communicate()
         raise LayoutTimeoutError(
             f"Graphviz did not finish the layout within {timeout:g} s"
         ) from None
-    except BaseException:
-        proc.kill()
-        proc.wait()
-        raise
-    finally:
-        RUNNING.discard(proc)
     if proc.returncode != 0:
         detail = err.decode("utf-8", "replace").strip().splitlines()
         raise LayoutError(f"Graphviz failed: {detail[0] if detail else proc.returncode}")
+    _check_output(out, fmt)
     return out
 
 
-def graphviz_version() -> str:
-    """`2.43.0` for the `dot` on PATH, or "" when there is none."""
+def graphviz_version(timeout: float = 10.0) -> str:
+    """`2.43.0` for the `dot` on PATH, or "" when there is none (or it does not answer
+    within `timeout` seconds)."""
     exe = shutil.which("dot")
     if exe is None:
         return ""
-    proc = subprocess.run([exe, "-V"], capture_output=True, check=False, timeout=30)
-    text = proc.stderr.decode("utf-8", "replace")
+    try:
+        proc = _start([exe, "-V"])
+        _, err = _communicate(proc, None, timeout)
+    except (OSError, subprocess.TimeoutExpired):
+        return ""
+    text = err.decode("utf-8", "replace")
     return text.split("version", 1)[-1].strip().split(" ")[0] if "version" in text else ""
 
 

@@ -5,6 +5,7 @@ from tfgraphviz.pipeline.render import (
     DEFAULT_FORMATS,
     FORMATS,
     MANIFEST,
+    MAX_SECONDS,
     REPORT,
     Plan,
     Problem,
@@ -17,6 +18,6 @@ from tfgraphviz.pipeline.render import (
     render,
 )
 
-__all__ = ["DEFAULT_DPI", "DEFAULT_FORMATS", "FORMATS", "MANIFEST", "REPORT", "Plan", "Problem",
-           "RenderResult", "execute", "list_candidates", "parse_formats", "plan", "positive",
-           "render"]
+__all__ = ["DEFAULT_DPI", "DEFAULT_FORMATS", "FORMATS", "MANIFEST", "MAX_SECONDS", "REPORT",
+           "Plan", "Problem", "RenderResult", "execute", "list_candidates", "parse_formats",
+           "plan", "positive", "render"]

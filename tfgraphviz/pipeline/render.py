@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import math
 import os
@@ -11,12 +12,20 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from tfgraphviz._util.defaults import DEFAULT_DPI, LAYOUT_TIMEOUT, MANIFEST
+from tfgraphviz._util.defaults import (
+    DEFAULT_DPI,
+    DEFAULT_FORMATS,
+    FORMATS,
+    LAYOUT_TIMEOUT,
+    MANIFEST,
+)
 from tfgraphviz._util.fs import real_subfolder, write_text
+from tfgraphviz._util.gc import frozen_heap
 from tfgraphviz._util.naming import file_stem
-from tfgraphviz.drawing.pages import LAYOUT_FORMATS, draw
+from tfgraphviz.drawing.pages import LAYOUT_FORMATS, Drawn, draw
 from tfgraphviz.errors import InputError, OutputError
 from tfgraphviz.pipeline import outdir, printed, staging
+from tfgraphviz.pipeline.background import Drawings
 from tfgraphviz.views import ViewOptions, parse_depth
 
 if TYPE_CHECKING:
@@ -24,9 +33,9 @@ if TYPE_CHECKING:
     from tfgraphviz.capture.trace import CallSpec
     from tfgraphviz.explain.records import FunctionExplanation
 
-FORMATS = ("dot", "svg", "png", "pdf", "json", "graphml", "tensorboard")
-DEFAULT_FORMATS = ("dot", "svg", "json", "tensorboard")
 REPORT = "report.html"
+MAX_SECONDS = 604800.0  # --timeout and --layout-timeout at most (a week): longer waits
+# overflow the clocks of threads and poll()
 _TF_LOG_LINE = re.compile(r"^[IWEF]\d{4} \d\d:\d\d:\d\d\.\d+ +\d+ \S+:\d+\] .*$\n?", re.M)
 
 
@@ -77,14 +86,17 @@ def parse_formats(text: str | Sequence[str]) -> tuple[str, ...]:
     return formats
 
 
-def positive(value: float, option: str, example: str) -> float:
-    """A finite number > 0, else an InputError naming the option (nan, inf, 0, -1)."""
+def positive(value: float, option: str, example: str, most: float = math.inf) -> float:
+    """A finite number > 0 and at most `most`, else an InputError naming the option (nan,
+    inf, 0, -1, 1e308 seconds)."""
     try:
         number = float(value)
     except (TypeError, ValueError):
         number = math.nan
     if not math.isfinite(number) or number <= 0:
         raise InputError(f"{option} {value}: give a positive number, e.g. {option} {example}")
+    if number > most:
+        raise InputError(f"{option} {value}: at most {most:g} seconds, e.g. {option} {example}")
     return number
 
 
@@ -102,7 +114,7 @@ def plan(path: str | Path, output_dir: str | Path, *, functions: Sequence[str] =
     source = check_input(Path(path))  # resolved now, before the user's code runs
     chosen = parse_formats(formats)
     specs = [parse_call(c) for c in calls]
-    timeout = positive(layout_timeout, "--layout-timeout", "300")
+    timeout = positive(layout_timeout, "--layout-timeout", "300", most=MAX_SECONDS)
     resolution = positive(dpi, "--dpi", "144")
     options = ViewOptions(parse_depth(depth), tuple(expand), bool(fold), noise)
     _check_skip(functions, skip)
@@ -128,10 +140,10 @@ def _clean_output(text: str) -> str:
     return _TF_LOG_LINE.sub("", text)
 
 
-def _export(graph: Any, stem: str, plan: Plan, problems: list[Problem], name: str,
-            progress: Callable[[str], None]) -> tuple[dict[str, str], dict[str, Any]]:
-    """Write every requested file for one model; return {format: relative path} and the view
-    that was drawn."""
+def _export(graph: Any, stem: str, plan: Plan) -> tuple[dict[str, str],
+                                                       Callable[[], Drawn] | None]:
+    """Write the JSON, GraphML and TensorBoard files of one model; return {format: relative
+    path} and, when a drawing is asked for, the function that draws it (see draw)."""
     from tfgraphviz.export.nodelink import write_graphml, write_json
     from tfgraphviz.export.tensorboard import write_tensorboard
 
@@ -148,16 +160,10 @@ def _export(graph: Any, stem: str, plan: Plan, problems: list[Problem], name: st
         elif fmt == "graphml":
             write_graphml(graph, folder / f"{stem}.graphml")
             files[fmt] = f"{stem}.graphml"
-    drawn: dict[str, Any] = {}
-    if any(f == "dot" or f in LAYOUT_FORMATS for f in plan.formats):
-        result = draw(graph, stem, folder, plan.formats, plan.view, plan.layout_timeout,
-                      plan.dpi, progress)
-        files.update(result.files)
-        drawn = result.view
-        if result.pages is not None:
-            drawn = {**drawn, "pages": sorted(result.pages)}
-        problems += [Problem(name, message, code) for message, code in result.problems]
-    return dict(sorted(files.items())), drawn
+    if not any(f == "dot" or f in LAYOUT_FORMATS for f in plan.formats):
+        return dict(sorted(files.items())), None
+    return dict(sorted(files.items())), functools.partial(
+        draw, graph, stem, folder, plan.formats, plan.view, plan.layout_timeout, plan.dpi)
 
 
 def _edge_counts(graph: Any) -> dict[str, int]:
@@ -190,10 +196,10 @@ def _trace_file(plan: Plan, problems: list[Problem], progress: Callable[[str], N
 
 
 def _write_function(traced: TracedFunction, plan: Plan, problems: list[Problem],
-                    say: Callable[[str], None], progress: Callable[[str], None],
-                    drawings: list[tuple[str, str, Any]]) -> dict[str, Any]:
-    """Write the files of one function's ConcreteFunctions; return its manifest entry and
-    add (title, stem, model) of each drawing to `drawings`."""
+                    drawings: list[tuple[str, str, Any]], pool: Drawings) -> dict[str, Any]:
+    """Write the files of one function's ConcreteFunctions, their drawings started in
+    `pool`; return its manifest entry and add (title, stem, model) of each drawing to
+    `drawings`."""
     from tfgraphviz.drawing.dot import heading_of
     from tfgraphviz.model.build import to_networkx
 
@@ -214,13 +220,13 @@ def _write_function(traced: TracedFunction, plan: Plan, problems: list[Problem],
         if traced.errors:
             graph.graph["note"] = ("a trace that succeeded before tracing failed: "
                                    + traced.errors[0])
-        files, drawn = _export(graph, cf_stem, plan, problems, traced.name, progress)
+        files, drawing = _export(graph, cf_stem, plan)
         concrete.append({
             "signature": tg.signature, "trace_output": _clean_output(tg.trace_output),
             "files": files, "nodes": graph.number_of_nodes(), "edges": _edge_counts(graph),
-            "bodies": [b["id"] for b in graph.graph["bodies"]], "view": drawn,
+            "bodies": [b["id"] for b in graph.graph["bodies"]], "view": {},
         })
-        say(f"  {heading_of(graph)} -> {', '.join(files.values())}")
+        pool.add(concrete[-1], heading_of(graph), traced.name, cf_stem, drawing, problems)
         drawings.append((heading_of(graph), cf_stem, graph))
     return {
         "name": traced.name, "kind": traced.kind, "trace_count": traced.trace_count,
@@ -231,20 +237,31 @@ def _write_function(traced: TracedFunction, plan: Plan, problems: list[Problem],
 
 
 def _write_set(traced: TracedFunction, plan: Plan, problems: list[Problem],
-               say: Callable[[str], None], progress: Callable[[str], None],
-               drawings: list[tuple[str, str, Any]]) -> dict[str, Any]:
-    """_write_function into a staging folder, its files then moved into place as a set; if
-    they cannot all be written, a problem (the output-error exit) and the function keeps its
-    earlier files (see _keep_earlier); the other functions are written all the same."""
+               drawings: list[tuple[str, str, Any]], pool: Drawings,
+               sets: staging.Sets) -> dict[str, Any]:
+    """_write_function into a staging folder of `sets`, published as a set once its drawings
+    are done (see staging.Sets.publish); if its files cannot be written, a problem (the
+    output-error exit) and the function keeps its earlier files (see _keep_earlier); the
+    other functions are written all the same."""
+    entry = {"name": traced.name, "kind": traced.kind, "trace_count": traced.trace_count,
+             "needs_call": traced.needs_call}
     try:
-        return staging.written_as_set(plan.output_dir, lambda stage: _write_function(
-            traced, replace(plan, output_dir=stage), problems, say, progress, drawings))
+        stage = sets.open()
+        entry = _write_function(traced, replace(plan, output_dir=stage), problems, drawings,
+                                pool)
     except OutputError as exc:
-        message = f"{traced.name}: {exc} (its earlier files, if any, are kept)"
-        problems.append(Problem(traced.name, message, exc.exit_code))
-        return {"name": traced.name, "kind": traced.kind, "trace_count": traced.trace_count,
-                "trace_outputs": [], "autograph": None, "errors": [message],
-                "needs_call": traced.needs_call, "concrete_functions": []}
+        _give_up(entry, staging.outside(plan.output_dir, exc), problems)
+        return entry
+    sets.add(stage, entry)
+    return entry
+
+
+def _give_up(entry: dict[str, Any], exc: OutputError, problems: list[Problem]) -> None:
+    """The function of manifest entry `entry` could not be written: say so, and list none of
+    its new files (it keeps its earlier ones)."""
+    message = f"{entry['name']}: {exc} (its earlier files, if any, are kept)"
+    problems.append(Problem(entry["name"], message, exc.exit_code))
+    entry.update(trace_outputs=[], autograph=None, errors=[message], concrete_functions=[])
 
 
 def _explain(traced: TracedFunction, models: list[Any], plan: Plan, source_text: str,
@@ -332,14 +349,12 @@ def _only_existing(functions: list[dict[str, Any]], folder: Path) -> None:
 def _release_user_module(source: Path) -> None:
     """Everything is extracted as plain data now: let the user's module (its tf.functions,
     their graphs and the stack frames TensorFlow cached on every op) be freed before the
-    files are written, which keeps peak memory down on big graphs."""
-    import gc
+    files are written (the caller collects), which keeps peak memory down on big graphs."""
     import sys
 
     from tfgraphviz.capture.loader import input_module_name
 
     sys.modules.pop(input_module_name(source), None)
-    gc.collect()
 
 
 def execute(plan: Plan, say: Callable[[str], None] = lambda _m: None,
@@ -369,32 +384,38 @@ def execute(plan: Plan, say: Callable[[str], None] = lambda _m: None,
         progress(f"waiting for another render into {plan.output_dir}")
         say(f"waiting for another render into {plan.output_dir} to finish")
 
-    with outdir.locked(plan.output_dir, waiting):
+    with outdir.locked(plan.output_dir, waiting), frozen_heap():
         progress("")
         progress("writing")
         old = outdir.read_manifest(plan.output_dir)
         staging.clean_leftovers(plan.output_dir, old, _source_path(plan))
         functions, explained, reported = [], [], []
-        for traced in entries:
-            drawings: list[tuple[str, str, Any]] = []
-            functions.append(_write_set(traced, plan, problems, say, progress, drawings))
-            explanation = _explain(traced, [m for _, _, m in drawings], plan, source_text,
-                                   problems)
-            explained.append(explanation)
-            reported.append((traced, explanation, drawings))
+        with staging.Sets(plan.output_dir) as sets, Drawings() as pool:
+            for traced in entries:  # Graphviz runs in `pool` while the rest is written
+                drawings: list[tuple[str, str, Any]] = []
+                functions.append(_write_set(traced, plan, problems, drawings, pool, sets))
+                explanation = _explain(traced, [m for _, _, m in drawings], plan,
+                                       source_text, problems)
+                explained.append(explanation)
+                reported.append((traced, explanation, drawings))
+            if plan.functions:  # -f: the file's other functions keep their files
+                outdir.keep_others(functions, explained, old, _source_path(plan),
+                                   plan.output_dir)
+            written = _report(plan, source_text, reported, problems, (functions, explained))
+            version = graphviz_version()
+            failed = pool.finish(problems, say, progress)
+            sets.publish(failed, lambda entry, exc: _give_up(entry, exc, problems))
         _keep_earlier(functions, old, plan)
-        if plan.functions:  # -f: the file's other functions keep their files
-            outdir.keep_others(functions, explained, old, _source_path(plan), plan.output_dir)
         _only_existing(functions, plan.output_dir)
         manifest = {
             "tfgraphviz": __version__, "source": plan.source.name,
             "source_path": _source_path(plan), "tensorflow": tf.__version__,
-            "graphviz": graphviz_version(), "formats": list(plan.formats),
+            "graphviz": version, "formats": list(plan.formats),
             "import_output": _clean_output(import_output), "functions": functions,
             "explain": {"functions": explained},
             "notes": [{"name": name, "note": why} for name, why in notes],
         }
-        if _report(plan, source_text, reported, problems, (functions, explained)):
+        if written:
             manifest["report"] = REPORT
             say(f"  report -> {REPORT}")
         write_text(plan.output_dir / MANIFEST,

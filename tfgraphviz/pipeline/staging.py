@@ -125,16 +125,49 @@ def clean_leftovers(folder: Path, old: dict[str, Any], source_path: str) -> list
     return removed
 
 
-def written_as_set(folder: Path, write: Callable[[Path], dict[str, Any]]) -> dict[str, Any]:
-    """`write(stage)` (which writes one function's files into `stage` and returns its
-    manifest entry), then its files published into `folder`; on an OutputError nothing of
-    the function's earlier files has changed."""
-    with staging(folder) as stage:
-        try:
-            entry = write(stage)
-        except OutputError as exc:  # the staging folder's path means nothing to the user
-            cause = exc.__cause__
-            reason = cause.strerror if isinstance(cause, OSError) and cause.strerror else None
-            raise cannot_write(folder, reason or str(exc)) from exc
-        publish(stage, folder, entry_files(entry))
-    return entry
+def outside(folder: Path, exc: OutputError) -> OutputError:
+    """`exc` (raised while writing into a staging folder, whose path means nothing to the
+    user) said of `folder`."""
+    cause = exc.__cause__
+    reason = cause.strerror if isinstance(cause, OSError) and cause.strerror else None
+    return cannot_write(folder, reason or str(exc))
+
+
+class Sets:
+    """Functions' files written into staging folders (their drawings possibly still being
+    laid out in the background), then each function's set published into `folder` at once;
+    every staging folder removed on exit, whatever happened."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self._stack = contextlib.ExitStack()
+        self._sets: list[tuple[Path, dict[str, Any]]] = []
+
+    def __enter__(self) -> Sets:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stack.close()
+
+    def open(self) -> Path:
+        """A fresh staging folder for one function (OutputError if none can be made)."""
+        return self._stack.enter_context(staging(self.folder))
+
+    def add(self, stage: Path, entry: dict[str, Any]) -> None:
+        """The function whose manifest entry is `entry` was written into `stage`."""
+        self._sets.append((stage, entry))
+
+    def publish(self, failed: dict[str, OutputError],
+                give_up: Callable[[dict[str, Any], OutputError], None]) -> None:
+        """Move each function's files into place as a set; a function in `failed` (its
+        drawing could not be written) or whose files cannot all be placed keeps its earlier
+        files: `give_up(entry, error)` is called for it instead."""
+        for stage, entry in self._sets:
+            error = failed.get(entry["name"])
+            if error is None:
+                try:
+                    publish(stage, self.folder, entry_files(entry))
+                    continue
+                except OutputError as exc:
+                    error = exc
+            give_up(entry, outside(self.folder, error))
