@@ -85,8 +85,11 @@ class Outcome:
 
     @property
     def out(self) -> Path | None:
-        return None if self.case.out is None else self.folder / self.case.out.format(
-            case=self.folder)
+        """The -o folder, as the command (run in the case's cwd) takes it."""
+        if self.case.out is None:
+            return None
+        return Path(os.path.normpath(self.folder / self.case.cwd
+                                     / self.case.out.format(case=self.folder)))
 
 
 def snapshot(root: Path) -> dict[str, tuple]:
@@ -105,6 +108,8 @@ def snapshot(root: Path) -> dict[str, tuple]:
                 found[rel] = ("link", os.readlink(path))
             elif stat.S_ISDIR(info.st_mode):
                 found[rel] = ("dir", mode)
+            elif not stat.S_ISREG(info.st_mode):  # a FIFO or device: never opened
+                found[rel] = ("special", stat.S_IFMT(info.st_mode), mode)
             else:
                 try:
                     digest = hashlib.sha256(path.read_bytes()).hexdigest()
