@@ -76,7 +76,7 @@ class Examples(Mapping[str, Traced]):
         import tensorflow as tf
 
         from tfgraphviz.capture import capture_file
-        from tfgraphviz.capture.hooks.recorder import captured_output
+        from tfgraphviz.capture.hooks.output import captured_output
         from tfgraphviz.capture.loader import module_name
 
         tf.keras.backend.clear_session()

@@ -5,7 +5,8 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from tfgraphviz.capture.hooks.recorder import captured_output, classify_frame
+from tfgraphviz.capture.hooks.output import captured_output
+from tfgraphviz.capture.hooks.recorder import classify_frame
 
 
 def test_captured_output_survives_a_closed_stdout():

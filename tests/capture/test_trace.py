@@ -262,7 +262,7 @@ def test_python_objects_are_described_by_their_type_even_once_gone(capture_retra
 
 def test_traces_record_recursion_and_saving():
     from tfgraphviz.capture import capture_file
-    from tfgraphviz.capture.hooks.recorder import captured_output
+    from tfgraphviz.capture.hooks.output import captured_output
 
     for stem, name in (("explain_recursion", "countdown"), ("explain_save", "doubler.__call__")):
         path = DATA / f"{stem}.py"

@@ -19,7 +19,7 @@ def explain_file(path: Path, *functions: str) -> dict[str, dict[str, Any]]:
     key = (path, functions)
     if key not in _CACHE:
         from tfgraphviz.capture import capture_file
-        from tfgraphviz.capture.hooks.recorder import captured_output
+        from tfgraphviz.capture.hooks.output import captured_output
         from tfgraphviz.explain.core import explain_function
         from tfgraphviz.model.build import to_networkx
 

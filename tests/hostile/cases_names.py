@@ -53,11 +53,8 @@ def _own(id: str, names: list[str], xfail: str | None = None, code: int = 0) -> 
 
 
 OWN = [
-    _own("report.html", ["report.html"],
-         xfail="issue 14 defect 1: a function named report.html makes the report unwritable"),
-    _own("f-and-f.svg", ["f", "f.svg"],
-         xfail="issue 14 defect 1: functions f and f.svg collide (drill-down folder)"),
-    _own("surrogate", ["bad\udcffname"],
-         xfail="issue 14 low: a surrogate character in a name gives exit 70"),
+    _own("report.html", ["report.html"]),
+    _own("f-and-f.svg", ["f", "f.svg"]),
+    _own("surrogate", ["bad\udcffname"]),
     _own("case-only", ["Net", "NET", "net", "nEt"]),
 ]

@@ -130,8 +130,7 @@ EARLIER = [
          earlier={"model.py": TWO}, args=("--call", "g(tf.constant(1.0))"),
          functions=("f", "g", "h")),
     Case(id="earlier-only-one-function", files={"model.py": TWO}, earlier={"model.py": TWO},
-         args=("-f", "g"), functions=("g",),
-         xfail="issue 14 defect 6: -f NAME deletes every other function's files"),
+         args=("-f", "g"), functions=("g",)),
 ]
 
 EARLY = ("catalogue finding: Ctrl-C/SIGTERM in the first moments (before the handlers, "
@@ -173,8 +172,7 @@ CONCURRENT = [
     Case(id="concurrent-two-same", files={"model.py": TWO}, concurrent=2,
          functions=("f", "g", "h")),
     Case(id="concurrent-three-functions", files={"model.py": TWO},
-         variants=(("-f", "f"), ("-f", "g"), ("-f", "h")), functions=("f", "g", "h"),
-         xfail="issue 14 defect 6: concurrent -f renders into one folder keep one function"),
+         variants=(("-f", "f"), ("-f", "g"), ("-f", "h")), functions=("f", "g", "h")),
     Case(id="concurrent-formats", files={"model.py": TWO},
          variants=(("--format", "svg"), ("--format", "json,graphml")), functions=("f",)),
 ]

@@ -293,7 +293,7 @@ def test_many_gradient_sums_in_the_tapes_box_are_grouped_on_its_page(tmp_path):
     tape's box; 40 of them are one `AddN*` box on the tape's page, not 40 boxes side by side
     (resnet50's tape page was 9130 pt wide), and that box opens to the 40 sums."""
     from tfgraphviz.capture import capture_file
-    from tfgraphviz.capture.hooks.recorder import captured_output
+    from tfgraphviz.capture.hooks.output import captured_output
     from tfgraphviz.drawing import pages as drawing
     from tfgraphviz.views import view_and_visible
 

@@ -52,7 +52,7 @@ def _notes(module: types.ModuleType, path: Path, names: Sequence[str] | None,
            ) -> list[tuple[str, str]]:
     """listing.left_out, with a verified --call for each shadowed definition left out."""
     from tfgraphviz.capture import discover, listing
-    from tfgraphviz.capture.hooks.recorder import captured_output
+    from tfgraphviz.capture.hooks.output import captured_output
     from tfgraphviz.capture.trace import verified_hint
 
     notes = listing.left_out(module, path, names or None, skip)
@@ -93,7 +93,8 @@ def capture_file(path: Path, names: Sequence[str] | None = None,
     candidate not drawn is not (see listing.left_out); `tags`: a SavedModel's MetaGraph.
     TensorFlow's compatibility is checked first, before the file is imported."""
     from tfgraphviz.capture.hooks.compat import check_tensorflow
-    from tfgraphviz.capture.hooks.recorder import captured_output, recording
+    from tfgraphviz.capture.hooks.output import captured_output
+    from tfgraphviz.capture.hooks.recorder import recording
     from tfgraphviz.capture.loader import load_module
     from tfgraphviz.capture.trace import trace_target
 
@@ -159,7 +160,8 @@ def list_candidates(path: Path, skip: Sequence[str] = (),
     is skipped; imports the file under the hooks, traces nothing."""
     from tfgraphviz.capture import listing, loader
     from tfgraphviz.capture.hooks.compat import check_tensorflow
-    from tfgraphviz.capture.hooks.recorder import captured_output, recording
+    from tfgraphviz.capture.hooks.output import captured_output
+    from tfgraphviz.capture.hooks.recorder import recording
 
     with captured_output():
         import tensorflow  # noqa: F401 - its start-up log lines are noise here

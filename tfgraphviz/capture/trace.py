@@ -14,7 +14,8 @@ from tfgraphviz.capture import savedmodel
 from tfgraphviz.capture.discover import keras_inputs
 from tfgraphviz.capture.extract import extract_concrete, extract_graph
 from tfgraphviz.capture.hooks.autograph import converted_name
-from tfgraphviz.capture.hooks.recorder import Recording, captured_output
+from tfgraphviz.capture.hooks.output import captured_output
+from tfgraphviz.capture.hooks.recorder import Recording
 from tfgraphviz.capture.origin import compiled_here, origin, written_frames
 from tfgraphviz.capture.records import (
     Target,

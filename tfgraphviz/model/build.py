@@ -403,8 +403,7 @@ def python_name(node: dict[str, Any]) -> str:
     return ""
 
 
-def to_networkx(traced: TracedGraph, name: str = "", kind: str = "tf.function"
-                ) -> nx.MultiDiGraph:
+def to_networkx(traced: TracedGraph, name: str = "", kind: str = "tf.function") -> nx.MultiDiGraph:
     """The model of one traced graph: a MultiDiGraph with bodies nested under their callers.
     Nodes with identical attribute values share their `attr_values` entries: read-only."""
     builder = _Builder(traced, restored=kind == TargetKind.RESTORED.model_kind)

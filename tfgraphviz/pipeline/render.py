@@ -362,7 +362,7 @@ def execute(plan: Plan, say: Callable[[str], None] = lambda _m: None,
     """Import, trace, then write under the folder's lock; `progress` hears each phase
     ("importing f.py", "tracing f", "" once the user's code is done)."""
     from tfgraphviz._util.version import __version__
-    from tfgraphviz.capture.hooks.recorder import captured_output
+    from tfgraphviz.capture.hooks.output import captured_output
     from tfgraphviz.capture.savedmodel import is_model_input
     from tfgraphviz.drawing.layout import graphviz_version
 

@@ -6,12 +6,11 @@ import contextlib
 import io
 import os
 import sys
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
 
-from tfgraphviz._util import fds
 from tfgraphviz.capture.hooks.autograph import (
     AutoGraphFrames,
     ControlNames,
@@ -420,35 +419,3 @@ class Recorder:
 def recording(user_files: Iterable[Path] = ()) -> Recorder:
     """`with recording(files) as rec:` installs the hooks for the block (see Recorder)."""
     return Recorder(user_files)
-
-
-@contextlib.contextmanager
-def captured_output() -> Iterator[list[str]]:
-    """Capture everything written to stdout/stderr (Python and C++ alike); yields a 1-list.
-    The capture file and the real stdout/stderr are held out of the user's reach (fds.keep):
-    a file closing every descriptor it did not open still runs and is still captured."""
-    result: list[str] = [""]
-    for stream in (sys.stdout, sys.stderr):
-        with contextlib.suppress(AttributeError, ValueError, OSError):  # None, or closed
-            stream.flush()
-    sink = fds.temporary()
-    saved = {fd: fds.keep(fd) for fd in (1, 2)}
-    old_out, old_err = sys.stdout, sys.stderr
-    writer = open(sink.fd, "w", buffering=1, encoding="utf-8", closefd=False)
-    try:
-        for fd in (1, 2):
-            os.dup2(sink.fd, fd)
-        sys.stdout = sys.stderr = writer
-        yield result
-    finally:
-        with contextlib.suppress(ValueError, OSError):  # the user may have closed it
-            writer.flush()
-        sys.stdout, sys.stderr = old_out, old_err
-        for fd, copy in saved.items():
-            fds.restore(copy, fd)
-            fds.release(copy)
-        with contextlib.suppress(ValueError, OSError):
-            writer.close()
-        result[0] = fds.read_all(sink).decode("utf-8", errors="replace")
-        fds.release(sink)
-
