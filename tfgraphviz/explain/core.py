@@ -182,17 +182,11 @@ def _saved_lines(models: list[nx.MultiDiGraph]) -> str:
             "with options=tf.saved_model.SaveOptions(save_debug_info=True) to see them)")
 
 
-def explain_function(traced: TracedFunction, models: list[nx.MultiDiGraph], source: Path,
-                     source_text: str | None = None) -> FunctionExplanation:
-    """The explanation of one traced function (models[i] is the model of traced.graphs[i])."""
-    src = Source.read(source, source_text)
-    traces = traces_of(traced) if traced.kind != TargetKind.GRAPH else []
-    for i, trace in enumerate(traces):  # a SavedModel's functions were not traced here
-        trace["cause"] = cause(trace, traces[:i]) if traced.kind != TargetKind.RESTORED else None
-    func = find_def(src, traced.name, _seen_lines(models, traces),
-                    traced.def_line) \
-        if TargetKind(traced.kind).user_def and not traced.no_source else None
-    def_line = func.lineno if func is not None else 0
+def _function_findings(traced: TracedFunction, models: list[nx.MultiDiGraph],
+                       traces: list[Trace], src: Source, def_line: int,
+                       func: ast.FunctionDef | ast.AsyncFunctionDef | None) -> list[Finding]:
+    """The findings about the function as a whole: its traces (or where a restored one came
+    from), code with no source, its prints and pitfalls, jit_compile."""
     findings = _trace_findings(traced.name, traces, src, def_line) \
         if traced.kind != TargetKind.RESTORED else [finding(
             "restored", f"`{traced.name}` was loaded with tf.saved_model.load: its "
@@ -213,6 +207,21 @@ def explain_function(traced: TracedFunction, models: list[nx.MultiDiGraph], sour
             "(again for each new input shape) and runs the compiled program at every call, "
             "instead of running the ops one by one; an op XLA cannot compile makes the call "
             "fail rather than run outside XLA", src, def_line, None, [], graphs=compiled))
+    return findings
+
+
+def explain_function(traced: TracedFunction, models: list[nx.MultiDiGraph], source: Path,
+                     source_text: str | None = None) -> FunctionExplanation:
+    """The explanation of one traced function (models[i] is the model of traced.graphs[i])."""
+    src = Source.read(source, source_text)
+    traces = traces_of(traced) if traced.kind != TargetKind.GRAPH else []
+    for i, trace in enumerate(traces):  # a SavedModel's functions were not traced here
+        trace["cause"] = cause(trace, traces[:i]) if traced.kind != TargetKind.RESTORED else None
+    func = find_def(src, traced.name, _seen_lines(models, traces),
+                    traced.def_line) \
+        if TargetKind(traced.kind).user_def and not traced.no_source else None
+    def_line = func.lineno if func is not None else 0
+    findings = _function_findings(traced, models, traces, src, def_line, func)
     state: dict[str, StateEntry] = {}
     passed = {p["name"] for t in traces for p in t["params"] if p["kind"] == "variable"}
     for index, model in enumerate(models):
