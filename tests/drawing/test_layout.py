@@ -6,6 +6,7 @@ import os
 import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -101,6 +102,35 @@ def test_dot_children_are_tracked_and_get_a_parent_death_signal():
         out = subprocess.run(["grep", "-c", "x", "/dev/null"], preexec_fn=preexec,
                              capture_output=True, check=False)
         assert out.returncode == 1  # the child ran with the prctl in place
+        assert layout._death_prefix() is not None  # util-linux's setpriv, without a preexec_fn
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="a Linux parent-death signal")
+def test_a_child_started_like_dot_dies_when_tfgraphviz_is_killed(tmp_path):
+    code = ("import sys\nfrom tfgraphviz.drawing import layout\n"
+            "proc = layout._start(['sleep', '120'])\nprint(proc.pid, flush=True)\n"
+            "sys.stdin.read()\n")
+    parent = subprocess.Popen([sys.executable, "-c", code], stdin=subprocess.PIPE,
+                              stdout=subprocess.PIPE, text=True)
+    assert parent.stdout is not None
+    child = int(parent.stdout.readline())
+    os.kill(child, 0)  # running
+    parent.kill()
+    parent.wait()
+    for _ in range(100):
+        try:
+            os.kill(child, 0)
+        except ProcessLookupError:
+            break
+        time.sleep(0.05)
+        try:  # reaped by init once it died; a zombie still answers kill(0)
+            if Path(f"/proc/{child}/stat").read_text().split()[2] == "Z":
+                break
+        except OSError:
+            break
+    else:
+        os.kill(child, 9)
+        raise AssertionError("the child outlived its parent by 5 s")
 
 
 # ---- strategies and the fallback chain ------------------------------------------------------
@@ -213,3 +243,53 @@ def test_render_without_graphviz_is_a_clear_error(monkeypatch):
     monkeypatch.setenv("PATH", "/nonexistent")
     with pytest.raises(GraphvizNotFoundError, match="apt-get install graphviz"):
         render("digraph G {\n  a [label=a];\n}\n", "svg", 10)
+
+
+# ---- drill-down pages laid out together ------------------------------------------------------
+def _page_scenes(traced_examples) -> list[Scene]:
+    """The drill-down pages of training_step's train_step at depth 1, as draw plans them."""
+    from tfgraphviz.drawing.dot import to_scene
+    from tfgraphviz.drawing.pages import _plan_pages
+    from tfgraphviz.model.build import to_networkx
+    from tfgraphviz.views.build import view_and_visible
+    from tfgraphviz.views.options import ViewOptions
+
+    step = traced_examples["training_step"].functions["train_step"]
+    graph = to_networkx(step.graphs[0], "train_step")
+    drawn, shown = view_and_visible(graph, 1)
+    pages = _plan_pages(graph, drawn, shown, "train_step", ViewOptions(depth=1))
+    return [to_scene(view) for _, view in pages]
+
+
+def test_pages_laid_out_in_one_dot_run_are_the_bytes_of_their_own_runs(traced_examples):
+    from tfgraphviz.drawing.batch import batchable, render_many
+    from tfgraphviz.drawing.layout import render
+
+    scenes = [s for s in _page_scenes(traced_examples) if batchable(s)]
+    assert len(scenes) >= 3
+    alone = [render(scene, "svg")[0] for scene in scenes]
+    # each page links back up: its anchors are numbered on from the graphs before it
+    assert all(b'id="a_graph0_0"' in image for image in alone)
+    for _ in range(2):
+        together = render_many(scenes, 60)
+        assert together == alone
+    assert render_many([], 60) == []
+
+
+def test_a_shared_dot_run_that_prints_too_few_images_is_not_used(traced_examples, tmp_path,
+                                                                  monkeypatch):
+    from tfgraphviz.drawing.batch import _one_of_many, render_many
+
+    scenes = _page_scenes(traced_examples)[:3]
+    real = shutil.which("dot")
+    folder = tmp_path / "bin"
+    folder.mkdir()
+    script = folder / "dot"  # the real dot, given only the first graph of its input
+    script.write_text(f'#!/bin/sh\nsed "/^}}/q" | exec "{real}" "$@"\n')
+    script.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{folder}{os.pathsep}{os.environ['PATH']}")
+    assert render_many(scenes, 60) is None
+    # anchors that are not one unbroken run of numbers cannot be renumbered
+    assert _one_of_many(b'<?xml x?><g id="a_graph0_3"/><g id="a_graph0_5"/>') is None
+    assert _one_of_many(b'<?xml x?><g id="a_page0,2_graph0"/><g id="a_graph0_4"/>') == \
+        b'<?xml x?><g id="a_graph0"/><g id="a_graph0_0"/>'

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import gzip
+import hashlib
 import json
 import re
 from pathlib import Path
@@ -14,12 +15,13 @@ import networkx as nx
 import pytest
 
 from tfgraphviz.report.html import (
-    VIZ_JS,
+    VIZ_LICENSE,
     ReportFunction,
     ReportGraph,
     asset,
     build_html,
     first_function,
+    viz_source,
 )
 from tfgraphviz.report.payload import graph_payload
 from tfgraphviz.views import ViewOptions
@@ -164,8 +166,10 @@ def test_render_writes_the_same_self_contained_report_every_time(tmp_path):
     # nothing is loaded from anywhere: no src/href to a URL, no <link>, no url(), no @import
     packed = re.search(r'<script type="application/octet-stream" id="tfg-viz">(.*?)</script>',
                        text, re.S).group(1)  # type: ignore[union-attr]
-    assert gzip.decompress(base64.b64decode(packed)).decode() == asset(VIZ_JS)
-    assert "Viz.js 3.31.0" in asset(VIZ_JS) and "Viz.js 3.31.0" in text  # in the licence too
+    assert gzip.decompress(base64.b64decode(packed)).decode() == viz_source()
+    assert "Viz.js 3.31.0" in viz_source() and "Viz.js 3.31.0" in text  # in the licence too
+    stated = re.search(r"sha256 ([0-9a-f]{64})", asset(VIZ_LICENSE)).group(1)  # type: ignore[union-attr]
+    assert hashlib.sha256(viz_source().encode()).hexdigest() == stated  # unchanged, as it says
     own = text.replace(packed, "")
     assert not re.search(r"""(src|href)\s*=\s*["']?(https?:|//)""", own)
     assert "<link" not in own and "@import" not in own and "url(" not in own

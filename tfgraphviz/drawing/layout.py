@@ -39,7 +39,10 @@ _PR_SET_PDEATHSIG = 1
 @functools.cache
 def _die_with_parent() -> Callable[[], None] | None:
     """A preexec_fn making the child get SIGKILL when tfgraphviz dies (Linux prctl); None
-    elsewhere. The libc function is looked up here, in the parent, not after the fork."""
+    elsewhere. The libc function is looked up here, in the parent, not after the fork. Only
+    used when util-linux's `setpriv` is missing (see _death_prefix): a preexec_fn makes
+    Python fork the whole process instead of vfork-ing, about 9 ms for each `dot` once
+    TensorFlow and a model are loaded, and copy-on-write faults in the parent afterwards."""
     if not sys.platform.startswith("linux"):
         return None
     try:
@@ -54,6 +57,36 @@ def _die_with_parent() -> Callable[[], None] | None:
             os._exit(1)
 
     return preexec
+
+
+@functools.cache
+def _death_prefix() -> tuple[str, ...] | None:
+    """`setpriv --pdeathsig KILL --`, which sets the parent-death signal and then execs
+    `dot` in its place (Linux, util-linux 2.33 or newer: checked once by running it), so
+    that `dot` is started without a preexec_fn (see _die_with_parent); None when there is
+    none that works."""
+    setpriv = shutil.which("setpriv") if sys.platform.startswith("linux") else None
+    if setpriv is None:
+        return None
+    prefix = (setpriv, "--pdeathsig", "KILL", "--")
+    try:
+        done = subprocess.run([*prefix, setpriv, "--version"], stdin=subprocess.DEVNULL,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                              timeout=10, check=False)
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return prefix if done.returncode == 0 else None
+
+
+_EXEC_FAILED = "setpriv: failed to execute "  # then the reason (exit status 126 or 127)
+
+
+def _popen_args(args: list[str]) -> tuple[list[str], Callable[[], None] | None]:
+    """The command line and preexec_fn that start `args` so that it dies with tfgraphviz."""
+    prefix = _death_prefix()
+    if prefix is not None:
+        return [*prefix, *args], None
+    return args, _die_with_parent()
 
 
 def dot_executable() -> str:
@@ -107,8 +140,9 @@ def _start(args: list[str]) -> subprocess.Popen[bytes]:
         signal.signal(signal.SIGINT, lambda signum, _frame: held.append(signum))
     proc = None
     try:
-        proc = subprocess.Popen(args, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                stderr=subprocess.PIPE, preexec_fn=_die_with_parent(),
+        command, preexec = _popen_args(args)
+        proc = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, preexec_fn=preexec,
                                 start_new_session=True)
         RUNNING.add(proc)
         if _STOPPED.is_set():
@@ -179,6 +213,10 @@ def run_dot(source: str, fmt: str, timeout: float = DEFAULT_TIMEOUT,
         ) from None
     if proc.returncode != 0:
         detail = err.decode("utf-8", "replace").strip().splitlines()
+        if proc.returncode in (126, 127) and detail and detail[0].startswith(_EXEC_FAILED):
+            raise GraphvizNotFoundError(  # as an OSError from Popen says without setpriv
+                f"Graphviz's `dot` could not run ({detail[0][len(_EXEC_FAILED):]}); "
+                f"{INSTALL_HINT}")
         raise LayoutError(f"Graphviz failed: {detail[0] if detail else proc.returncode}")
     _check_output(out, fmt)
     return out

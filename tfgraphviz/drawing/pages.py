@@ -14,6 +14,7 @@ import networkx as nx
 from tfgraphviz._util.fs import write_bytes, write_text
 from tfgraphviz.drawing.scene import Scene
 from tfgraphviz.errors import GraphvizNotFoundError, LayoutError
+from tfgraphviz.views.build import ViewPlan
 from tfgraphviz.views.options import ViewOptions, parse_depth  # noqa: F401 - re-exported
 
 LAYOUT_FORMATS = ("svg", "png", "pdf")
@@ -104,7 +105,8 @@ def pages_folder(stem: str) -> str:
 
 def draw(graph: nx.MultiDiGraph, stem: str, folder: Path, formats: tuple[str, ...],
          options: ViewOptions, timeout: float, dpi: float,
-         progress: Callable[[str], None] = lambda _m: None) -> Drawn:
+         progress: Callable[[str], None] = lambda _m: None,
+         planned: ViewPlan | None = None) -> Drawn:
     """Write the DOT source and the layouts asked for of the view of `graph`; an SVG also gets
     a page per collapsed box (`<stem>.scopes/<scope>.svg`) its node links to, and those pages
     pages of their own boxes, one level at a time, up to MAX_PAGES pages; a box past that
@@ -113,7 +115,7 @@ def draw(graph: nx.MultiDiGraph, stem: str, folder: Path, formats: tuple[str, ..
     from tfgraphviz.views.build import view_and_visible
 
     drawn, shown = view_and_visible(graph, options.depth, options.expand, options.fold,
-                                    options.noise)
+                                    options.noise, planned=planned)
     pages = _plan_pages(graph, drawn, shown, stem, options) if "svg" in formats else []
     source = to_scene(drawn)
     text = source.text()
@@ -191,31 +193,46 @@ def _link_to_report(data: dict[str, Any]) -> None:
 
 def _write_pages(pages: list[tuple[str, nx.MultiDiGraph]], folder: Path, stem: str,
                  timeout: float, dpi: float, result: Drawn) -> None:
-    """Lay out and write the planned pages, two at a time (Graphviz runs in its own
-    processes); a page whose layout fails is reported and left out."""
+    """Lay out and write the planned pages: the small ones (most) in two shared `dot` runs
+    (see batch.render_many), the others, and all of a shared run that failed, one by one,
+    two at a time (Graphviz runs in its own processes); a page whose layout fails is
+    reported and left out."""
     from concurrent.futures import ThreadPoolExecutor
 
     from tfgraphviz._util.fs import real_subfolder
+    from tfgraphviz.drawing.batch import batchable, render_many
     from tfgraphviz.drawing.dot import to_scene
 
     if not pages:
         return
     target = real_subfolder(folder, pages_folder(stem))
     deadline = time.monotonic() + PAGES_BUDGET
+    scenes = [to_scene(view) for _, view in pages]
+    laid: dict[int, bytes] = {}
+    small = [i for i, scene in enumerate(scenes) if batchable(scene)]
+    halves = [small[:len(small) // 2], small[len(small) // 2:]] if len(small) >= 8 else [small]
 
-    def lay_out(item: tuple[str, nx.MultiDiGraph]) -> tuple[str, bytes | None, str]:
-        page, view = item
+    def shared(indices: list[int]) -> None:
+        left = deadline - time.monotonic()
+        images = render_many([scenes[i] for i in indices], min(timeout, left / 2, PAGE_TIMEOUT))
+        if images is not None:
+            laid.update(zip(indices, images, strict=True))
+
+    def lay_out(i: int) -> tuple[str, bytes | None, str]:
+        page = pages[i][0]
+        if i in laid:
+            return page, laid[i], ""
         left = deadline - time.monotonic()
         if left <= 1:
             return page, None, f"drill-down pages stopped after {PAGES_BUDGET:g} s"
         try:
-            return page, _layout(to_scene(view), "svg", min(timeout, left, PAGE_TIMEOUT),
-                                 dpi)[0], ""
+            return page, _layout(scenes[i], "svg", min(timeout, left, PAGE_TIMEOUT), dpi)[0], ""
         except LayoutError as exc:
             return page, None, str(exc)
 
     with ThreadPoolExecutor(max_workers=2) as pool:
-        laid_out = list(pool.map(lay_out, pages))
+        list(pool.map(shared, [h for h in halves if h]))
+        laid_out = list(pool.map(lay_out, range(len(pages))))
     for page, data, problem in reversed(laid_out):  # a page after the pages it links to
         if data is None:
             result.problems.append((f"{page}: {problem}; that page is missing", 0))

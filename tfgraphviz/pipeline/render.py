@@ -8,7 +8,7 @@ import math
 import os
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import astuple, dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -32,6 +32,8 @@ if TYPE_CHECKING:
     from tfgraphviz.capture.records import TracedFunction
     from tfgraphviz.capture.trace import CallSpec
     from tfgraphviz.explain.records import FunctionExplanation
+    from tfgraphviz.report.html import ReportGraph
+    from tfgraphviz.views.build import ViewPlan
 
 REPORT = "report.html"
 MAX_SECONDS = 604800.0  # --timeout and --layout-timeout at most (a week): longer waits
@@ -140,10 +142,10 @@ def _clean_output(text: str) -> str:
     return _TF_LOG_LINE.sub("", text)
 
 
-def _export(graph: Any, stem: str, plan: Plan) -> tuple[dict[str, str],
-                                                       Callable[[], Drawn] | None]:
+def _export(graph: Any, stem: str, plan: Plan, planned: ViewPlan
+            ) -> tuple[dict[str, str], Callable[[], Drawn] | None]:
     """Write the JSON, GraphML and TensorBoard files of one model; return {format: relative
-    path} and, when a drawing is asked for, the function that draws it (see draw)."""
+    path} and, when a drawing is asked for, the function that draws `planned` (see draw)."""
     from tfgraphviz.export.nodelink import write_graphml, write_json
     from tfgraphviz.export.tensorboard import write_tensorboard
 
@@ -163,7 +165,8 @@ def _export(graph: Any, stem: str, plan: Plan) -> tuple[dict[str, str],
     if not any(f == "dot" or f in LAYOUT_FORMATS for f in plan.formats):
         return dict(sorted(files.items())), None
     return dict(sorted(files.items())), functools.partial(
-        draw, graph, stem, folder, plan.formats, plan.view, plan.layout_timeout, plan.dpi)
+        draw, graph, stem, folder, plan.formats, plan.view, plan.layout_timeout, plan.dpi,
+        planned=planned)
 
 
 def _edge_counts(graph: Any) -> dict[str, int]:
@@ -196,12 +199,14 @@ def _trace_file(plan: Plan, problems: list[Problem], progress: Callable[[str], N
 
 
 def _write_function(traced: TracedFunction, plan: Plan, problems: list[Problem],
-                    drawings: list[tuple[str, str, Any]], pool: Drawings) -> dict[str, Any]:
+                    drawings: list[ReportGraph], pool: Drawings) -> dict[str, Any]:
     """Write the files of one function's ConcreteFunctions, their drawings started in
-    `pool`; return its manifest entry and add (title, stem, model) of each drawing to
-    `drawings`."""
+    `pool`; return its manifest entry and add each drawing (its model and view plan, for the
+    report) to `drawings`."""
     from tfgraphviz.drawing.dot import heading_of
     from tfgraphviz.model.build import to_networkx
+    from tfgraphviz.report.html import ReportGraph
+    from tfgraphviz.views.build import plan_view
 
     stem = file_stem(traced.name)
     problems += [Problem(traced.name, f"{traced.name}: {err}") for err in traced.errors]
@@ -220,14 +225,15 @@ def _write_function(traced: TracedFunction, plan: Plan, problems: list[Problem],
         if traced.errors:
             graph.graph["note"] = ("a trace that succeeded before tracing failed: "
                                    + traced.errors[0])
-        files, drawing = _export(graph, cf_stem, plan)
+        planned = plan_view(graph, *astuple(plan.view))  # for the drawing and the report
+        files, drawing = _export(graph, cf_stem, plan, planned)
         concrete.append({
             "signature": tg.signature, "trace_output": _clean_output(tg.trace_output),
             "files": files, "nodes": graph.number_of_nodes(), "edges": _edge_counts(graph),
             "bodies": [b["id"] for b in graph.graph["bodies"]], "view": {},
         })
         pool.add(concrete[-1], heading_of(graph), traced.name, cf_stem, drawing, problems)
-        drawings.append((heading_of(graph), cf_stem, graph))
+        drawings.append(ReportGraph(heading_of(graph), cf_stem, graph, plan.view, planned))
     return {
         "name": traced.name, "kind": traced.kind, "trace_count": traced.trace_count,
         "trace_outputs": [_clean_output(t) for t in traced.trace_outputs],
@@ -237,7 +243,7 @@ def _write_function(traced: TracedFunction, plan: Plan, problems: list[Problem],
 
 
 def _write_set(traced: TracedFunction, plan: Plan, problems: list[Problem],
-               drawings: list[tuple[str, str, Any]], pool: Drawings,
+               drawings: list[ReportGraph], pool: Drawings,
                sets: staging.Sets) -> dict[str, Any]:
     """_write_function into a staging folder of `sets`, published as a set once its drawings
     are done (see staging.Sets.publish); if its files cannot be written, a problem (the
@@ -280,18 +286,15 @@ def _explain(traced: TracedFunction, models: list[Any], plan: Plan, source_text:
 
 
 def _report(plan: Plan, source_text: str,
-            reported: list[tuple[TracedFunction, FunctionExplanation,
-                                 list[tuple[str, str, Any]]]],
+            reported: list[tuple[TracedFunction, FunctionExplanation, list[ReportGraph]]],
             problems: list[Problem], listed: tuple[list[dict[str, Any]], list[Any]]) -> bool:
     """Write report.html (every function `listed` in the manifest with its explanation, its
     drawings; those of -f's kept functions read back); True if written."""
     from tfgraphviz.pipeline.kept import with_kept
     from tfgraphviz.report import html as report
 
-    functions = [report.ReportFunction(
-        traced.name, traced.autograph, explanation,
-        [report.ReportGraph(title, stem, model, plan.view) for title, stem, model in drawings])
-        for traced, explanation, drawings in reported]
+    functions = [report.ReportFunction(traced.name, traced.autograph, explanation, drawings)
+                 for traced, explanation, drawings in reported]
     if plan.functions:
         functions = with_kept(functions, *listed, plan.output_dir, plan.view)
     try:
@@ -392,9 +395,9 @@ def execute(plan: Plan, say: Callable[[str], None] = lambda _m: None,
         functions, explained, reported = [], [], []
         with staging.Sets(plan.output_dir) as sets, Drawings() as pool:
             for traced in entries:  # Graphviz runs in `pool` while the rest is written
-                drawings: list[tuple[str, str, Any]] = []
+                drawings: list[ReportGraph] = []
                 functions.append(_write_set(traced, plan, problems, drawings, pool, sets))
-                explanation = _explain(traced, [m for _, _, m in drawings], plan,
+                explanation = _explain(traced, [d.model for d in drawings], plan,
                                        source_text, problems)
                 explained.append(explanation)
                 reported.append((traced, explanation, drawings))

@@ -17,9 +17,10 @@ from tfgraphviz._util.fs import write_text
 from tfgraphviz._util.text import utf8
 from tfgraphviz.explain.records import FunctionExplanation
 from tfgraphviz.views import ViewOptions
+from tfgraphviz.views.build import ViewPlan
 
 ASSETS = "assets"
-VIZ_JS = "viz-global.js"
+VIZ_JS = "viz-global.js.gz"  # stored compressed: compressing it took 0.13-0.2 s a render
 VIZ_LICENSE = "LICENSE-viz-js.txt"
 
 
@@ -31,6 +32,7 @@ class ReportGraph:
     stem: str
     model: nx.MultiDiGraph
     view_options: ViewOptions = field(default_factory=ViewOptions)
+    plan: ViewPlan | None = None  # plan_view's for view_options, when already made
 
 
 @dataclass
@@ -57,13 +59,22 @@ def _json(value: Any) -> str:
 def _packed(value: Any) -> str:
     """JSON, gzip-compressed (no timestamp: same bytes every time) and base64-encoded."""
     data = json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    return base64.b64encode(gzip.compress(utf8(data), 9, mtime=0)).decode("ascii")
+    return base64.b64encode(gzip.compress(utf8(data), 6, mtime=0)).decode("ascii")
 
 
-def _gzipped(name: str) -> str:
-    """An asset, gzip-compressed (no timestamp) and base64-encoded."""
-    data = asset(name).encode("utf-8")
-    return base64.b64encode(gzip.compress(data, 9, mtime=0)).decode("ascii")
+def asset_bytes(name: str) -> bytes:
+    """The bytes of a file in tfgraphviz/report/assets (package data)."""
+    return resources.files("tfgraphviz.report").joinpath(ASSETS, name).read_bytes()
+
+
+def _viz_packed() -> str:
+    """Viz.js as the page unpacks it: its gzip file, base64-encoded."""
+    return base64.b64encode(asset_bytes(VIZ_JS)).decode("ascii")
+
+
+def viz_source() -> str:
+    """Viz.js's code (the asset VIZ_JS, uncompressed)."""
+    return gzip.decompress(asset_bytes(VIZ_JS)).decode("utf-8")
 
 
 def _script_text(text: str) -> str:
@@ -102,7 +113,7 @@ def _graph_data(source_name: str, source_text: str, functions: list[ReportFuncti
         for gi, graph in enumerate(function.graphs):
             options = graph.view_options
             payload = graph_payload(graph.model, options.depth, tuple(options.expand),
-                                    options.fold, options.noise)
+                                    options.fold, options.noise, graph.plan)
             data_id = f"tfg-graph-{fi}-{gi}"
             blobs.append(f'<script type="application/octet-stream" id="{data_id}">'
                          f"{_packed(payload)}</script>")
@@ -169,7 +180,7 @@ def build_html(*, source_name: str, source_text: str, functions: list[ReportFunc
         *blobs,
         # Viz.js (its licence is in the footer), gzip+base64 like the graphs: the page unpacks
         # it into a worker (a blob: URL) that lays the graphs out
-        f'<script type="application/octet-stream" id="tfg-viz">{_gzipped(VIZ_JS)}</script>',
+        f'<script type="application/octet-stream" id="tfg-viz">{_viz_packed()}</script>',
         f"<script>{_script_text(asset('report.js'))}</script>",
         "</body></html>",
         "",

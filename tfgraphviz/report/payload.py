@@ -23,6 +23,7 @@ from tfgraphviz.drawing.style import (
     node_tooltip,
     tie_style,
 )
+from tfgraphviz.views.build import ViewPlan
 
 EDGE_TEXT_KEYS = ("label", "tooltip", "labeltooltip")
 MAX_START = 2000  # a first view with more nodes starts at the automatic depth (report.js lays
@@ -88,12 +89,13 @@ class _Page:
 
 
 def _first_view(model: nx.MultiDiGraph, depth: int | str, expand: tuple[str, ...], fold: bool,
-                noise: bool | None) -> tuple[_Page, str]:
+                noise: bool | None, planned: ViewPlan | None) -> tuple[_Page, str]:
     """The view the page starts with (the automatic depth when the one asked for is too big
     to lay out in the browser) and the message saying so."""
     from tfgraphviz.views import build as views
 
-    planned = views.plan_view(model, depth, expand, fold, noise)
+    if planned is None:
+        planned = views.plan_view(model, depth, expand, fold, noise)
     drawn = views.build_view(model, planned)
     start = ""
     if drawn.number_of_nodes() > MAX_START and depth != "auto":
@@ -227,9 +229,11 @@ def _body_records(page: _Page) -> list[dict[str, Any]]:
 
 
 def graph_payload(model: nx.MultiDiGraph, depth: int | str, expand: tuple[str, ...],
-                  fold: bool, noise: bool | None) -> dict[str, Any]:
-    """Everything the page needs to draw any opening of `model`'s scopes, as plain JSON data."""
-    page, start = _first_view(model, depth, expand, fold, noise)
+                  fold: bool, noise: bool | None, planned: ViewPlan | None = None
+                  ) -> dict[str, Any]:
+    """Everything the page needs to draw any opening of `model`'s scopes, as plain JSON data
+    (`planned`: plan_view's result for these options, when the drawing made it already)."""
+    page, start = _first_view(model, depth, expand, fold, noise, planned)
     drawn = page.drawn
     containers = _container_records(page)  # numbers the containers: first
     nodes = _node_records(page)

@@ -248,10 +248,13 @@ def visible_of(graph: nx.MultiDiGraph, depth: int | str = "auto", expand: Iterab
 
 def view_and_visible(graph: nx.MultiDiGraph, depth: int | str = "auto",
                      expand: Iterable[str] = (), fold: bool = True, noise: bool | None = None,
-                     whole: bool = False) -> tuple[nx.MultiDiGraph, dict[str, str]]:
-    """view() and visible_of() together, planned once. `whole`: `graph` is one box's ops (a
-    drill-down page), whose scope is opened whatever the depth."""
-    planned = plan_view(graph, depth, expand, fold, noise, whole)
+                     whole: bool = False, planned: ViewPlan | None = None
+                     ) -> tuple[nx.MultiDiGraph, dict[str, str]]:
+    """view() and visible_of() together, planned once (or `planned`: plan_view's result for
+    the same arguments, made already). `whole`: `graph` is one box's ops (a drill-down page),
+    whose scope is opened whatever the depth."""
+    if planned is None:
+        planned = plan_view(graph, depth, expand, fold, noise, whole)
     return build_view(graph, planned), _visible(planned.assign)
 
 

@@ -11,7 +11,8 @@ __all__ = ["ViewOptions", "parse_depth"]
 
 @dataclass(frozen=True)
 class ViewOptions:
-    """How much of a model is drawn (see tfgraphviz.view)."""
+    """How much of a model is drawn (see tfgraphviz.view); its fields in the order of
+    plan_view's arguments."""
 
     depth: int | str = "auto"
     expand: tuple[str, ...] = ()
