@@ -276,6 +276,18 @@ def test_pages_laid_out_in_one_dot_run_are_the_bytes_of_their_own_runs(traced_ex
     assert render_many([], 60) == []
 
 
+def test_a_drawing_with_two_clusters_never_shares_a_dot_run():
+    from tfgraphviz.drawing.batch import batchable
+    from tfgraphviz.drawing.scene import Cluster
+
+    def scene(clusters: int) -> Scene:
+        return Scene([Cluster(f"cluster_{i}", [Node(f"n{i}", {})]) for i in range(clusters)])
+
+    # two clusters come out of a shared run in either order (see batchable)
+    assert batchable(scene(0)) and batchable(scene(1)) and not batchable(scene(2))
+    assert not batchable(_fan(400))  # too big for plain dot's own settings
+
+
 def test_a_shared_dot_run_that_prints_too_few_images_is_not_used(traced_examples, tmp_path,
                                                                   monkeypatch):
     from tfgraphviz.drawing.batch import _one_of_many, render_many

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from tfgraphviz.drawing.layout import DOT, MAGIC, measure, run_dot, strategies
-from tfgraphviz.drawing.scene import Scene
+from tfgraphviz.drawing.scene import Cluster, Scene, walk
 from tfgraphviz.errors import LayoutError
 
 _PAGE_ID = re.compile(rb'\bid="(a_)?page\d+,\d+_')  # what `dot` adds from its second graph on
@@ -28,15 +28,19 @@ def _one_of_many(svg: bytes) -> bytes | None:
 
 
 def batchable(source: Scene) -> bool:
-    """Whether plain `dot` is the drawing's first strategy (see layout.strategies): then
-    render_many can lay it out in a `dot` run shared with others."""
-    return strategies(measure(source))[0] is DOT
+    """Whether the drawing can share a `dot` run (see render_many): plain `dot` is its first
+    strategy (see layout.strategies) and it has at most one cluster. Graphviz orders the
+    clusters of a graph by the addresses of their names, which in a run given many graphs
+    depend on what the earlier graphs left on the heap (and on Pango's threads): two
+    clusters could come out in either order from one run to the next."""
+    return (sum(isinstance(item, Cluster) for item in walk(source.body)) <= 1
+            and strategies(measure(source))[0] is DOT)
 
 
 def render_many(sources: list[Scene], timeout: float) -> list[bytes] | None:
     """The SVG of each drawing (each `batchable`) from one `dot` run, byte-identical to
-    `layout.render(source, "svg")`: starting `dot` costs about 9 ms, laying out a small drill-down
-    page about 2 ms. None when that run fails, times out, or prints anything unexpected
+    `layout.render(source, "svg")`: starting `dot` costs about 9 ms, laying out a small
+    drill-down page about 2 ms. None when that run fails, times out, or prints anything unexpected
     (lay each out on its own then)."""
     if not sources:
         return []
