@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -43,15 +44,16 @@ def _layout(source: Scene, fmt: str, timeout: float, dpi: float) -> tuple[bytes,
 
 
 def _scope_pages(graph: nx.MultiDiGraph, drawn: nx.MultiDiGraph, shown: dict[str, str],
-                 stem: str, up_depth: int) -> list[tuple[str, nx.MultiDiGraph, str]]:
-    """(page path relative to the output folder, the model's subgraph of one collapsed box,
-    its node in `drawn`) for every collapsed box of `drawn`; each box gets a `link` to its page
-    (relative to a drawing `up_depth` folders below the output folder) and, until the page is
-    written, `report_link`: the same box opened in report.html."""
+                 stem: str, up_depth: int) -> list[tuple[str, Callable[[], nx.MultiDiGraph], str]]:
+    """(page path relative to the output folder, what makes the model's subgraph of one
+    collapsed box, its node in `drawn`) for every collapsed box of `drawn`; each box gets a
+    `link` to its page (relative to a drawing `up_depth` folders below the output folder) and,
+    until the page is written, `report_link`: the same box opened in report.html. The
+    subgraph is copied only for a page that is written (a box past MAX_PAGES has none)."""
     members: dict[str, list[str]] = {}
     for node, target in shown.items():
         members.setdefault(target, []).append(node)
-    pages: list[tuple[str, nx.MultiDiGraph, str]] = []
+    pages: list[tuple[str, Callable[[], nx.MultiDiGraph], str]] = []
     back = "../" * up_depth
     for node, data in sorted(drawn.nodes(data=True), key=lambda item: str(item[0])):
         if data.get("kind") != "scope" or node not in members:
@@ -60,17 +62,22 @@ def _scope_pages(graph: nx.MultiDiGraph, drawn: nx.MultiDiGraph, shown: dict[str
         inside = members[node]
         if data.get("variables_of"):  # the variables, not the call's arguments they feed
             inside = [n for n in inside if graph.nodes[n]["kind"] == "variable"] or inside
-        sub = graph.subgraph(inside).copy()
-        sub.graph.update(graph.graph, name=f"{graph.graph.get('name', '')} › {scope}",
-                         bodies=_page_bodies(graph, sub), signature="", note="")
         folded = int(data.get("folded", 1))
         page = f"{pages_folder(stem)}/{page_name(scope, folded)}.svg"
         data["link"] = quote(back + page)
         first = min(members[node], key=lambda n: (graph.nodes[n]["kind"] in ("arg", "ret"),
                                                      str(n)))  # an op of the box, shown opened
         data["report_link"] = back + "report.html#" + quote(f"{stem}:{first}", safe="")
-        pages.append((page, sub, node))
+        pages.append((page, functools.partial(_page_graph, graph, inside, scope), node))
     return pages
+
+
+def _page_graph(graph: nx.MultiDiGraph, inside: list[str], scope: str) -> nx.MultiDiGraph:
+    """The model's subgraph of the ops `inside` one box, titled by its scope."""
+    sub = graph.subgraph(inside).copy()
+    sub.graph.update(graph.graph, name=f"{graph.graph.get('name', '')} › {scope}",
+                     bodies=_page_bodies(graph, sub), signature="", note="")
+    return sub
 
 
 def _page_bodies(graph: nx.MultiDiGraph, sub: nx.MultiDiGraph) -> list[dict[str, Any]]:
@@ -169,12 +176,13 @@ def _plan_pages(graph: nx.MultiDiGraph, drawn: nx.MultiDiGraph, shown: dict[str,
     queue = deque([(drawn, _scope_pages(graph, drawn, shown, stem, 0), f"{stem}.svg")])
     while queue:
         parent, boxes, parent_page = queue.popleft()
-        for page, sub, node in boxes:
+        for page, make, node in boxes:
             if page in planned:
                 continue  # the same box drawn from another page
             if len(planned) >= MAX_PAGES:
                 _link_to_report(parent.nodes[node])
                 continue
+            sub = make()
             folded = int(parent.nodes[node].get("folded", 1)) > 1  # its blocks one by one
             view, seen = view_and_visible(sub, "auto", (), options.fold and not folded, None,
                                           whole=True)
