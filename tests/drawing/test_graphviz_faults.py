@@ -90,33 +90,50 @@ def test_layout_timeout_too_large_is_refused_in_one_line(tmp_path):
     assert not (tmp_path / "out").exists()
 
 
-# Ctrl-C at the moment Python forks `dot`: the SIGINT is sent from an at-fork hook, where
-# Python code (logging's _releaseLock) runs in the parent, and where an exception is printed
-# as "Exception ignored" and swallowed.
+# Ctrl-C at the moment `dot` starts. Without util-linux's setpriv, Python forks with a
+# preexec_fn: the SIGINT is sent from an at-fork hook, where Python code (logging's
+# _releaseLock) runs in the parent, and where an exception is printed as "Exception ignored"
+# and swallowed. With setpriv (vfork, no Python code at the fork) it is sent as Popen is
+# called, while _start holds SIGINT back.
 CTRL_C_AT_FORK = """
-import os, signal, sys
+import os, signal, subprocess, sys
 from tfgraphviz.cli import main
+from tfgraphviz.drawing import layout
 
-def ctrl_c_if_dot() -> None:
-    if any(f.f_code.co_name == "run_dot" for f in _frames()):
-        os.kill(os.getpid(), signal.SIGINT)
-
-def _frames():
+def in_run_dot() -> bool:
     frame = sys._getframe()
     while frame is not None:
-        yield frame
+        if frame.f_code.co_name == "run_dot":
+            return True
         frame = frame.f_back
+    return False
 
-os.register_at_fork(after_in_parent=ctrl_c_if_dot)
-sys.exit(main(sys.argv[1:]))
+def ctrl_c_if_dot() -> None:
+    if in_run_dot():
+        os.kill(os.getpid(), signal.SIGINT)
+
+if sys.argv[1] == "preexec":
+    layout._death_prefix = lambda: None
+    os.register_at_fork(after_in_parent=ctrl_c_if_dot)
+else:
+    real = subprocess.Popen
+
+    class Popen(real):
+        def __init__(self, *args, **kwargs):
+            ctrl_c_if_dot()
+            super().__init__(*args, **kwargs)
+
+    subprocess.Popen = Popen
+sys.exit(main(sys.argv[2:]))
 """
 
 
 @pytest.mark.slow
-def test_ctrl_c_as_graphviz_starts_stops_the_render(tmp_path):
+@pytest.mark.parametrize("start", ["preexec", "setpriv"])
+def test_ctrl_c_as_graphviz_starts_stops_the_render(tmp_path, start):
     out = tmp_path / "out"
     env = {**os.environ, "PYTHONHASHSEED": "0"}
-    proc = subprocess.run([sys.executable, "-c", CTRL_C_AT_FORK, "render", str(EXAMPLE),
+    proc = subprocess.run([sys.executable, "-c", CTRL_C_AT_FORK, start, "render", str(EXAMPLE),
                            "-o", str(out)], capture_output=True, text=True, env=env,
                           cwd=ROOT, timeout=600, check=False)
     assert proc.returncode == 130, (proc.returncode, proc.stderr)  # was 0
