@@ -118,6 +118,11 @@ def kill_running() -> None:
 _STOPPED = threading.Event()  # set while an interrupted render winds down: no new `dot`
 
 
+def stopped() -> bool:
+    """Whether an interrupted render is winding down (see stop_all)."""
+    return _STOPPED.is_set()
+
+
 def stop_all(stopped: bool = True) -> None:
     """Kill every running `dot` and refuse to start another (LayoutError) until
     stop_all(False): the drawings of an interrupted render end at once."""

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 import json
 import re
 from collections import Counter
@@ -15,6 +14,7 @@ from tfgraphviz._util.fs import write_bytes
 from tfgraphviz._util.gc import paused_gc
 from tfgraphviz._util.shape import Shape
 from tfgraphviz._util.text import utf8
+from tfgraphviz.export.records import record
 from tfgraphviz.model.build import SEP
 
 EVENT_FILE = "events.out.tfevents.0000000000.tfgraphviz"
@@ -174,6 +174,7 @@ def to_graph_def(graph: nx.MultiDiGraph) -> Any:
 
     names = tensorboard_names(graph)
     graph_def = graph_pb2.GraphDef()
+    parsed: dict[str, bytes] = {}  # an attribute value's JSON -> its AttrValue, serialized
     for node, data in graph.nodes(data=True):
         proto = graph_def.node.add(name=names[node], op=data["op"], device=data.get("device", ""))
         inputs = sorted(
@@ -192,10 +193,16 @@ def to_graph_def(graph: nx.MultiDiGraph) -> Any:
         values = data.get("attr_values")
         if isinstance(values, dict):
             for key in sorted(values):
-                try:
-                    json_format.ParseDict(values[key], proto.attr[key])
-                except json_format.ParseError:
-                    proto.attr[key].s = json.dumps(values[key], sort_keys=True).encode()
+                text = json.dumps(values[key], sort_keys=True)
+                wire = parsed.get(text)
+                if wire is None:  # ops share most attribute values (T: DT_FLOAT, ...)
+                    try:
+                        wire = json_format.ParseDict(values[key], attr_value_pb2.AttrValue()
+                                                     ).SerializeToString(deterministic=True)
+                    except json_format.ParseError:
+                        wire = attr_value_pb2.AttrValue(s=text.encode()).SerializeToString()
+                    parsed[text] = wire
+                proto.attr[key].MergeFromString(wire)
         else:  # a model without the protos: their text summaries
             for key, value in data.get("attrs", {}).items():
                 proto.attr[key].CopyFrom(attr_value_pb2.AttrValue(s=utf8(value)))
@@ -218,15 +225,11 @@ def to_graph_def(graph: nx.MultiDiGraph) -> Any:
 def write_tensorboard(graph: nx.MultiDiGraph, logdir: Path) -> Path:
     """Write one run (a folder with one event file) that TensorBoard's graph tab opens."""
     from tensorboard.compat.proto import event_pb2
-    from tensorboard.summary.writer.record_writer import RecordWriter
 
-    buffer = io.BytesIO()
-    writer = RecordWriter(buffer)
-    writer.write(event_pb2.Event(wall_time=0.0, file_version="brain.Event:2")
-                 .SerializeToString())
     with paused_gc():
         graph_def = to_graph_def(graph)
-    writer.write(event_pb2.Event(wall_time=0.0, step=0,
-                                 graph_def=graph_def.SerializeToString(deterministic=True))
-                 .SerializeToString())
-    return write_bytes(Path(logdir) / EVENT_FILE, buffer.getvalue())
+    events = [event_pb2.Event(wall_time=0.0, file_version="brain.Event:2"),
+              event_pb2.Event(wall_time=0.0, step=0,
+                              graph_def=graph_def.SerializeToString(deterministic=True))]
+    return write_bytes(Path(logdir) / EVENT_FILE,
+                       b"".join(record(event.SerializeToString()) for event in events))

@@ -1,5 +1,6 @@
-"""Drawings laid out in the background: Graphviz (the main layout and the drill-down pages)
-runs while the main thread writes JSON, TensorBoard files, the explanation and the report.
+"""Drawings laid out in the background: a child process (the view, the main layout and the
+drill-down pages) runs while this one writes JSON, TensorBoard files, the explanation and the
+report, and traces the next function.
 Each drawing's files, view and problems are filled in afterwards, in the order the drawings
 were asked for, so the manifest, the messages and the files are those of a serial render."""
 
@@ -29,15 +30,21 @@ class _Entry:
     stem: str
     drawing: Future[Drawn] | None = None
     slot: int = 0
+    forgotten: bool = False
 
 
 class Drawings:
-    """A pool of one thread laying out drawings one after another (each runs its pages'
-    Graphviz processes two at a time); `finish` waits for them in order."""
+    """A pool of one thread laying out drawings one after another, each in a child process
+    (see forked.draw_forked; it runs its pages' Graphviz processes two at a time); `finish`
+    waits for them in order."""
 
-    def __init__(self) -> None:
+    def __init__(self, layout_timeout: float) -> None:
+        from tfgraphviz.drawing.pages import LAYOUT_FORMATS, PAGES_BUDGET
+
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="tfgraphviz-draw")
         self._entries: list[_Entry] = []
+        # seconds of layout one drawing may take: each format, then its pages
+        self._budget = layout_timeout * len(LAYOUT_FORMATS) + PAGES_BUDGET
 
     def __enter__(self) -> Drawings:
         return self
@@ -48,8 +55,10 @@ class Drawings:
             self._pool.shutdown(wait=True)
             return
         from tfgraphviz.drawing.layout import stop_all
+        from tfgraphviz.pipeline.forked import kill_children
 
         stop_all()  # interrupted: the drawing under way stops, no file is written after
+        kill_children()
         try:
             self._pool.shutdown(wait=True, cancel_futures=True)
         finally:
@@ -59,8 +68,17 @@ class Drawings:
             draw: Callable[[], Drawn] | None, problems: list[Problem]) -> None:
         """Record a concrete function's entry; `draw` (if any) starts in the background and
         its problems will be inserted where the list `problems` ends now."""
-        job = self._pool.submit(draw) if draw is not None else None
+        from tfgraphviz.pipeline.forked import draw_forked
+
+        job = self._pool.submit(draw_forked, draw, self._budget) if draw is not None else None
         self._entries.append(_Entry(entry, heading, name, stem, job, len(problems)))
+
+    def forget(self, name: str) -> None:
+        """Leave the drawings of function `name` out of `finish` (its files could not all be
+        written); they are still waited for."""
+        for item in self._entries:
+            if item.name == name:
+                item.forgotten = True
 
     def finish(self, problems: list[Problem], say: Callable[[str], None],
                progress: Callable[[str], None]) -> dict[str, OutputError]:
@@ -72,6 +90,10 @@ class Drawings:
         inserted = 0
         failed: dict[str, OutputError] = {}
         for item in self._entries:
+            if item.forgotten:
+                if item.drawing is not None:
+                    item.drawing.exception()  # waited for; what it did is of no use
+                continue
             if item.drawing is not None:
                 if not item.drawing.done():
                     progress(f"laying out {item.stem} and its drill-down pages")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 import json
 import math
 import os
@@ -19,13 +18,13 @@ from tfgraphviz._util.defaults import (
     LAYOUT_TIMEOUT,
     MANIFEST,
 )
-from tfgraphviz._util.fs import real_subfolder, write_text
+from tfgraphviz._util.fs import write_text
 from tfgraphviz._util.gc import frozen_heap
 from tfgraphviz._util.naming import file_stem
-from tfgraphviz.drawing.pages import LAYOUT_FORMATS, Drawn, draw
 from tfgraphviz.errors import InputError, OutputError
 from tfgraphviz.pipeline import outdir, printed, staging
 from tfgraphviz.pipeline.background import Drawings
+from tfgraphviz.pipeline.exports import drawing_job, write_exports
 from tfgraphviz.views import ViewOptions, parse_depth
 
 if TYPE_CHECKING:
@@ -33,7 +32,6 @@ if TYPE_CHECKING:
     from tfgraphviz.capture.trace import CallSpec
     from tfgraphviz.explain.records import FunctionExplanation
     from tfgraphviz.report.html import ReportGraph
-    from tfgraphviz.views.build import ViewPlan
 
 REPORT = "report.html"
 MAX_SECONDS = 604800.0  # --timeout and --layout-timeout at most (a week): longer waits
@@ -142,33 +140,6 @@ def _clean_output(text: str) -> str:
     return _TF_LOG_LINE.sub("", text)
 
 
-def _export(graph: Any, stem: str, plan: Plan, planned: ViewPlan
-            ) -> tuple[dict[str, str], Callable[[], Drawn] | None]:
-    """Write the JSON, GraphML and TensorBoard files of one model; return {format: relative
-    path} and, when a drawing is asked for, the function that draws `planned` (see draw)."""
-    from tfgraphviz.export.nodelink import write_graphml, write_json
-    from tfgraphviz.export.tensorboard import write_tensorboard
-
-    folder = plan.output_dir
-    files: dict[str, str] = {}
-    for fmt in plan.formats:
-        if fmt == "tensorboard":
-            logdir = real_subfolder(real_subfolder(folder, "tensorboard"), stem)
-            write_tensorboard(graph, logdir)
-            files[fmt] = f"tensorboard/{stem}"
-        elif fmt == "json":
-            write_json(graph, folder / f"{stem}.json")
-            files[fmt] = f"{stem}.json"
-        elif fmt == "graphml":
-            write_graphml(graph, folder / f"{stem}.graphml")
-            files[fmt] = f"{stem}.graphml"
-    if not any(f == "dot" or f in LAYOUT_FORMATS for f in plan.formats):
-        return dict(sorted(files.items())), None
-    return dict(sorted(files.items())), functools.partial(
-        draw, graph, stem, folder, plan.formats, plan.view, plan.layout_timeout, plan.dpi,
-        planned=planned)
-
-
 def _edge_counts(graph: Any) -> dict[str, int]:
     """Edges by kind, and control edges by origin (`auto_control` = automatic)."""
     counts = {"data": 0, "control": 0, "call": 0, "return": 0, "auto_control": 0,
@@ -226,13 +197,14 @@ def _write_function(traced: TracedFunction, plan: Plan, problems: list[Problem],
             graph.graph["note"] = ("a trace that succeeded before tracing failed: "
                                    + traced.errors[0])
         planned = plan_view(graph, *astuple(plan.view))  # for the drawing and the report
-        files, drawing = _export(graph, cf_stem, plan, planned)
         concrete.append({
             "signature": tg.signature, "trace_output": _clean_output(tg.trace_output),
-            "files": files, "nodes": graph.number_of_nodes(), "edges": _edge_counts(graph),
+            "files": {}, "nodes": graph.number_of_nodes(), "edges": _edge_counts(graph),
             "bodies": [b["id"] for b in graph.graph["bodies"]], "view": {},
-        })
-        pool.add(concrete[-1], heading_of(graph), traced.name, cf_stem, drawing, problems)
+        })  # the drawing starts first: it is made beside the other files
+        pool.add(concrete[-1], heading_of(graph), traced.name, cf_stem,
+                 drawing_job(graph, cf_stem, plan, planned), problems)
+        concrete[-1]["files"] = write_exports(graph, cf_stem, plan.output_dir, plan.formats)
         drawings.append(ReportGraph(heading_of(graph), cf_stem, graph, plan.view, planned))
     return {
         "name": traced.name, "kind": traced.kind, "trace_count": traced.trace_count,
@@ -256,6 +228,7 @@ def _write_set(traced: TracedFunction, plan: Plan, problems: list[Problem],
         entry = _write_function(traced, replace(plan, output_dir=stage), problems, drawings,
                                 pool)
     except OutputError as exc:
+        pool.forget(traced.name)  # a drawing already started: its files go with the rest
         _give_up(entry, staging.outside(plan.output_dir, exc), problems)
         return entry
     sets.add(stage, entry)
@@ -393,7 +366,7 @@ def execute(plan: Plan, say: Callable[[str], None] = lambda _m: None,
         old = outdir.read_manifest(plan.output_dir)
         staging.clean_leftovers(plan.output_dir, old, _source_path(plan))
         functions, explained, reported = [], [], []
-        with staging.Sets(plan.output_dir) as sets, Drawings() as pool:
+        with staging.Sets(plan.output_dir) as sets, Drawings(plan.layout_timeout) as pool:
             for traced in entries:  # Graphviz runs in `pool` while the rest is written
                 drawings: list[ReportGraph] = []
                 functions.append(_write_set(traced, plan, problems, drawings, pool, sets))

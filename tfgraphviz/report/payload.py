@@ -3,6 +3,7 @@ the name-scope tree, the default view's open scopes and folded runs, and the edg
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -46,7 +47,12 @@ class Table:
 
 
 def _style_text(style: dict[str, str]) -> str:
-    return attr_list({k: v for k, v in style.items() if k not in EDGE_TEXT_KEYS})
+    return _attr_text(tuple((k, v) for k, v in style.items() if k not in EDGE_TEXT_KEYS))
+
+
+@functools.lru_cache(maxsize=4096)
+def _attr_text(items: tuple[tuple[str, str], ...]) -> str:
+    return attr_list(dict(items))  # a model has a few dozen distinct edge styles
 
 
 def _containers(hier: Any, graph: nx.MultiDiGraph, absorbed: dict[str, str]
@@ -168,7 +174,9 @@ def _edge_records(page: _Page) -> tuple[list[list[Any]], dict[str, list[str]], l
     edges = []
     merged = Table()
     for u, v, data in model.edges(data=True):
-        style = edge_style(data, model.nodes[u], model.nodes[v])
+        # the source decides whether a data edge has a label; no destination: the tooltip
+        # naming both ends is not sent (EDGE_TEXT_KEYS)
+        style = edge_style(data, model.nodes[u])
         kind = data["kind"]
         key = kind + (":" + str(data.get("origin", "unknown")) if kind == "control" else "")
         label = style.get("label", "")
