@@ -135,8 +135,17 @@ def _env(case: Case) -> dict[str, str]:
     return env
 
 
-def _children(pid: int, comm: str) -> bool:
-    """Whether a process named `comm` runs with `pid` as its parent."""
+def _is_version_query(pid: int) -> bool:
+    """Whether the process is a `-V` run (tfgraphviz's brief check of `dot`, not a layout)."""
+    try:
+        return b"-V" in (Path("/proc") / str(pid) / "cmdline").read_bytes().split(b"\0")
+    except OSError:
+        return True
+
+
+def _descendant(pid: int, comm: str) -> bool:
+    """Whether a process named `comm` (not a `-V` query) runs below `pid`, at any depth."""
+    parents: dict[int, tuple[int, str]] = {}
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
             continue
@@ -145,8 +154,17 @@ def _children(pid: int, comm: str) -> bool:
         except OSError:
             continue
         name = text[text.index("(") + 1:text.rindex(")")]
-        if name == comm and int(text[text.rindex(")") + 2:].split()[1]) == pid:
-            return True
+        parents[int(entry.name)] = (int(text[text.rindex(")") + 2:].split()[1]), name)
+    for start, (_, name) in parents.items():
+        if name != comm or _is_version_query(start):
+            continue
+        up = parents[start][0]
+        for _ in range(64):  # walk up the parents of this `dot` to `pid` or the root
+            if up == pid:
+                return True
+            if up not in parents:
+                break
+            up = parents[up][0]
     return False
 
 
@@ -161,7 +179,7 @@ def _signaller(proc: subprocess.Popen, folder: Path, spec: tuple[int, str],
         elif when.startswith("marker:"):
             ready = (folder / when[7:]).exists()
         else:
-            ready = _children(proc.pid, "dot")
+            ready = _descendant(proc.pid, "dot")
         if ready:
             try:
                 os.killpg(proc.pid, signum) if signum == signal.SIGINT else proc.send_signal(signum)
