@@ -121,9 +121,12 @@ class OpStacks:
     by_op: dict[str, int] = field(default_factory=dict)  # op name -> its stack's number
     _numbers: dict[tuple[int, ...], int] = field(default_factory=dict)
     _codes: list[list[Any]] = field(default_factory=list)  # per number: its code objects
+    # per number: the AutoGraph functions on that stack and their lines (hooks.autograph)
+    autograph: list[tuple[tuple[str, int], ...]] = field(default_factory=list)
 
-    def note(self, op_name: str, frame: FrameType | None) -> None:
-        """Number the stack running at `frame` (the caller of the op's creation)."""
+    def note(self, op_name: str, frame: FrameType | None) -> bool:
+        """Number the stack running at `frame` (the caller of the op's creation); whether
+        that stack is new (what is read from a stack can be kept per number: see number)."""
         key: list[int] = []
         probe = frame
         while probe is not None:
@@ -131,13 +134,15 @@ class OpStacks:
             key.append(probe.f_lasti)
             probe = probe.f_back
         number = self._numbers.setdefault(tuple(key), len(self._numbers))
-        if number == len(self._codes):  # a new stack
-            codes = []
-            while frame is not None:
-                codes.append(frame.f_code)
-                frame = frame.f_back
-            self._codes.append(codes)
         self.by_op[op_name] = number
+        if number < len(self._codes):
+            return False
+        codes = []  # a new stack
+        while frame is not None:
+            codes.append(frame.f_code)
+            frame = frame.f_back
+        self._codes.append(codes)
+        return True
 
 
 @dataclass

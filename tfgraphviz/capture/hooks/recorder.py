@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 import io
 import os
 import sys
@@ -152,6 +153,12 @@ def _caller_origin(rec: Recording, roots: tuple[str, ...]) -> Origin:
     return "library", f"{entry[1]}, called from {classified[user][1]}"
 
 
+@functools.lru_cache(maxsize=8192)
+def _resolved(filename: str) -> str:
+    """The real path of a module's file (asked once per file: each is a few system calls)."""
+    return str(Path(filename).resolve())
+
+
 def user_line(rec: Recording) -> tuple[int, str]:
     """(line, "f.py:12") of the innermost frame of the user's files now running, AutoGraph's
     converted code mapped back to the user's source; (0, "") if none."""
@@ -160,7 +167,7 @@ def user_line(rec: Recording) -> tuple[int, str]:
     for frame in reversed(tf_stack.extract_stack()):
         filename = frame.filename
         if filename in rec.user_files or (not filename.startswith("<") and os.path.isabs(
-                filename) and str(Path(filename).resolve()) in rec.user_files):
+                filename) and _resolved(filename) in rec.user_files):
             return frame.lineno, f"{Path(filename).name}:{frame.lineno}"
     return 0, ""
 
@@ -370,11 +377,13 @@ class Recorder:
         entered the `control_dependencies` blocks that gave it control inputs."""
         rec = self.rec
         op = self._orig["_create_op_internal"](graph, *args, **kwargs)
-        if id(graph) not in rec.op_stacks:
-            rec.op_stacks[id(graph)] = OpStacks()
+        stacks = rec.op_stacks.get(id(graph))
+        if stacks is None:
+            stacks = rec.op_stacks[id(graph)] = OpStacks()
             rec._keep.append(graph)
-        rec.op_stacks[id(graph)].note(op.name, sys._getframe(1))
-        frames = autograph_frames(sys._getframe(2))
+        if stacks.note(op.name, sys._getframe(1)):  # the same stack: the same AutoGraph lines
+            stacks.autograph.append(autograph_frames(sys._getframe(2)))
+        frames = stacks.autograph[stacks.by_op[op.name]]
         if frames:
             table = rec.autograph_ops.get(id(graph))
             if table is None:
