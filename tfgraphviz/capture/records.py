@@ -126,7 +126,7 @@ class OpStacks:
 
     def note(self, op_name: str, frame: FrameType | None) -> bool:
         """Number the stack running at `frame` (the caller of the op's creation); whether
-        that stack is new (what is read from a stack can be kept per number: see number)."""
+        that stack is new (what is read from a stack can then be kept per number)."""
         key: list[int] = []
         probe = frame
         while probe is not None:

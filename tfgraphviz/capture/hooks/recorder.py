@@ -381,7 +381,7 @@ class Recorder:
         if stacks is None:
             stacks = rec.op_stacks[id(graph)] = OpStacks()
             rec._keep.append(graph)
-        if stacks.note(op.name, sys._getframe(1)):  # the same stack: the same AutoGraph lines
+        if stacks.note(op.name, sys._getframe(1)):  # a new stack: its AutoGraph lines, kept
             stacks.autograph.append(autograph_frames(sys._getframe(2)))
         frames = stacks.autograph[stacks.by_op[op.name]]
         if frames:
