@@ -230,6 +230,7 @@ class Recorder:
 
     def __init__(self, user_files: Iterable[Path] = ()) -> None:
         self.rec = Recording(user_files={str(Path(p).resolve()) for p in user_files})
+        _resolved.cache_clear()  # links may have changed since an earlier render here
         self.roots = _library_roots()
         self._in_auto = 0  # >0 while automatic control dependencies add their edges
         self._orig: dict[str, Any] = {}  # attribute -> what was there before the hook
